@@ -1,6 +1,5 @@
 package io.fencewatch.schema.serde;
 
-import java.io.ByteArrayInputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -10,11 +9,11 @@ import java.util.Objects;
 import org.apache.avro.AvroRuntimeException;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaNormalization;
-import org.apache.avro.message.BadHeaderException;
-import org.apache.avro.message.BinaryMessageDecoder;
+import org.apache.avro.io.BinaryDecoder;
+import org.apache.avro.io.DecoderFactory;
 import org.apache.avro.message.BinaryMessageEncoder;
-import org.apache.avro.message.MissingSchemaException;
 import org.apache.avro.specific.SpecificData;
+import org.apache.avro.specific.SpecificDatumReader;
 import org.apache.avro.specific.SpecificRecordBase;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.Serde;
@@ -45,7 +44,10 @@ public final class AvroSerde<T extends SpecificRecordBase> implements Serde<T>, 
     private final Class<T> type;
     private final Schema schema;
     private final BinaryMessageEncoder<T> encoder;
-    private final BinaryMessageDecoder<T> decoder;
+    private final SpecificData model;
+    /** A reader per known writer schema, by fingerprint; each resolves to the current schema. */
+    private final java.util.concurrent.ConcurrentHashMap<Long, SpecificDatumReader<T>> readers =
+            new java.util.concurrent.ConcurrentHashMap<>();
     private final long fingerprint;
     private final int maxPayloadBytes;
 
@@ -60,18 +62,19 @@ public final class AvroSerde<T extends SpecificRecordBase> implements Serde<T>, 
         this.type = Objects.requireNonNull(type, "type");
         this.schema = Objects.requireNonNull(schema, "schema");
         this.maxPayloadBytes = maxPayloadBytes;
-        SpecificData model = SpecificData.getForClass(type);
+        this.model = SpecificData.getForClass(type);
         this.encoder = new BinaryMessageEncoder<>(model, schema);
-        this.decoder = new BinaryMessageDecoder<>(model, schema);
-        for (Schema older : SchemaHistory.olderVersionsOf(schema.getFullName())) {
-            decoder.addSchema(older);
-        }
         this.fingerprint = SchemaNormalization.parsingFingerprint64(schema);
+        withWriterSchema(schema);
+        for (Schema older : SchemaHistory.olderVersionsOf(schema.getFullName())) {
+            withWriterSchema(older);
+        }
     }
 
     /** Teaches this serde to read data written with another (older or newer) schema of the same record. */
     public AvroSerde<T> withWriterSchema(Schema writerSchema) {
-        decoder.addSchema(writerSchema);
+        readers.put(SchemaNormalization.parsingFingerprint64(writerSchema),
+                new SpecificDatumReader<>(writerSchema, schema, model));
         return this;
     }
 
@@ -123,26 +126,27 @@ public final class AvroSerde<T extends SpecificRecordBase> implements Serde<T>, 
                     + " first bytes are " + HexFormat.of().withUpperCase().formatHex(data, 0, 2));
         }
         long writerFingerprint = ByteBuffer.wrap(data, 2, 8).order(java.nio.ByteOrder.LITTLE_ENDIAN).getLong();
-        ByteArrayInputStream in = new ByteArrayInputStream(data);
-        T value;
-        try {
-            value = decoder.decode(in, null);
-        } catch (MissingSchemaException e) {
+        SpecificDatumReader<T> reader = readers.get(writerFingerprint);
+        if (reader == null) {
             String other = SchemaHistory.recordNameOf(writerFingerprint);
             throw new RecordFormatException(other != null
                     ? "expected " + what + " but the record is a " + other
                     : "not a readable " + what + ": written with an unknown schema (fingerprint "
-                            + Long.toHexString(writerFingerprint) + ")", e);
-        } catch (BadHeaderException e) {
-            throw new RecordFormatException("not a readable " + what + ": " + e.getMessage(), e);
+                            + Long.toHexString(writerFingerprint) + ")");
+        }
+        BinaryDecoder in = DecoderFactory.get().binaryDecoder(data, HEADER_LENGTH, data.length - HEADER_LENGTH, null);
+        T value;
+        try {
+            value = reader.read(null, in);
+            if (!in.isEnd()) {
+                throw new RecordFormatException("not a readable " + what + ": unexpected trailing bytes");
+            }
+        } catch (RecordFormatException e) {
+            throw e;
         } catch (EOFException e) {
             throw new RecordFormatException("not a readable " + what + ": truncated (" + data.length + " bytes)", e);
         } catch (IOException | RuntimeException e) {
             throw new RecordFormatException("not a readable " + what + ": corrupt Avro body (" + describe(e) + ")", e);
-        }
-        if (in.available() > 0) {
-            throw new RecordFormatException("not a readable " + what + ": " + in.available()
-                    + " unexpected trailing bytes");
         }
         return value;
     }

@@ -1,0 +1,118 @@
+package io.fencewatch.schema;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.stream.Stream;
+
+import org.apache.avro.Schema;
+import org.apache.avro.SchemaCompatibility;
+import org.apache.avro.SchemaCompatibility.SchemaCompatibilityType;
+import org.apache.avro.generic.GenericData;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.avro.message.BinaryMessageEncoder;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import io.fencewatch.schema.inventory.InventoryEvent;
+import io.fencewatch.schema.serde.AvroSerde;
+import io.fencewatch.schema.serde.FencewatchSerdes;
+import io.fencewatch.schema.serde.SchemaHistory;
+
+/**
+ * Every schema stays backward and forward compatible with its first released version, kept under
+ * {@code src/test/resources/released/v1}: new readers read old data, old readers read new data.
+ */
+class SchemaEvolutionTest {
+
+    static Stream<Schema> currentSchemas() {
+        return SchemaHistory.currentSchemas().stream();
+    }
+
+    static Schema released(String version, Schema current) throws IOException {
+        String path = "/released/" + version + "/" + current.getNamespace().replace('.', '/') + "/" + current.getName() + ".avsc";
+        try (InputStream in = SchemaEvolutionTest.class.getResourceAsStream(path)) {
+            assertThat(in).as("released schema %s must be kept under test resources", path).isNotNull();
+            return new Schema.Parser().parse(in);
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("currentSchemas")
+    void shouldReadDataWrittenWithTheFirstReleasedSchema(Schema current) throws IOException {
+        Schema v1 = released("v1", current);
+        var result = SchemaCompatibility.checkReaderWriterCompatibility(current, v1);
+        assertThat(result.getType()).as(result.getDescription()).isEqualTo(SchemaCompatibilityType.COMPATIBLE);
+    }
+
+    @ParameterizedTest
+    @MethodSource("currentSchemas")
+    void shouldBeReadableByReadersOfTheFirstReleasedSchema(Schema current) throws IOException {
+        Schema v1 = released("v1", current);
+        var result = SchemaCompatibility.checkReaderWriterCompatibility(v1, current);
+        assertThat(result.getType()).as(result.getDescription()).isEqualTo(SchemaCompatibilityType.COMPATIBLE);
+    }
+
+    @Test
+    void shouldFlagAnIncompatibleChangeSoTheCheckAboveCanFail() {
+        Schema current = InventoryEvent.getClassSchema();
+        // A writer that renames a required field: old readers would fail on it.
+        String json = current.toString().replaceFirst("\"name\":\"op\"", "\"name\":\"operation\"");
+        Schema broken = new Schema.Parser().parse(json);
+        assertThat(SchemaCompatibility.checkReaderWriterCompatibility(current, broken).getType())
+                .isEqualTo(SchemaCompatibilityType.INCOMPATIBLE);
+    }
+
+    @Test
+    void shouldDecodeRecordsOfANewerWriterThatAddedAFieldWithADefault() {
+        Schema current = InventoryEvent.getClassSchema();
+        String json = current.toString().replaceFirst("\"fields\":\\[",
+                "\"fields\":[{\"name\":\"addedLater\",\"type\":\"string\",\"default\":\"x\",\"doc\":\"a v2 field\"},");
+        Schema newer = new Schema.Parser().parse(json);
+        assertThat(SchemaCompatibility.checkReaderWriterCompatibility(current, newer).getType())
+                .isEqualTo(SchemaCompatibilityType.COMPATIBLE);
+
+        InventoryEvent event = FencewatchSerdes.inventoryEvent().deserialize("t",
+                FencewatchSerdes.inventoryEvent().serialize("t", sampleHeartbeat()));
+        GenericRecord asNewer = new GenericData.Record(newer);
+        for (Schema.Field f : newer.getFields()) {
+            asNewer.put(f.name(), f.name().equals("addedLater") ? "hello" : toGeneric(event.get(f.name())));
+        }
+        byte[] bytes;
+        try {
+            var buffer = new BinaryMessageEncoder<GenericRecord>(GenericData.get(), newer).encode(asNewer);
+            bytes = new byte[buffer.remaining()];
+            buffer.get(bytes);
+        } catch (IOException e) {
+            throw new AssertionError(e);
+        }
+        AvroSerde<InventoryEvent> reader = FencewatchSerdes.inventoryEvent().withWriterSchema(newer);
+        assertThat(reader.deserialize("t", bytes)).isEqualTo(event);
+    }
+
+    private static Object toGeneric(Object value) {
+        if (value instanceof org.apache.avro.specific.SpecificRecord record) {
+            GenericRecord g = new GenericData.Record(record.getSchema());
+            for (Schema.Field f : record.getSchema().getFields()) {
+                g.put(f.name(), toGeneric(record.get(f.pos())));
+            }
+            return g;
+        }
+        if (value instanceof Enum<?> e) {
+            return new GenericData.EnumSymbol(null, e.name());
+        }
+        if (value instanceof java.time.Instant i) {
+            return i.toEpochMilli();
+        }
+        return value;
+    }
+
+    private static InventoryEvent sampleHeartbeat() {
+        return InventoryEvent.newBuilder()
+                .setSource(io.fencewatch.schema.inventory.Source.newBuilder().setCluster("c").setCollector("i")
+                        .setEpoch(7).setSequence(9).setObservedAt(java.time.Instant.ofEpochMilli(1234)).build())
+                .setOp(io.fencewatch.schema.common.Op.HEARTBEAT).build();
+    }
+}
