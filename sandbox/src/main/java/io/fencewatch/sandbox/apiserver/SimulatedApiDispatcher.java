@@ -1,0 +1,708 @@
+package io.fencewatch.sandbox.apiserver;
+
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.client.server.mock.KubernetesAttributesExtractor;
+import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import io.fabric8.mockwebserver.crud.Attribute;
+import io.fabric8.mockwebserver.crud.AttributeSet;
+import io.fabric8.mockwebserver.dsl.HttpMethod;
+import io.fabric8.mockwebserver.http.Buffer;
+import io.fabric8.mockwebserver.http.Headers;
+import io.fabric8.mockwebserver.http.MockResponse;
+import io.fabric8.mockwebserver.http.RecordedRequest;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.ObjectMapper;
+import tools.jackson.databind.node.ArrayNode;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * fabric8's CRUD dispatcher, made to answer like a real API server where kubectl and informers
+ * depend on it.
+ *
+ * <p>Kept from the CRUD dispatcher: the object store and its attribute matching (label and
+ * {@code metadata.name}/{@code metadata.namespace} field selectors), create with uid,
+ * creationTimestamp and resourceVersion, get, list, and delete honouring finalizers. Added here:
+ * discovery and OpenAPI, Status bodies on every error, the protobuf Namespace kubectl creates,
+ * all three patch types, updates that keep server-owned fields, Namespace and NetworkPolicy
+ * defaulting, namespace existence checks, namespace deletion through Terminating, and watch
+ * events with their own resourceVersion (see {@link WatchHub}).
+ *
+ * <p>Every change and every read happens under one lock, {@link #mutations}: events leave in
+ * resourceVersion order and no read sees an update half done. It is held for microseconds.
+ */
+final class SimulatedApiDispatcher extends KubernetesCrudDispatcher {
+
+  static final String NAME_LABEL = "kubernetes.io/metadata.name";
+  static final List<String> SYSTEM_NAMESPACES = List.of("default", "kube-system", "kube-public", "kube-node-lease");
+
+  private static final Logger LOG = LoggerFactory.getLogger(SimulatedApiDispatcher.class);
+  private static final Logger REQUESTS = LoggerFactory.getLogger("io.fencewatch.sandbox.apiserver.requests");
+  private static final Pattern DNS1123_LABEL = Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?");
+  private static final Pattern DNS1123_SUBDOMAIN =
+      Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*");
+  private static final String TERMINATING_CONFLICT = "The system is ensuring all content is removed from this"
+      + " namespace.  Upon completion, this namespace will automatically be purged by the system.";
+
+  private final Object mutations = new Object();
+  private final ObjectMapper mapper = Serialization.jsonMapper();
+  private final KubernetesAttributesExtractor extractor = (KubernetesAttributesExtractor) attributeExtractor;
+  private final Discovery discovery = new Discovery();
+  private final OpenApiDocuments openApi = new OpenApiDocuments();
+  private final WatchHub watchHub;
+  private final Duration namespaceCleanupStep;
+  private final ScheduledExecutorService namespaceController = Executors.newSingleThreadScheduledExecutor(r -> {
+    Thread t = new Thread(r, "simulated-namespace-controller");
+    t.setDaemon(true);
+    return t;
+  });
+
+  SimulatedApiDispatcher(Duration namespaceCleanupStep, int watchHistory) {
+    this.namespaceCleanupStep = namespaceCleanupStep;
+    this.watchHub = new WatchHub(watchHistory);
+  }
+
+  WatchHub watchHub() {
+    return watchHub;
+  }
+
+  /** Creates the namespaces every cluster has. */
+  void seedSystemNamespaces() {
+    for (String name : SYSTEM_NAMESPACES) {
+      ObjectNode ns = mapper.createObjectNode().put("apiVersion", "v1").put("kind", "Namespace");
+      ns.putObject("metadata").put("name", name);
+      MockResponse r = create(ApiPath.parse("/api/v1/namespaces").orElseThrow(), ns);
+      if (r.code() != 201) {
+        throw new IllegalStateException("could not seed namespace " + name + ": " + r.getBody().readUtf8());
+      }
+    }
+  }
+
+  @Override
+  public MockResponse dispatch(RecordedRequest request) {
+    MockResponse response;
+    try {
+      response = route(request);
+    } catch (UnsupportedMedia e) {
+      response = ApiStatus.unsupportedMediaType(e.getMessage());
+    } catch (JacksonException | IllegalArgumentException e) {
+      response = ApiStatus.badRequest(e.getMessage());
+    } catch (RuntimeException e) {
+      LOG.warn("{} {} failed", request.getMethod(), request.getPath(), e);
+      response = ApiStatus.internalError(String.valueOf(e.getMessage()));
+    }
+    if (response.getBody() != null && response.getBody().size() > 0 && response.header("Content-Type") == null) {
+      response.setHeader("Content-Type", "application/json");
+    }
+    REQUESTS.debug("{} {} [{}] -> {}", request.getMethod(), request.getPath(), request.getHeader("Content-Type"),
+        response.code());
+    return response;
+  }
+
+  private MockResponse route(RecordedRequest request) {
+    String raw = request.getPath();
+    String path = raw.contains("?") ? raw.substring(0, raw.indexOf('?')) : raw;
+    HttpMethod method = request.method();
+    if (method == HttpMethod.GET) {
+      Optional<String> doc = discovery.document(path).or(() -> openApi.document(path));
+      if (doc.isPresent()) {
+        return ApiStatus.json(200, doc.get());
+      }
+      if (path.equals("/healthz") || path.equals("/livez") || path.equals("/readyz")) {
+        return new MockResponse().setResponseCode(200).setHeader("Content-Type", "text/plain").setBody("ok");
+      }
+    }
+    Optional<ApiPath> parsed = ApiPath.parse(raw);
+    if (parsed.isEmpty()) {
+      return ApiStatus.notFound(null, null, null);
+    }
+    ApiPath ap = parsed.get();
+    return switch (method) {
+      case GET -> get(ap, request.getHeader("Accept"));
+      case POST -> ap.name() != null ? ApiStatus.methodNotAllowed("POST is not allowed on a named resource")
+          : create(ap, readBody(request, true));
+      case PUT -> ap.name() == null ? ApiStatus.methodNotAllowed("PUT needs a named resource")
+          : update(ap, readBody(request, false));
+      case PATCH -> ap.name() == null ? ApiStatus.methodNotAllowed("PATCH needs a named resource") : patch(ap, request);
+      case DELETE -> delete(ap);
+      default -> ApiStatus.methodNotAllowed(method + " is not supported");
+    };
+  }
+
+  private ObjectNode readBody(RecordedRequest request, boolean protobufAllowed) {
+    String contentType = mediaType(request.getHeader("Content-Type"));
+    byte[] body = request.getBody() == null ? new byte[0] : request.getBody().getBytes();
+    if (contentType.equals(NamespaceProtobuf.CONTENT_TYPE)) {
+      if (!protobufAllowed) {
+        throw new UnsupportedMedia(contentType);
+      }
+      try {
+        return NamespaceProtobuf.toJson(body);
+      } catch (IllegalArgumentException e) {
+        throw new UnsupportedMedia(contentType + " (" + e.getMessage() + ")");
+      }
+    }
+    String text = new String(body, StandardCharsets.UTF_8);
+    JsonNode node = contentType.contains("yaml") ? Serialization.yamlMapper().readTree(text) : mapper.readTree(text);
+    if (node == null || !node.isObject()) {
+      throw new IllegalArgumentException("the request body must be a JSON object");
+    }
+    return (ObjectNode) node;
+  }
+
+  // ---------------------------------------------------------------------------------------- read
+
+  private MockResponse get(ApiPath ap, String accept) {
+    MockResponse r;
+    // Updates replace an entry in two steps (remove, put): reads wait for them to finish.
+    synchronized (mutations) {
+      r = super.handleGet(ap.storePathWithSelectors());
+    }
+    if (r.code() == 404) {
+      return ApiStatus.notFound(ap.plural(), ap.group(), ap.name());
+    }
+    if (r.code() != 200) {
+      return r;
+    }
+    String body = ap.name() == null ? typedList(ap, r.getBody().readUtf8()) : r.getBody().readUtf8();
+    if (Tables.requested(accept)) {
+      Optional<String> table = Tables.of(ap, mapper.readTree(body));
+      if (table.isPresent()) {
+        return ApiStatus.json(200, table.get());
+      }
+    }
+    return ApiStatus.json(200, body);
+  }
+
+  /** The CRUD store answers {@code kind: List}; a real server names the list and sorts it. */
+  private String typedList(ApiPath ap, String body) {
+    ObjectNode list = (ObjectNode) mapper.readTree(body);
+    ap.resource().ifPresent(res -> list.put("kind", res.kind() + "List").put("apiVersion", res.apiVersion()));
+    List<JsonNode> items = new ArrayList<>(list.withArrayProperty("items").values());
+    items.sort(Comparator.comparing((JsonNode i) -> i.path("metadata").path("namespace").asString(""))
+        .thenComparing(i -> i.path("metadata").path("name").asString("")));
+    ArrayNode sorted = list.putArray("items");
+    items.forEach(sorted::add);
+    ObjectNode metadata = list.withObjectProperty("metadata");
+    metadata.remove("selfLink");
+    return list.toString();
+  }
+
+  /** Opens a watch on {@code ap} (a collection, or a name through its field selector). */
+  WatchHub.Watch openWatch(ApiPath ap, String accept, WatchHub.Sink sink) {
+    AttributeSet query = getKey(ap.storePathWithSelectors());
+    String rv = ap.query().getOrDefault("resourceVersion", "");
+    Long from;
+    try {
+      from = rv.isEmpty() ? null : Long.parseLong(rv);
+    } catch (NumberFormatException e) {
+      from = 0L;
+    }
+    boolean initialEvents = "true".equals(ap.query().get("sendInitialEvents"));
+    boolean bookmarks = "true".equals(ap.query().get("allowWatchBookmarks"));
+    synchronized (mutations) {
+      List<WatchHub.Current> current = new ArrayList<>();
+      synchronized (map) {
+        map.forEach((key, json) -> {
+          if (key.matches(query)) {
+            current.add(new WatchHub.Current(json, key));
+          }
+        });
+      }
+      current.sort(Comparator.comparing((WatchHub.Current c) -> String.valueOf(c.attributes().getAttribute("namespace")))
+          .thenComparing(c -> String.valueOf(c.attributes().getAttribute("name"))));
+      return watchHub.open(ap.where(), query, ap.resource().orElse(null), from, initialEvents, bookmarks, current,
+          watchHub.lastPublished(), Tables.forWatch(ap, accept).orElse(UnaryOperator.identity()), sink);
+    }
+  }
+
+  // -------------------------------------------------------------------------------------- create
+
+  private MockResponse create(ApiPath ap, ObjectNode body) {
+    synchronized (mutations) {
+      ObjectNode metadata = body.withObjectProperty("metadata");
+      if (metadata.path("name").asString("").isEmpty() && !metadata.path("generateName").asString("").isEmpty()) {
+        metadata.put("name", metadata.path("generateName").asString() + randomSuffix());
+      }
+      String name = metadata.path("name").asString("");
+      if (ap.namespace() != null) {
+        Optional<ObjectNode> ns = currentNamespace(ap.namespace());
+        if (ns.isEmpty()) {
+          return ApiStatus.notFound("namespaces", "", ap.namespace());
+        }
+        if (isTerminating(ns.get())) {
+          return ApiStatus.namespaceTerminating(ap.plural(), ap.group(), name, ap.namespace());
+        }
+        String declared = metadata.path("namespace").asString("");
+        if (!declared.isEmpty() && !declared.equals(ap.namespace())) {
+          return ApiStatus.badRequest("the namespace of the provided object does not match the namespace sent on the"
+              + " request");
+        }
+      } else {
+        metadata.remove("namespace");
+      }
+      for (String serverOwned : List.of("uid", "resourceVersion", "creationTimestamp", "deletionTimestamp",
+          "deletionGracePeriodSeconds", "generation", "managedFields", "selfLink")) {
+        metadata.remove(serverOwned);
+      }
+      Optional<ApiResource> resource = ap.resource();
+      if (resource.isPresent() && !name.isEmpty()) {
+        Optional<MockResponse> invalid = validateName(resource.get(), name);
+        if (invalid.isPresent()) {
+          return invalid.get();
+        }
+      }
+      if (ApiResource.NAMESPACES.equals(resource.orElse(null))) {
+        defaultNamespace(body, null);
+      } else if (ApiResource.NETWORK_POLICIES.equals(resource.orElse(null))) {
+        Optional<MockResponse> invalid = defaultNetworkPolicy(body, name);
+        if (invalid.isPresent()) {
+          return invalid.get();
+        }
+      }
+      List<String> warnings = new ArrayList<>();
+      if (resource.isPresent()) {
+        Optional<MockResponse> refused = dropUnknownFields(ap, resource.get(), body, warnings);
+        if (refused.isPresent()) {
+          return refused.get();
+        }
+      }
+      if (!name.isEmpty() && findResource(getKey(ap.storePath() + "/" + name)) != null) {
+        return ApiStatus.alreadyExists(ap.plural(), ap.group(), name);
+      }
+      if (isDryRun(ap)) {
+        return warn(ApiStatus.json(201, body.toString()), warnings);
+      }
+      MockResponse created = super.handleCreate(jsonRequest(HttpMethod.POST, ap.storePath(), body));
+      if (created.code() != 201) {
+        return created;
+      }
+      // The store holds what watchers saw (see processEvent), which the handler's own answer is not.
+      String createdName = mapper.readTree(created.getBody().readUtf8()).path("metadata").path("name").asString();
+      Map.Entry<AttributeSet, String> stored = findResource(getKey(ap.storePath() + "/" + createdName));
+      return warn(ApiStatus.json(201, stored.getValue()), warnings);
+    }
+  }
+
+  private RecordedRequest jsonRequest(HttpMethod method, String path, JsonNode body) {
+    Headers headers = Headers.builder().add("Content-Type", "application/json").build();
+    return new RecordedRequest("HTTP/1.1", method, path, headers,
+        new Buffer(body.toString().getBytes(StandardCharsets.UTF_8)));
+  }
+
+  // -------------------------------------------------------------------------------------- update
+
+  private MockResponse patch(ApiPath ap, RecordedRequest request) {
+    String contentType = mediaType(request.getHeader("Content-Type"));
+    if (contentType.equals("application/apply-patch+yaml") || contentType.equals("application/apply-patch+cbor")) {
+      return ApiStatus.failure(415, "UnsupportedMediaType", "server-side apply is not supported by the simulated API"
+          + " server; use client-side apply (kubectl apply without --server-side)", null, null, null, null);
+    }
+    if (!List.of(Patches.JSON_PATCH, Patches.MERGE_PATCH, Patches.STRATEGIC_MERGE_PATCH).contains(contentType)) {
+      return ApiStatus.unsupportedMediaType(contentType);
+    }
+    synchronized (mutations) {
+      Map.Entry<AttributeSet, String> current = findResource(getKey(itemPath(ap)));
+      if (current == null) {
+        return ApiStatus.notFound(ap.plural(), ap.group(), ap.name());
+      }
+      JsonNode patch = mapper.readTree(request.getBody().readUtf8());
+      JsonNode patched;
+      try {
+        patched = Patches.apply(contentType, mapper.readTree(current.getValue()), patch);
+      } catch (RuntimeException e) {
+        return ApiStatus.failure(422, "Invalid", "the patch could not be applied: " + e.getMessage(), ap.plural(),
+            ap.group(), ap.name(), null);
+      }
+      if (!patched.isObject()) {
+        return ApiStatus.badRequest("the patched object is not a JSON object");
+      }
+      return update(ap, (ObjectNode) patched);
+    }
+  }
+
+  private MockResponse update(ApiPath ap, ObjectNode body) {
+    synchronized (mutations) {
+      Map.Entry<AttributeSet, String> current = findResource(getKey(itemPath(ap)));
+      if (current == null) {
+        return ApiStatus.notFound(ap.plural(), ap.group(), ap.name());
+      }
+      ObjectNode before = (ObjectNode) mapper.readTree(current.getValue());
+      ObjectNode meta = body.withObjectProperty("metadata");
+      ObjectNode currentMeta = before.withObjectProperty("metadata");
+      String bodyName = meta.path("name").asString("");
+      if (!bodyName.isEmpty() && !bodyName.equals(ap.name())) {
+        return ApiStatus.badRequest("the name of the object (" + bodyName + ") does not match the name on the URL ("
+            + ap.name() + ")");
+      }
+      String bodyNamespace = meta.path("namespace").asString("");
+      if (ap.namespace() != null && !bodyNamespace.isEmpty() && !bodyNamespace.equals(ap.namespace())) {
+        return ApiStatus.badRequest("the namespace of the object (" + bodyNamespace
+            + ") does not match the namespace on the URL (" + ap.namespace() + ")");
+      }
+      String precondition = meta.path("resourceVersion").asString("");
+      if (!precondition.isEmpty() && !precondition.equals(currentMeta.path("resourceVersion").asString())) {
+        return ApiStatus.conflict(ap.plural(), ap.group(), ap.name(),
+            "the object has been modified; please apply your changes to the latest version and try again");
+      }
+      ObjectNode after;
+      if ("status".equals(ap.subresource())) {
+        after = before.deepCopy();
+        if (body.has("status")) {
+          after.set("status", body.get("status"));
+        }
+      } else if (ap.subresource() != null) {
+        return ApiStatus.methodNotAllowed("the simulated API server does not update " + ap.subresource());
+      } else {
+        after = body;
+        if (before.has("status")) {
+          after.set("status", before.get("status"));
+        }
+      }
+      after.put("apiVersion", before.path("apiVersion").asString()).put("kind", before.path("kind").asString());
+      ObjectNode afterMeta = after.withObjectProperty("metadata");
+      afterMeta.put("name", ap.name());
+      for (String serverOwned : List.of("namespace", "uid", "creationTimestamp", "deletionTimestamp",
+          "deletionGracePeriodSeconds", "generation", "resourceVersion")) {
+        if (currentMeta.has(serverOwned)) {
+          afterMeta.set(serverOwned, currentMeta.get(serverOwned));
+        } else {
+          afterMeta.remove(serverOwned);
+        }
+      }
+      Optional<ApiResource> resource = ap.resource();
+      if (ApiResource.NAMESPACES.equals(resource.orElse(null))) {
+        defaultNamespace(after, before);
+      } else if (ApiResource.NETWORK_POLICIES.equals(resource.orElse(null))) {
+        Optional<MockResponse> invalid = defaultNetworkPolicy(after, ap.name());
+        if (invalid.isPresent()) {
+          return invalid.get();
+        }
+      }
+      List<String> warnings = new ArrayList<>();
+      if (resource.isPresent()) {
+        Optional<MockResponse> refused = dropUnknownFields(ap, resource.get(), after, warnings);
+        if (refused.isPresent()) {
+          return refused.get();
+        }
+      }
+      touchGeneration(before, after);
+      touchResourceVersion(before, after);
+      String json = after.toString();
+      if (isDryRun(ap)) {
+        return warn(ApiStatus.json(200, json), warnings);
+      }
+      boolean finalizersDone = afterMeta.has("deletionTimestamp") && afterMeta.path("finalizers").isEmpty()
+          && !ApiResource.NAMESPACES.equals(resource.orElse(null));
+      processEvent(itemPath(ap), getKey(itemPath(ap)), current.getKey(), null, finalizersDone ? null : json);
+      return warn(ApiStatus.json(200, json), warnings);
+    }
+  }
+
+  // -------------------------------------------------------------------------------------- delete
+
+  private MockResponse delete(ApiPath ap) {
+    if (ApiResource.NAMESPACES.equals(ap.resource().orElse(null))) {
+      return ap.name() == null ? ApiStatus.methodNotAllowed("the server does not allow this method on the requested"
+          + " resource (delete collection of namespaces)") : deleteNamespace(ap);
+    }
+    synchronized (mutations) {
+      if (isDryRun(ap)) {
+        return get(ap, null);
+      }
+      MockResponse r = super.handleDelete(ap.storePathWithSelectors());
+      if (r.code() == 404 && ap.name() != null) {
+        return ApiStatus.notFound(ap.plural(), ap.group(), ap.name());
+      }
+      return r;
+    }
+  }
+
+  /**
+   * Deletes a namespace the way the namespace controller does: at once Terminating (a MODIFIED
+   * event), a step later its content (a DELETED event per object), a step after that the
+   * namespace itself (DELETED).
+   */
+  private MockResponse deleteNamespace(ApiPath ap) {
+    synchronized (mutations) {
+      Map.Entry<AttributeSet, String> current = findResource(getKey(itemPath(ap)));
+      if (current == null) {
+        return ApiStatus.notFound("namespaces", "", ap.name());
+      }
+      ObjectNode ns = (ObjectNode) mapper.readTree(current.getValue());
+      if (isTerminating(ns)) {
+        return ApiStatus.conflict("namespaces", "", ap.name(), TERMINATING_CONFLICT);
+      }
+      if (isDryRun(ap)) {
+        return ApiStatus.json(200, ns.toString());
+      }
+      ObjectNode meta = ns.withObjectProperty("metadata");
+      meta.put("deletionTimestamp", Instant.now().truncatedTo(ChronoUnit.SECONDS).toString());
+      meta.put("deletionGracePeriodSeconds", 0);
+      meta.put("resourceVersion", Long.toString(requestResourceVersion()));
+      ns.withObjectProperty("status").put("phase", "Terminating");
+      String json = ns.toString();
+      processEvent(itemPath(ap), getKey(itemPath(ap)), current.getKey(), null, json);
+      String uid = meta.path("uid").asString();
+      LOG.debug("namespace {} is Terminating", ap.name());
+      namespaceController.schedule(() -> removeContent(ap.name(), uid), namespaceCleanupStep.toMillis(),
+          TimeUnit.MILLISECONDS);
+      return ApiStatus.json(200, json);
+    }
+  }
+
+  private void removeContent(String namespace, String uid) {
+    try {
+      synchronized (mutations) {
+        if (!sameNamespace(namespace, uid)) {
+          return;
+        }
+        AttributeSet inNamespace = new AttributeSet(new Attribute(KubernetesAttributesExtractor.NAMESPACE, namespace));
+        List<AttributeSet> content;
+        synchronized (map) {
+          content = map.keySet().stream().filter(k -> k.matches(inNamespace)).toList();
+        }
+        String path = "/api/v1/namespaces/" + namespace;
+        content.forEach(key -> processEvent(path + "/content", key, key, null, null));
+        LOG.debug("namespace {}: removed {} objects", namespace, content.size());
+      }
+      namespaceController.schedule(() -> removeNamespace(namespace, uid), namespaceCleanupStep.toMillis(),
+          TimeUnit.MILLISECONDS);
+    } catch (RuntimeException e) {
+      LOG.warn("namespace {}: content removal failed", namespace, e);
+    }
+  }
+
+  private void removeNamespace(String namespace, String uid) {
+    try {
+      synchronized (mutations) {
+        if (sameNamespace(namespace, uid)) {
+          String path = "/api/v1/namespaces/" + namespace;
+          processEvent(path, getKey(path), findResource(getKey(path)).getKey(), null, null);
+          LOG.debug("namespace {} deleted", namespace);
+        }
+      }
+    } catch (RuntimeException e) {
+      LOG.warn("namespace {}: removal failed", namespace, e);
+    }
+  }
+
+  private boolean sameNamespace(String namespace, String uid) {
+    return currentNamespace(namespace)
+        .map(ns -> uid.equals(ns.path("metadata").path("uid").asString()) && isTerminating(ns))
+        .orElse(false);
+  }
+
+  // -------------------------------------------------------------------------------------- events
+
+  /** Every change of the store passes here: the CRUD store updates itself, then watches hear of it. */
+  @Override
+  public void processEvent(String path, AttributeSet pathAttributes, AttributeSet oldAttributes,
+                           GenericKubernetesResource resource, String newState) {
+    String before = oldAttributes == null ? null : map.get(oldAttributes);
+    if (oldAttributes == null && newState != null) {
+      newState = asCreated(newState);
+    }
+    super.processEvent(path, pathAttributes, oldAttributes, resource, newState);
+    if (Objects.equals(before, newState)) {
+      return;
+    }
+    AttributeSet after = null;
+    long rv;
+    if (newState != null) {
+      after = resource != null ? extractor.extract(resource) : extractor.fromResource(newState);
+      if (!after.containsKey(KubernetesAttributesExtractor.PLURAL)) {
+        after = AttributeSet.merge(pathAttributes, after);
+      }
+      rv = mapper.readTree(newState).path("metadata").path("resourceVersion").asLong(0);
+    } else {
+      rv = requestResourceVersion();
+    }
+    watchHub.publish(new WatchHub.Change(rv, before, oldAttributes, newState, after));
+  }
+
+  /**
+   * The CRUD store numbers uids 00000000-...-000000000001 upwards, the same after every restart;
+   * a real server's are random. Namespaces carry no generation on a real server.
+   */
+  private String asCreated(String json) {
+    ObjectNode o = (ObjectNode) mapper.readTree(json);
+    ObjectNode metadata = o.withObjectProperty("metadata");
+    metadata.put("uid", UUID.randomUUID().toString());
+    if ("Namespace".equals(o.path("kind").asString("")) && "v1".equals(o.path("apiVersion").asString(""))) {
+      metadata.remove("generation");
+    }
+    return o.toString();
+  }
+
+  // ------------------------------------------------------------------------------------ defaults
+
+  private Optional<ObjectNode> currentNamespace(String name) {
+    Map.Entry<AttributeSet, String> e = findResource(getKey("/api/v1/namespaces/" + name));
+    return e == null ? Optional.empty() : Optional.of((ObjectNode) mapper.readTree(e.getValue()));
+  }
+
+  private static boolean isTerminating(ObjectNode ns) {
+    return ns.path("metadata").has("deletionTimestamp") || "Terminating".equals(ns.path("status").path("phase").asString(""));
+  }
+
+  /** The name label always matches the name; finalizers and status belong to the server. */
+  private static void defaultNamespace(ObjectNode ns, ObjectNode before) {
+    ObjectNode metadata = ns.withObjectProperty("metadata");
+    metadata.withObjectProperty("labels").put(NAME_LABEL, metadata.path("name").asString());
+    if (before == null) {
+      ArrayNode finalizers = ns.withObjectProperty("spec").withArrayProperty("finalizers");
+      if (finalizers.isEmpty()) {
+        finalizers.add("kubernetes");
+      }
+      ns.putObject("status").put("phase", "Active");
+    } else {
+      if (before.has("spec")) {
+        ns.set("spec", before.get("spec"));
+      }
+    }
+  }
+
+  /** As {@code SetDefaults_NetworkPolicy}: podSelector, policyTypes, port protocol. */
+  private static Optional<MockResponse> defaultNetworkPolicy(ObjectNode policy, String name) {
+    ObjectNode spec = policy.withObjectProperty("spec");
+    if (!spec.path("podSelector").isObject()) {
+      spec.putObject("podSelector");
+    }
+    ArrayNode types = spec.path("policyTypes").isArray() ? (ArrayNode) spec.get("policyTypes") : null;
+    if (types == null || types.isEmpty()) {
+      types = spec.putArray("policyTypes").add("Ingress");
+      if (spec.path("egress").isArray() && !spec.path("egress").isEmpty()) {
+        types.add("Egress");
+      }
+    }
+    for (JsonNode t : types.values()) {
+      if (!t.asString("").equals("Ingress") && !t.asString("").equals("Egress")) {
+        return Optional.of(ApiStatus.invalid("NetworkPolicy.networking.k8s.io", "networking.k8s.io", name,
+            new ApiStatus.Cause("FieldValueNotSupported", "Unsupported value: \"" + t.asString("")
+                + "\": supported values: \"Egress\", \"Ingress\"", "spec.policyTypes")));
+      }
+    }
+    for (String direction : List.of("ingress", "egress")) {
+      for (JsonNode rule : spec.path(direction).values()) {
+        for (JsonNode port : rule.path("ports").values()) {
+          if (port.isObject() && !port.has("protocol")) {
+            ((ObjectNode) port).put("protocol", "TCP");
+          }
+        }
+      }
+    }
+    return Optional.empty();
+  }
+
+  private static Optional<MockResponse> validateName(ApiResource resource, String name) {
+    boolean label = resource.equals(ApiResource.NAMESPACES);
+    boolean valid = name.length() <= (label ? 63 : 253)
+        && (label ? DNS1123_LABEL : DNS1123_SUBDOMAIN).matcher(name).matches();
+    if (valid) {
+      return Optional.empty();
+    }
+    String why = label
+        ? "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and"
+            + " end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is"
+            + " '[a-z0-9]([-a-z0-9]*[a-z0-9])?')"
+        : "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must"
+            + " start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is"
+            + " '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')";
+    String kind = resource.group().isEmpty() ? resource.kind() : resource.kind() + "." + resource.group();
+    return Optional.of(ApiStatus.invalid(kind, resource.group(), name,
+        new ApiStatus.Cause("FieldValueInvalid", "Invalid value: \"" + name + "\": " + why, "metadata.name")));
+  }
+
+  /**
+   * Field validation as {@code ?fieldValidation=} asks: Strict refuses unknown fields (400), Warn
+   * (the default) and Ignore drop them, Warn with a {@code Warning} header each.
+   */
+  private static Optional<MockResponse> dropUnknownFields(ApiPath ap, ApiResource resource, ObjectNode object,
+                                                          List<String> warnings) {
+    List<String> unknown = UnknownFields.strip(resource, object);
+    if (unknown.isEmpty()) {
+      return Optional.empty();
+    }
+    String directive = ap.query().getOrDefault("fieldValidation", "Warn");
+    if (directive.equalsIgnoreCase("Strict")) {
+      String fields = unknown.stream().map(f -> "unknown field \"" + f + "\"").collect(Collectors.joining(", "));
+      return Optional.of(ApiStatus.badRequest(resource.kind() + " in version \"" + resource.version()
+          + "\" cannot be handled as a " + resource.kind() + ": strict decoding error: " + fields));
+    }
+    if (!directive.equalsIgnoreCase("Ignore")) {
+      unknown.forEach(f -> warnings.add("unknown field \"" + f + "\""));
+    }
+    return Optional.empty();
+  }
+
+  private static MockResponse warn(MockResponse response, List<String> warnings) {
+    warnings.forEach(w -> response.addHeader("Warning", "299 - \"" + w.replace("\"", "\\\"") + "\""));
+    return response;
+  }
+
+  // --------------------------------------------------------------------------------------- misc
+
+  /** Five characters from the alphabet the API server's name generator uses. */
+  private static String randomSuffix() {
+    String alphabet = "bcdfghjklmnpqrstvwxz2456789";
+    StringBuilder b = new StringBuilder(5);
+    java.util.concurrent.ThreadLocalRandom random = java.util.concurrent.ThreadLocalRandom.current();
+    for (int i = 0; i < 5; i++) {
+      b.append(alphabet.charAt(random.nextInt(alphabet.length())));
+    }
+    return b.toString();
+  }
+
+  private static String itemPath(ApiPath ap) {
+    return new ApiPath(ap.group(), ap.version(), ap.namespace(), ap.plural(), ap.name(), null, Map.of()).storePath();
+  }
+
+  private static boolean isDryRun(ApiPath ap) {
+    return ap.query().containsKey("dryRun");
+  }
+
+  private static String mediaType(String header) {
+    if (header == null || header.isBlank()) {
+      return "application/json";
+    }
+    int semicolon = header.indexOf(';');
+    return (semicolon < 0 ? header : header.substring(0, semicolon)).trim().toLowerCase(Locale.ROOT);
+  }
+
+  /** Stops the namespace controller and ends every watch. */
+  void close() {
+    namespaceController.shutdownNow();
+    watchHub.closeAll();
+  }
+
+  /** A body in a media type this server does not read. */
+  static final class UnsupportedMedia extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    UnsupportedMedia(String contentType) {
+      super(contentType);
+    }
+  }
+}
