@@ -1,0 +1,56 @@
+package io.fencewatch.collector;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+
+import io.fencewatch.collector.config.ClusterTarget;
+import io.fencewatch.collector.config.CollectorConfig;
+import io.fencewatch.schema.Keys;
+
+/** What one {@link ClusterAgent} needs to know; built from {@link CollectorConfig} or directly in tests. */
+public record AgentSettings(String clusterId, String collectorId, String topic, int queueCapacity,
+        Duration heartbeatInterval, List<String> annotationPatterns, int listPageSize, LeaseSettings lease) {
+
+    public AgentSettings {
+        Keys.requireClusterId(clusterId);
+        Objects.requireNonNull(collectorId, "collectorId");
+        Objects.requireNonNull(topic, "topic");
+        Objects.requireNonNull(heartbeatInterval, "heartbeatInterval");
+        annotationPatterns = List.copyOf(annotationPatterns);
+        if (queueCapacity < 1) {
+            throw new IllegalArgumentException("queueCapacity must be positive");
+        }
+    }
+
+    /** Leader election on a coordination.k8s.io Lease; null in {@link AgentSettings#lease()} means none. */
+    public record LeaseSettings(String namespace, String name, Duration leaseDuration, Duration renewDeadline,
+            Duration retryPeriod) {
+        public LeaseSettings {
+            Objects.requireNonNull(namespace, "namespace");
+            Objects.requireNonNull(name, "name");
+        }
+    }
+
+    public static AgentSettings from(CollectorConfig config, ClusterTarget target) {
+        LeaseSettings lease = null;
+        if (config.get(CollectorConfig.LEADER_ELECTION)) {
+            lease = new LeaseSettings(config.leaseNamespace(), config.get(CollectorConfig.LEASE_NAME),
+                    config.get(CollectorConfig.LEASE_DURATION), config.get(CollectorConfig.LEASE_RENEW_DEADLINE),
+                    config.get(CollectorConfig.LEASE_RETRY_PERIOD));
+        }
+        return new AgentSettings(target.clusterId(), config.collectorId(), config.topics().inventory(),
+                config.get(CollectorConfig.QUEUE_CAPACITY), config.get(CollectorConfig.HEARTBEAT_INTERVAL),
+                config.annotationPatterns(), config.get(CollectorConfig.LIST_PAGE_SIZE), lease);
+    }
+
+    public AgentSettings withLease(LeaseSettings newLease) {
+        return new AgentSettings(clusterId, collectorId, topic, queueCapacity, heartbeatInterval, annotationPatterns,
+                listPageSize, newLease);
+    }
+
+    public AgentSettings withCollectorId(String id) {
+        return new AgentSettings(clusterId, id, topic, queueCapacity, heartbeatInterval, annotationPatterns,
+                listPageSize, lease);
+    }
+}

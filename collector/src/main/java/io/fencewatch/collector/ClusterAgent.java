@@ -1,0 +1,398 @@
+package io.fencewatch.collector;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import org.apache.kafka.clients.producer.Producer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.fabric8.kubernetes.api.model.Namespace;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
+import io.fabric8.kubernetes.client.extended.leaderelection.LeaderElectionConfig;
+import io.fabric8.kubernetes.client.extended.leaderelection.LeaderElectionConfigBuilder;
+import io.fabric8.kubernetes.client.extended.leaderelection.resourcelock.LeaseLock;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import io.fencewatch.collector.kube.AgentEvent;
+import io.fencewatch.collector.kube.EventTranslator;
+import io.fencewatch.collector.kube.NamespaceEventHandler;
+import io.fencewatch.collector.kube.PolicyEventHandler;
+import io.fencewatch.collector.publish.InventoryPublisher;
+import io.fencewatch.schema.inventory.InventoryEvent;
+
+/**
+ * Watches one cluster: shared informers on Namespaces and NetworkPolicies (all namespaces) feed a
+ * bounded queue that one {@link InventoryPublisher} drains. Optionally elects a leader on a Lease so
+ * that only one replica publishes; each leadership gain opens an epoch.
+ *
+ * <p>An informer that stops while the agent runs is restarted (with a new epoch, since events may
+ * have been missed); too many restarts in a row, or a full queue, are fatal: the agent never keeps
+ * running while silently not watching, and never drops an event.
+ */
+public final class ClusterAgent implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(ClusterAgent.class);
+    private static final int MAX_RESTARTS = 5;
+    private static final Duration RESTART_WINDOW = Duration.ofMinutes(10);
+
+    private final AgentSettings settings;
+    private final KubernetesClient client;
+    private final FatalErrorHandler fatal;
+    private final Clock clock;
+    private final BlockingQueue<AgentEvent> queue;
+    private final InventoryPublisher publisher;
+    private final ScheduledExecutorService scheduler;
+    private final AtomicBoolean fatalRaised = new AtomicBoolean();
+    private final Deque<Long> restarts = new ArrayDeque<>();
+
+    private volatile SharedIndexInformer<Namespace> namespaceInformer;
+    private volatile SharedIndexInformer<NetworkPolicy> policyInformer;
+    private volatile CompletableFuture<?> election;
+    private volatile boolean leader;
+    private volatile String currentLeader;
+    private volatile boolean started;
+    private volatile boolean closing;
+    private boolean closed;
+
+    public ClusterAgent(AgentSettings settings, KubernetesClient client, Producer<String, InventoryEvent> producer,
+            FatalErrorHandler fatal, Clock clock) {
+        this.settings = Objects.requireNonNull(settings);
+        this.client = Objects.requireNonNull(client);
+        this.fatal = Objects.requireNonNull(fatal);
+        this.clock = Objects.requireNonNull(clock);
+        this.queue = new ArrayBlockingQueue<>(settings.queueCapacity());
+        this.publisher = new InventoryPublisher(settings.clusterId(), settings.collectorId(), settings.topic(), producer,
+                queue, new InformerSnapshot(), new EventTranslator(settings.annotationPatterns()),
+                settings.heartbeatInterval(), clock);
+        this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "fencewatch-agent-" + settings.clusterId());
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    public String clusterId() {
+        return settings.clusterId();
+    }
+
+    public InventoryPublisher publisher() {
+        return publisher;
+    }
+
+    /** Starts the informers and the publisher, and either publishes or runs for leadership. */
+    public synchronized void start() {
+        if (started || closed) {
+            return;
+        }
+        started = true;
+        publisher.onFailure(this::raiseFatal);
+        publisher.start();
+        namespaceInformer = startNamespaceInformer();
+        policyInformer = startPolicyInformer();
+        if (settings.lease() == null) {
+            publisher.setPublishing(true, "no leader election");
+        } else {
+            runForLeader();
+        }
+        LOG.info("cluster {}: agent started ({}; collector {})", settings.clusterId(),
+                settings.lease() == null ? "no leader election"
+                        : "leader election on Lease " + settings.lease().namespace() + "/" + settings.lease().name(),
+                settings.collectorId());
+    }
+
+    // ------------------------------------------------------------------ informers
+
+    private SharedIndexInformer<Namespace> startNamespaceInformer() {
+        var op = client.namespaces();
+        SharedIndexInformer<Namespace> inf = settings.listPageSize() > 0
+                ? op.withLimit((long) settings.listPageSize()).runnableInformer(0)
+                : op.runnableInformer(0);
+        inf.addEventHandler(new NamespaceEventHandler(this::enqueue, clock,
+                () -> publisher.requestEpoch("namespaces relisted after the watch was lost")));
+        return startInformer(inf, "namespaces");
+    }
+
+    private SharedIndexInformer<NetworkPolicy> startPolicyInformer() {
+        var op = client.network().v1().networkPolicies().inAnyNamespace();
+        SharedIndexInformer<NetworkPolicy> inf = settings.listPageSize() > 0
+                ? op.withLimit((long) settings.listPageSize()).runnableInformer(0)
+                : op.runnableInformer(0);
+        inf.addEventHandler(new PolicyEventHandler(this::enqueue, clock,
+                () -> publisher.requestEpoch("networkpolicies relisted after the watch was lost")));
+        return startInformer(inf, "networkpolicies");
+    }
+
+    private <T> SharedIndexInformer<T> startInformer(SharedIndexInformer<T> inf, String what) {
+        inf.exceptionHandler((isStarted, t) -> {
+            // Keep retrying (the informer backs off); /healthz shows it is not watching meanwhile.
+            LOG.warn("cluster {}: {} informer: {} ({}); retrying", settings.clusterId(), what,
+                    isStarted ? "watch failed" : "list failed", t.toString());
+            return true;
+        });
+        inf.start().whenComplete((v, t) -> {
+            if (t == null) {
+                LOG.info("cluster {}: {} informer synced at resourceVersion {}", settings.clusterId(), what,
+                        inf.lastSyncResourceVersion());
+            }
+        });
+        inf.stopped().whenComplete((v, t) -> onInformerStopped(inf, what, t));
+        return inf;
+    }
+
+    private void onInformerStopped(SharedIndexInformer<?> inf, String what, Throwable cause) {
+        if (closing || (inf != namespaceInformer && inf != policyInformer)) {
+            return;
+        }
+        LOG.error("cluster {}: {} informer stopped ({}); restarting it and opening a new epoch", settings.clusterId(),
+                what, cause == null ? "no error given" : cause.toString());
+        synchronized (restarts) {
+            long now = System.nanoTime();
+            restarts.addLast(now);
+            while (!restarts.isEmpty() && now - restarts.peekFirst() > RESTART_WINDOW.toNanos()) {
+                restarts.removeFirst();
+            }
+            if (restarts.size() > MAX_RESTARTS) {
+                raiseFatal(what + " informer stopped " + restarts.size() + " times within " + RESTART_WINDOW.toMinutes()
+                        + " minutes");
+                return;
+            }
+        }
+        long delayMs = Math.min(30_000, 1000L << Math.min(5, restarts.size() - 1));
+        scheduler.schedule(() -> restartInformer(inf), delayMs, TimeUnit.MILLISECONDS);
+    }
+
+    private synchronized void restartInformer(SharedIndexInformer<?> stopped) {
+        if (closing) {
+            return;
+        }
+        if (stopped == namespaceInformer) {
+            namespaceInformer = startNamespaceInformer();
+        } else if (stopped == policyInformer) {
+            policyInformer = startPolicyInformer();
+        } else {
+            return;
+        }
+        publisher.requestEpoch("informer restarted");
+    }
+
+    /** Handlers call this: never blocks; a full queue is fatal rather than a dropped event. */
+    private void enqueue(AgentEvent event) {
+        if (!queue.offer(event)) {
+            raiseFatal("event queue is full (capacity " + settings.queueCapacity()
+                    + "): exiting rather than dropping events; the next epoch resyncs");
+        }
+    }
+
+    private void raiseFatal(String reason) {
+        if (fatalRaised.compareAndSet(false, true)) {
+            LOG.error("cluster {}: fatal: {}", settings.clusterId(), reason);
+            fatal.fatal(settings.clusterId(), reason);
+        }
+    }
+
+    // ------------------------------------------------------------------ leader election
+
+    private void runForLeader() {
+        AgentSettings.LeaseSettings lease = settings.lease();
+        LeaderElectionConfig config = new LeaderElectionConfigBuilder()
+                .withName("fencewatch-collector-" + settings.clusterId())
+                .withLeaseDuration(lease.leaseDuration())
+                .withRenewDeadline(lease.renewDeadline())
+                .withRetryPeriod(lease.retryPeriod())
+                .withLock(new LeaseLock(lease.namespace(), lease.name(), settings.collectorId()))
+                .withLeaderCallbacks(new LeaderCallbacks(this::onStartLeading, this::onStopLeading, this::onNewLeader))
+                .withReleaseOnCancel()
+                .build();
+        CompletableFuture<?> f = client.leaderElector().withConfig(config).build().start();
+        election = f;
+        f.whenComplete((v, t) -> {
+            if (closing) {
+                return;
+            }
+            // fabric8's elector ends after leadership is lost (or on an error): stand again.
+            LOG.info("cluster {}: leader election round ended{}; standing again", settings.clusterId(),
+                    t == null ? "" : " (" + t + ")");
+            scheduler.schedule(this::runForLeaderIfOpen, lease.retryPeriod().toMillis(), TimeUnit.MILLISECONDS);
+        });
+    }
+
+    private synchronized void runForLeaderIfOpen() {
+        if (!closing) {
+            runForLeader();
+        }
+    }
+
+    private void onStartLeading() {
+        leader = true;
+        publisher.setPublishing(true, "leadership of Lease " + settings.lease().namespace() + "/"
+                + settings.lease().name() + " gained by " + settings.collectorId());
+    }
+
+    private void onStopLeading() {
+        leader = false;
+        publisher.setPublishing(false, "leadership lost by " + settings.collectorId());
+    }
+
+    private void onNewLeader(String identity) {
+        currentLeader = identity;
+        LOG.info("cluster {}: leader is now {}", settings.clusterId(), identity);
+    }
+
+    /** True if leader election is off, or this replica holds the Lease. */
+    public boolean isLeader() {
+        return settings.lease() == null || leader;
+    }
+
+    public String currentLeader() {
+        return settings.lease() == null ? settings.collectorId() : currentLeader;
+    }
+
+    // ------------------------------------------------------------------ health
+
+    /** Informers running and watching, publisher thread alive. */
+    public boolean healthy() {
+        return healthProblem() == null;
+    }
+
+    /** Why the agent is not healthy, or null. */
+    public String healthProblem() {
+        if (!started || closing) {
+            return "not running";
+        }
+        if (fatalRaised.get()) {
+            return "failed";
+        }
+        if (!publisher.running()) {
+            return "publisher stopped";
+        }
+        String ns = informerProblem(namespaceInformer, "namespaces");
+        return ns != null ? ns : informerProblem(policyInformer, "networkpolicies");
+    }
+
+    private static String informerProblem(SharedIndexInformer<?> inf, String what) {
+        if (inf == null || !inf.isRunning()) {
+            return what + " informer not running";
+        }
+        if (!inf.isWatching()) {
+            return what + " informer not watching";
+        }
+        return null;
+    }
+
+    /** Why the agent is not ready, or null: informers synced, Kafka reachable, and (leader) epoch synced. */
+    public String readinessProblem() {
+        String health = healthProblem();
+        if (health != null) {
+            return health;
+        }
+        if (!informersSynced()) {
+            return "informers not synced";
+        }
+        if (!publisher.kafkaReachable()) {
+            return "Kafka not reachable";
+        }
+        if (publisher.publishing()) {
+            long open = publisher.openEpoch();
+            if (open < 0 || publisher.syncedEpoch() != open) {
+                return "epoch not synced yet";
+            }
+        }
+        return null;
+    }
+
+    public boolean informersSynced() {
+        SharedIndexInformer<Namespace> ns = namespaceInformer;
+        SharedIndexInformer<NetworkPolicy> np = policyInformer;
+        return ns != null && np != null && ns.hasSynced() && np.hasSynced();
+    }
+
+    /** For metrics: "running", "watching", "synced" of each informer. */
+    public List<InformerState> informerStates() {
+        return List.of(InformerState.of("namespaces", namespaceInformer),
+                InformerState.of("networkpolicies", policyInformer));
+    }
+
+    /** One informer's state, for metrics. */
+    public record InformerState(String resource, boolean running, boolean watching, boolean synced) {
+        static InformerState of(String resource, SharedIndexInformer<?> inf) {
+            return inf == null ? new InformerState(resource, false, false, false)
+                    : new InformerState(resource, inf.isRunning(), inf.isWatching(), inf.hasSynced());
+        }
+    }
+
+    /** Test hook: the namespace informer now in use. */
+    SharedIndexInformer<Namespace> namespaceInformer() {
+        return namespaceInformer;
+    }
+
+    // ------------------------------------------------------------------ lifecycle
+
+    /**
+     * Stops watching, publishes what was queued (bounded by {@code timeout}), closes the producer,
+     * then gives up the Lease. Safe to call twice.
+     */
+    public void close(Duration timeout) {
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            closing = true;
+        }
+        // One at a time: closing many watches at once can stall a (mock) API server's event loop.
+        stopQuietly(namespaceInformer);
+        stopQuietly(policyInformer);
+        publisher.close(timeout);
+        CompletableFuture<?> f = election;
+        if (f != null) {
+            f.cancel(true); // releaseOnCancel: the standby takes over without waiting for the lease to expire
+        }
+        scheduler.shutdownNow();
+        LOG.info("cluster {}: agent closed", settings.clusterId());
+    }
+
+    @Override
+    public void close() {
+        close(Duration.ofSeconds(10));
+    }
+
+    private void stopQuietly(SharedIndexInformer<?> inf) {
+        if (inf != null) {
+            try {
+                inf.stop();
+            } catch (RuntimeException e) {
+                LOG.warn("cluster {}: stopping an informer: {}", settings.clusterId(), e.toString());
+            }
+        }
+    }
+
+    /** The informers' caches, for the publisher's snapshots. */
+    private final class InformerSnapshot implements InventoryPublisher.SnapshotSource {
+        @Override
+        public boolean synced() {
+            return informersSynced();
+        }
+
+        @Override
+        public List<Namespace> namespaces() {
+            return namespaceInformer.getStore().list();
+        }
+
+        @Override
+        public List<NetworkPolicy> policies() {
+            return policyInformer.getStore().list();
+        }
+    }
+}

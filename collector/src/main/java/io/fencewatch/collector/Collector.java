@@ -1,0 +1,109 @@
+package io.fencewatch.collector;
+
+import java.io.IOException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fencewatch.collector.config.ClusterTarget;
+import io.fencewatch.collector.config.CollectorConfig;
+import io.fencewatch.collector.http.CollectorHttpServer;
+import io.fencewatch.collector.publish.ProducerSettings;
+
+/**
+ * A collector process: one {@link ClusterAgent} per configured cluster (each with its own
+ * Kubernetes client and producer) and the HTTP server. {@link #close()} is safe twice.
+ */
+public final class Collector implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Collector.class);
+
+    /** Makes the Kubernetes client of a cluster; tests pass the mock server's. */
+    @FunctionalInterface
+    public interface ClientFactory {
+        KubernetesClient create(ClusterTarget target);
+    }
+
+    private final CollectorConfig config;
+    private final List<ClusterAgent> agents = new ArrayList<>();
+    private final List<KubernetesClient> clients = new ArrayList<>();
+    private CollectorHttpServer http;
+    private boolean closed;
+
+    public Collector(CollectorConfig config, ClientFactory clients, FatalErrorHandler fatal) {
+        this.config = Objects.requireNonNull(config);
+        for (ClusterTarget target : config.targets()) {
+            KubernetesClient client = clients.create(target);
+            this.clients.add(client);
+            AgentSettings settings = AgentSettings.from(config, target);
+            agents.add(new ClusterAgent(settings, client,
+                    ProducerSettings.newProducer(ProducerSettings.producerProperties(config, target.clusterId())), fatal,
+                    Clock.systemUTC()));
+        }
+    }
+
+    /** fabric8's client for a target: a named kubeconfig context, or auto-configuration. */
+    public static KubernetesClient defaultClient(CollectorConfig config, ClusterTarget target) {
+        Config kube;
+        if (config.get(CollectorConfig.KUBECONFIG) != null) {
+            kube = Config.fromKubeconfig(target.context(), config.get(CollectorConfig.KUBECONFIG).toFile());
+        } else {
+            kube = Config.autoConfigure(target.context());
+        }
+        return new KubernetesClientBuilder().withConfig(kube).build();
+    }
+
+    public synchronized Collector start() throws IOException {
+        int port = config.get(CollectorConfig.HTTP_PORT);
+        if (port >= 0) {
+            http = new CollectorHttpServer(config.get(CollectorConfig.HTTP_BIND), port, this::agents).start();
+        }
+        for (ClusterAgent a : agents) {
+            a.start();
+        }
+        LOG.info("collector {} watching {} cluster(s) {}, publishing to {}", config.collectorId(), agents.size(),
+                config.targets(), config.topics().inventory());
+        return this;
+    }
+
+    public List<ClusterAgent> agents() {
+        return List.copyOf(agents);
+    }
+
+    /** The HTTP port, or -1 if the server is off. */
+    public int httpPort() {
+        return http == null ? -1 : http.port();
+    }
+
+    /** Flushes each agent's queue within the configured shutdown timeout overall, then closes. */
+    public void close(Duration timeout) {
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+        }
+        long deadline = System.nanoTime() + timeout.toNanos();
+        for (ClusterAgent a : agents) {
+            a.close(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+        }
+        for (KubernetesClient c : clients) {
+            c.close();
+        }
+        if (http != null) {
+            http.close();
+        }
+    }
+
+    @Override
+    public void close() {
+        close(config.get(CollectorConfig.SHUTDOWN_TIMEOUT));
+    }
+}

@@ -1,0 +1,488 @@
+package io.fencewatch.collector.config;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Function;
+
+import io.fencewatch.schema.Keys;
+import io.fencewatch.schema.TopicNames;
+
+/**
+ * The collector's configuration: one immutable, validated object read from flags
+ * ({@code --name=value} or {@code --name value}) and {@code FENCEWATCH_*} environment variables
+ * (flags win), or built from a map in tests. Every key is a typed {@link ConfigKey} constant with
+ * its default, parser and doc. A bad value throws {@link ConfigException} whose one-line message
+ * names the flag and says why.
+ */
+public final class CollectorConfig {
+    /** Annotations always forwarded: Fencewatch's own ({@code fencewatch.io/exempt-reason}, ...). */
+    public static final String FENCEWATCH_ANNOTATIONS = "fencewatch.io/*";
+
+    private static final Map<String, ConfigKey<?>> KEYS = new LinkedHashMap<>();
+
+    public static final ConfigKey<String> CLUSTER_ID = key("cluster-id", String.class, null,
+            CollectorConfig::parseClusterId,
+            "Cluster id of the single agent when --contexts is empty (letters, digits, '-', '_', '.'; at most 63).");
+    public static final ConfigKey<String> CONTEXTS = key("contexts", String.class, "",
+            v -> v,
+            "Comma-separated kubeconfig contexts, one agent each: 'context' or 'clusterId=context'. Empty: one agent on the in-cluster service account or the current context.");
+    public static final ConfigKey<Path> KUBECONFIG = key("kubeconfig", Path.class, null,
+            CollectorConfig::parseReadableFile,
+            "Kubeconfig file. Default: $KUBECONFIG, ~/.kube/config or the in-cluster service account.");
+    public static final ConfigKey<String> BOOTSTRAP_SERVERS = key("bootstrap-servers", String.class, null,
+            CollectorConfig::parseBootstrap,
+            "Kafka bootstrap servers (host:port,...). Required unless the Kafka properties file sets bootstrap.servers.");
+    public static final ConfigKey<Path> KAFKA_PROPERTIES = key("kafka-properties", Path.class, null,
+            CollectorConfig::parseReadableFile,
+            "Kafka client properties file (SASL/SSL, compression...); its settings win over the collector's defaults.");
+    public static final ConfigKey<String> TOPIC_PREFIX = key("topic-prefix", String.class, TopicNames.DEFAULT_PREFIX,
+            CollectorConfig::parseTopicPrefix,
+            "Topic prefix: events go to <prefix>.inventory.");
+    public static final ConfigKey<String> FORWARD_ANNOTATIONS = key("forward-annotations", String.class, "",
+            CollectorConfig::parseAnnotationPatterns,
+            "Comma-separated namespace annotation keys to forward; 'prefix/*' matches a prefix. fencewatch.io/* always.");
+    public static final ConfigKey<Duration> HEARTBEAT_INTERVAL = key("heartbeat-interval", Duration.class, "30s",
+            v -> parseDuration(v, Duration.ofMillis(100), Duration.ofHours(1)),
+            "Interval of HEARTBEAT markers to every partition (e.g. 30s, 500ms, 2m).");
+    public static final ConfigKey<Boolean> IDEMPOTENCE = key("idempotence", Boolean.class, "true",
+            CollectorConfig::parseBoolean,
+            "Idempotent producer (acks=all either way). Set false for OCI Streaming, which lacks it.");
+    public static final ConfigKey<Integer> QUEUE_CAPACITY = key("queue-capacity", Integer.class, "100000",
+            v -> parseInt(v, 16, 10_000_000),
+            "Events buffered per cluster between the informers and the publisher; when full the collector exits non-zero.");
+    public static final ConfigKey<Duration> SHUTDOWN_TIMEOUT = key("shutdown-timeout", Duration.class, "10s",
+            v -> parseDuration(v, Duration.ZERO, Duration.ofMinutes(10)),
+            "On SIGTERM, how long to keep publishing what was queued before closing.");
+    public static final ConfigKey<Integer> HTTP_PORT = key("http-port", Integer.class, "8080",
+            v -> parseInt(v, -1, 65535),
+            "Port of /healthz, /readyz and /metrics; 0 picks a free port, -1 disables the server.");
+    public static final ConfigKey<String> HTTP_BIND = key("http-bind", String.class, "0.0.0.0",
+            CollectorConfig::parseNonBlank,
+            "Address the HTTP server binds to.");
+    public static final ConfigKey<Boolean> LEADER_ELECTION = key("leader-election", Boolean.class, "false",
+            CollectorConfig::parseBoolean,
+            "Elect a leader per cluster on a coordination.k8s.io Lease so that only one replica publishes.");
+    public static final ConfigKey<String> LEASE_NAMESPACE = key("lease-namespace", String.class, null,
+            CollectorConfig::parseDnsLabel,
+            "Namespace of the Lease. Default: the pod's namespace (service account), else 'default'.");
+    public static final ConfigKey<String> LEASE_NAME = key("lease-name", String.class, "fencewatch-collector",
+            CollectorConfig::parseDnsLabel,
+            "Name of the Lease (one per cluster, in that cluster).");
+    public static final ConfigKey<Duration> LEASE_DURATION = key("lease-duration", Duration.class, "15s",
+            v -> parseDuration(v, Duration.ofMillis(500), Duration.ofMinutes(10)),
+            "How long a Lease holds without renewal.");
+    public static final ConfigKey<Duration> LEASE_RENEW_DEADLINE = key("lease-renew-deadline", Duration.class, "10s",
+            v -> parseDuration(v, Duration.ofMillis(300), Duration.ofMinutes(10)),
+            "How long the leader keeps retrying to renew before it stops publishing.");
+    public static final ConfigKey<Duration> LEASE_RETRY_PERIOD = key("lease-retry-period", Duration.class, "2s",
+            v -> parseDuration(v, Duration.ofMillis(100), Duration.ofMinutes(1)),
+            "Interval between attempts to acquire or renew the Lease.");
+    public static final ConfigKey<String> COLLECTOR_ID = key("collector-id", String.class, null,
+            CollectorConfig::parseNonBlank,
+            "This instance's id in events and in the Lease. Default: $POD_NAME or the host name, plus a random suffix.");
+    public static final ConfigKey<Integer> LIST_PAGE_SIZE = key("list-page-size", Integer.class, "500",
+            v -> parseInt(v, 0, 100_000),
+            "Page size of the informers' initial list (0: no paging).");
+
+    private final Map<ConfigKey<?>, Object> values;
+    private final List<ClusterTarget> targets;
+    private final Properties kafkaProperties;
+    private final List<String> annotationPatterns;
+    private final String collectorId;
+
+    private CollectorConfig(Map<ConfigKey<?>, Object> values, Map<String, String> env) {
+        this.values = Collections.unmodifiableMap(values);
+        this.targets = List.copyOf(buildTargets());
+        this.kafkaProperties = loadKafkaProperties();
+        if (get(BOOTSTRAP_SERVERS) == null && kafkaProperties.getProperty("bootstrap.servers") == null) {
+            throw problem(BOOTSTRAP_SERVERS, "is required (or set bootstrap.servers in " + KAFKA_PROPERTIES.flag() + ")");
+        }
+        Set<String> patterns = new LinkedHashSet<>();
+        patterns.add(FENCEWATCH_ANNOTATIONS);
+        for (String p : get(FORWARD_ANNOTATIONS).split(",")) {
+            if (!p.isBlank()) {
+                patterns.add(p.strip());
+            }
+        }
+        this.annotationPatterns = List.copyOf(patterns);
+        if (get(LEADER_ELECTION)) {
+            if (get(LEASE_RENEW_DEADLINE).compareTo(get(LEASE_DURATION)) >= 0) {
+                throw problem(LEASE_RENEW_DEADLINE, "must be shorter than " + LEASE_DURATION.flag());
+            }
+            if (get(LEASE_RETRY_PERIOD).compareTo(get(LEASE_RENEW_DEADLINE)) >= 0) {
+                throw problem(LEASE_RETRY_PERIOD, "must be shorter than " + LEASE_RENEW_DEADLINE.flag());
+            }
+        }
+        String id = get(COLLECTOR_ID);
+        if (id == null) {
+            String base = env.getOrDefault("POD_NAME", hostName());
+            id = base + "-" + Integer.toHexString(ThreadLocalRandom.current().nextInt(0x100000, 0xffffff));
+        }
+        this.collectorId = id;
+    }
+
+    /** Every key, in documentation order. */
+    public static List<ConfigKey<?>> keys() {
+        return List.copyOf(KEYS.values());
+    }
+
+    /** From a map of flag names (without '--') to values; for tests and embedding. */
+    public static CollectorConfig fromMap(Map<String, String> settings) {
+        Map<ConfigKey<?>, String> raw = new HashMap<>();
+        settings.forEach((name, value) -> raw.put(lookup(name, "--" + name), value));
+        return build(raw, Map.of(), Map.of());
+    }
+
+    /**
+     * From command-line flags and the environment; flags win over {@code FENCEWATCH_*} variables,
+     * which win over defaults.
+     */
+    public static CollectorConfig fromArgs(String[] args, Map<String, String> env) {
+        Map<ConfigKey<?>, String> raw = new HashMap<>();
+        Map<ConfigKey<?>, String> origin = new HashMap<>();
+        for (ConfigKey<?> key : KEYS.values()) {
+            String v = env.get(key.env());
+            if (v != null) {
+                raw.put(key, v);
+                origin.put(key, key.env());
+            }
+        }
+        for (int i = 0; i < args.length; i++) {
+            String arg = args[i];
+            if (!arg.startsWith("--") || arg.length() == 2) {
+                throw new ConfigException("unexpected argument '" + shorten(arg) + "': flags look like --name=value (see --help)");
+            }
+            int eq = arg.indexOf('=');
+            String name = eq < 0 ? arg.substring(2) : arg.substring(2, eq);
+            ConfigKey<?> key = lookup(name, arg);
+            String value;
+            if (eq >= 0) {
+                value = arg.substring(eq + 1);
+            } else if (key.isBoolean() && (i + 1 >= args.length || args[i + 1].startsWith("--"))) {
+                value = "true";
+            } else if (i + 1 < args.length) {
+                value = args[++i];
+            } else {
+                throw new ConfigException(key.flag() + ": needs a value");
+            }
+            raw.put(key, value);
+            origin.remove(key);
+        }
+        return build(raw, origin, env);
+    }
+
+    private static CollectorConfig build(Map<ConfigKey<?>, String> raw, Map<ConfigKey<?>, String> origin,
+            Map<String, String> env) {
+        Map<ConfigKey<?>, Object> values = new HashMap<>();
+        for (ConfigKey<?> key : KEYS.values()) {
+            String text = raw.getOrDefault(key, key.defaultValue());
+            if (text == null) {
+                continue;
+            }
+            try {
+                values.put(key, key.parse(text.strip()));
+            } catch (IllegalArgumentException e) {
+                String from = origin.containsKey(key) ? " (from " + origin.get(key) + ")" : "";
+                throw new ConfigException(key.flag() + from + ": '" + shorten(text) + "' " + e.getMessage());
+            }
+        }
+        return new CollectorConfig(values, env);
+    }
+
+    @SuppressWarnings("unchecked")
+    public <T> T get(ConfigKey<T> key) {
+        return (T) values.get(key);
+    }
+
+    /** The clusters to watch, one agent each; never empty, cluster ids unique. */
+    public List<ClusterTarget> targets() {
+        return targets;
+    }
+
+    /** Raw Kafka client properties from the properties file (may hold credentials: never log them). */
+    public Properties kafkaProperties() {
+        Properties copy = new Properties();
+        copy.putAll(kafkaProperties);
+        return copy;
+    }
+
+    /** Annotation keys forwarded with namespace facts; entries ending in '/*' or '*' are prefixes. */
+    public List<String> annotationPatterns() {
+        return annotationPatterns;
+    }
+
+    public String collectorId() {
+        return collectorId;
+    }
+
+    public TopicNames topics() {
+        return new TopicNames(get(TOPIC_PREFIX));
+    }
+
+    /** The Lease namespace: configured, else the service account's namespace, else 'default'. */
+    public String leaseNamespace() {
+        String ns = get(LEASE_NAMESPACE);
+        if (ns != null) {
+            return ns;
+        }
+        Path sa = Path.of("/var/run/secrets/kubernetes.io/serviceaccount/namespace");
+        try {
+            if (Files.isReadable(sa)) {
+                String fromSa = Files.readString(sa, StandardCharsets.UTF_8).strip();
+                if (!fromSa.isEmpty()) {
+                    return fromSa;
+                }
+            }
+        } catch (IOException e) {
+            // Fall through to the documented default; the reason does not matter to the operator.
+            return "default";
+        }
+        return "default";
+    }
+
+    /** A usage text: every flag, its environment variable, default and doc. */
+    public static String usage() {
+        StringBuilder sb = new StringBuilder("Usage: fencewatch-collector [--flag=value ...]\n\n");
+        for (ConfigKey<?> key : KEYS.values()) {
+            sb.append(String.format(Locale.ROOT, "  %-26s %-36s default: %s%n      %s%n", key.flag(), key.env(),
+                    key.defaultValue() == null ? "(none)" : "'" + key.defaultValue() + "'", key.doc()));
+        }
+        return sb.toString();
+    }
+
+    private List<ClusterTarget> buildTargets() {
+        List<ClusterTarget> list = new ArrayList<>();
+        String contexts = get(CONTEXTS);
+        Set<String> ids = new LinkedHashSet<>();
+        for (String entry : contexts.split(",")) {
+            if (entry.isBlank()) {
+                continue;
+            }
+            String e = entry.strip();
+            int eq = e.indexOf('=');
+            String id = eq < 0 ? e : e.substring(0, eq).strip();
+            String context = eq < 0 ? e : e.substring(eq + 1).strip();
+            if (context.isEmpty()) {
+                throw problem(CONTEXTS, "entry '" + shorten(e) + "' names no context");
+            }
+            if (eq < 0 && list.isEmpty() && get(CLUSTER_ID) != null && contexts.split(",").length == 1) {
+                id = get(CLUSTER_ID);
+            }
+            String why = Keys.clusterIdProblem(id);
+            if (why != null) {
+                throw problem(CONTEXTS, "entry '" + shorten(e) + "': " + why + " (write clusterId=context)");
+            }
+            if (!ids.add(id)) {
+                throw problem(CONTEXTS, "cluster id '" + id + "' appears twice");
+            }
+            list.add(new ClusterTarget(id, context));
+        }
+        if (list.isEmpty()) {
+            if (get(CLUSTER_ID) == null) {
+                throw problem(CLUSTER_ID, "is required when " + CONTEXTS.flag() + " is empty");
+            }
+            list.add(new ClusterTarget(get(CLUSTER_ID), null));
+        }
+        return list;
+    }
+
+    private Properties loadKafkaProperties() {
+        Properties p = new Properties();
+        Path file = get(KAFKA_PROPERTIES);
+        if (file == null) {
+            return p;
+        }
+        try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            p.load(r);
+        } catch (IOException | IllegalArgumentException e) {
+            throw problem(KAFKA_PROPERTIES, "cannot be read as a properties file (" + e.getClass().getSimpleName() + ")");
+        }
+        return p;
+    }
+
+    private static ConfigException problem(ConfigKey<?> key, String why) {
+        return new ConfigException(key.flag() + ": " + why);
+    }
+
+    private static <T> ConfigKey<T> key(String name, Class<T> type, String def, Function<String, T> parser, String doc) {
+        ConfigKey<T> k = new ConfigKey<>(name, type, def, parser, doc);
+        KEYS.put(name, k);
+        return k;
+    }
+
+    private static ConfigKey<?> lookup(String name, String asWritten) {
+        ConfigKey<?> key = KEYS.get(name);
+        if (key == null) {
+            throw new ConfigException("unknown flag '" + shorten(asWritten) + "' (see --help)");
+        }
+        return key;
+    }
+
+    private static String shorten(String s) {
+        String oneLine = s.replaceAll("[\\r\\n\\t]", " ");
+        return oneLine.length() <= 80 ? oneLine : oneLine.substring(0, 77) + "...";
+    }
+
+    private static String hostName() {
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (UnknownHostException e) {
+            return "collector";
+        }
+    }
+
+    // ---- parsers: each throws IllegalArgumentException saying why, after the quoted value ----
+
+    static String parseClusterId(String v) {
+        String why = Keys.clusterIdProblem(v);
+        if (why != null) {
+            throw new IllegalArgumentException("is not a valid cluster id: " + why);
+        }
+        return v;
+    }
+
+    static String parseNonBlank(String v) {
+        if (v.isBlank()) {
+            throw new IllegalArgumentException("must not be empty");
+        }
+        return v;
+    }
+
+    static String parseTopicPrefix(String v) {
+        String why = TopicNames.prefixProblem(v);
+        if (why != null) {
+            throw new IllegalArgumentException("is not a valid topic prefix: " + why);
+        }
+        return v;
+    }
+
+    static String parseBootstrap(String v) {
+        if (v.isBlank()) {
+            throw new IllegalArgumentException("must not be empty");
+        }
+        for (String hp : v.split(",")) {
+            String s = hp.strip();
+            int colon = s.lastIndexOf(':');
+            if (colon <= 0 || colon == s.length() - 1) {
+                throw new IllegalArgumentException("is not a list of host:port");
+            }
+            try {
+                int port = Integer.parseInt(s.substring(colon + 1));
+                if (port < 1 || port > 65535) {
+                    throw new IllegalArgumentException("has a port outside 1..65535");
+                }
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("has a port that is not a number");
+            }
+        }
+        return v;
+    }
+
+    static Path parseReadableFile(String v) {
+        if (v.isBlank()) {
+            throw new IllegalArgumentException("must not be empty");
+        }
+        Path p = Path.of(v);
+        if (!Files.isRegularFile(p) || !Files.isReadable(p)) {
+            throw new IllegalArgumentException("is not a readable file");
+        }
+        return p;
+    }
+
+    static String parseAnnotationPatterns(String v) {
+        for (String p : v.split(",")) {
+            String s = p.strip();
+            if (s.isEmpty()) {
+                continue;
+            }
+            if (s.length() > 317 || s.chars().anyMatch(Character::isWhitespace)) {
+                throw new IllegalArgumentException("holds an annotation key that is not valid: '" + shorten(s) + "'");
+            }
+            int star = s.indexOf('*');
+            if (star >= 0 && star != s.length() - 1) {
+                throw new IllegalArgumentException("may use '*' only at the end of a key");
+            }
+        }
+        return v;
+    }
+
+    static String parseDnsLabel(String v) {
+        if (!v.matches("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")) {
+            throw new IllegalArgumentException("is not a valid Kubernetes name (lower-case letters, digits, '-'; at most 63)");
+        }
+        return v;
+    }
+
+    static Boolean parseBoolean(String v) {
+        switch (v.toLowerCase(Locale.ROOT)) {
+            case "true", "yes", "on", "1":
+                return Boolean.TRUE;
+            case "false", "no", "off", "0":
+                return Boolean.FALSE;
+            default:
+                throw new IllegalArgumentException("is not a boolean (true or false)");
+        }
+    }
+
+    static Integer parseInt(String v, int min, int max) {
+        int n;
+        try {
+            n = Integer.parseInt(v.replace("_", ""));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("is not an integer");
+        }
+        if (n < min || n > max) {
+            throw new IllegalArgumentException("is outside " + min + ".." + max);
+        }
+        return n;
+    }
+
+    /** Parses {@code 500ms}, {@code 30s}, {@code 2m}, {@code 1h} or ISO-8601 ({@code PT30S}). */
+    static Duration parseDuration(String v, Duration min, Duration max) {
+        Duration d;
+        String s = v.toLowerCase(Locale.ROOT);
+        try {
+            if (s.startsWith("pt") || s.startsWith("p")) {
+                d = Duration.parse(v.toUpperCase(Locale.ROOT));
+            } else if (s.endsWith("ms")) {
+                d = Duration.ofMillis(Long.parseLong(s.substring(0, s.length() - 2)));
+            } else if (s.endsWith("s")) {
+                d = Duration.ofSeconds(Long.parseLong(s.substring(0, s.length() - 1)));
+            } else if (s.endsWith("m")) {
+                d = Duration.ofMinutes(Long.parseLong(s.substring(0, s.length() - 1)));
+            } else if (s.endsWith("h")) {
+                d = Duration.ofHours(Long.parseLong(s.substring(0, s.length() - 1)));
+            } else {
+                throw new IllegalArgumentException("is not a duration (use e.g. 30s, 500ms, 2m or PT30S)");
+            }
+        } catch (NumberFormatException | DateTimeParseException e) {
+            throw new IllegalArgumentException("is not a duration (use e.g. 30s, 500ms, 2m or PT30S)");
+        }
+        if (d.compareTo(min) < 0 || d.compareTo(max) > 0) {
+            throw new IllegalArgumentException("is outside " + human(min) + ".." + human(max));
+        }
+        return d;
+    }
+
+    private static String human(Duration d) {
+        return d.toMillis() % 1000 == 0 ? d.toSeconds() + "s" : d.toMillis() + "ms";
+    }
+}

@@ -1,0 +1,10 @@
+package io.fencewatch.collector.config;
+
+/** A configuration value that cannot be used; the message is one line that names the flag and says why. */
+public final class ConfigException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    public ConfigException(String message) {
+        super(message);
+    }
+}

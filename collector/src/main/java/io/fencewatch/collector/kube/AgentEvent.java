@@ -1,0 +1,24 @@
+package io.fencewatch.collector.kube;
+
+import java.time.Instant;
+
+import io.fabric8.kubernetes.api.model.Namespace;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
+
+/**
+ * What an informer handler hands to the publisher: an immutable event made from one callback.
+ * The fabric8 objects are the informer's cached instances, which nobody mutates.
+ */
+public sealed interface AgentEvent {
+    ChangeType change();
+
+    Instant observedAt();
+
+    /** A namespace was added, modified or deleted. */
+    record NamespaceChanged(ChangeType change, Namespace namespace, Instant observedAt) implements AgentEvent {
+    }
+
+    /** A NetworkPolicy was added, modified or deleted. */
+    record PolicyChanged(ChangeType change, NetworkPolicy policy, Instant observedAt) implements AgentEvent {
+    }
+}

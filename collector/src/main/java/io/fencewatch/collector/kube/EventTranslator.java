@@ -1,0 +1,238 @@
+package io.fencewatch.collector.kube;
+
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+
+import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.Namespace;
+import io.fabric8.kubernetes.api.model.ObjectMeta;
+import io.fabric8.kubernetes.api.model.networking.v1.IPBlock;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyEgressRule;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyIngressRule;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPeer;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPort;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicySpec;
+import io.fencewatch.schema.common.Kind;
+import io.fencewatch.schema.common.Op;
+import io.fencewatch.schema.inventory.InventoryEvent;
+import io.fencewatch.schema.inventory.IpBlock;
+import io.fencewatch.schema.inventory.LabelSelector;
+import io.fencewatch.schema.inventory.LabelSelectorRequirement;
+import io.fencewatch.schema.inventory.NamespaceFacts;
+import io.fencewatch.schema.inventory.PolicyFacts;
+import io.fencewatch.schema.inventory.PolicyPeer;
+import io.fencewatch.schema.inventory.PolicyPort;
+import io.fencewatch.schema.inventory.PolicyRule;
+import io.fencewatch.schema.inventory.Source;
+
+/**
+ * Turns fabric8 objects into inventory events: facts as written, never verdicts. Total on odd
+ * input: null or empty selectors, null list items and map values, unparsable timestamps and
+ * unknown fields give well-formed facts; only an object without a name (or a policy without a
+ * namespace), which cannot be keyed, gives {@code null}.
+ *
+ * <p>fabric8's model does not keep "omitted" apart from "[]" for lists; for ingress, egress, peers
+ * and ports the two mean the same, and an empty {@code policyTypes} is sent as omitted, as the
+ * API server treats it.
+ */
+public final class EventTranslator {
+    private final List<String> exactAnnotations = new ArrayList<>();
+    private final List<String> annotationPrefixes = new ArrayList<>();
+
+    /** @param annotationPatterns keys to forward; an entry ending in '*' is a prefix */
+    public EventTranslator(Collection<String> annotationPatterns) {
+        for (String p : annotationPatterns) {
+            if (p.endsWith("*")) {
+                annotationPrefixes.add(p.substring(0, p.length() - 1));
+            } else {
+                exactAnnotations.add(p);
+            }
+        }
+    }
+
+    /** The key's namespace of an event: the namespace itself, or the policy's namespace; null if unknown. */
+    public static String keyNamespace(AgentEvent event) {
+        if (event instanceof AgentEvent.NamespaceChanged nc) {
+            return ObjectRefs.name(nc.namespace());
+        }
+        return ObjectRefs.namespace(((AgentEvent.PolicyChanged) event).policy());
+    }
+
+    /** The event for {@code op}, or null if the object cannot be keyed. */
+    public InventoryEvent translate(AgentEvent event, Op op, Source source) {
+        if (event instanceof AgentEvent.NamespaceChanged nc) {
+            return namespaceEvent(nc.namespace(), op, source);
+        }
+        return policyEvent(((AgentEvent.PolicyChanged) event).policy(), op, source);
+    }
+
+    public InventoryEvent namespaceEvent(Namespace ns, Op op, Source source) {
+        ObjectMeta m = ns == null ? null : ns.getMetadata();
+        if (m == null || isBlank(m.getName())) {
+            return null;
+        }
+        String phase = ns.getStatus() == null ? null : ns.getStatus().getPhase();
+        NamespaceFacts facts = new NamespaceFacts(phase, stringMap(m.getLabels()), forwardedAnnotations(m.getAnnotations()),
+                timestamp(m.getCreationTimestamp()), timestamp(m.getDeletionTimestamp()));
+        return new InventoryEvent(source, op, Kind.NAMESPACE, m.getName(), m.getName(), m.getUid(),
+                m.getResourceVersion(), facts, null, null);
+    }
+
+    public InventoryEvent policyEvent(NetworkPolicy np, Op op, Source source) {
+        ObjectMeta m = np == null ? null : np.getMetadata();
+        if (m == null || isBlank(m.getName()) || isBlank(m.getNamespace())) {
+            return null;
+        }
+        return new InventoryEvent(source, op, Kind.NETWORK_POLICY, m.getNamespace(), m.getName(), m.getUid(),
+                m.getResourceVersion(), null, policyFacts(np.getSpec()), null);
+    }
+
+    PolicyFacts policyFacts(NetworkPolicySpec spec) {
+        if (spec == null) {
+            // No spec at all: an empty pod selector (every pod) and no rules, as the API server defaults it.
+            return new PolicyFacts(emptySelector(), null, null, null);
+        }
+        List<String> types = spec.getPolicyTypes() == null || spec.getPolicyTypes().isEmpty()
+                ? null : strings(spec.getPolicyTypes());
+        LabelSelector podSelector = selector(spec.getPodSelector());
+        return new PolicyFacts(podSelector == null ? emptySelector() : podSelector, types,
+                list(spec.getIngress(), this::ingressRule), list(spec.getEgress(), this::egressRule));
+    }
+
+    private PolicyRule ingressRule(NetworkPolicyIngressRule r) {
+        return new PolicyRule(list(r.getFrom(), this::peer), list(r.getPorts(), EventTranslator::port));
+    }
+
+    private PolicyRule egressRule(NetworkPolicyEgressRule r) {
+        return new PolicyRule(list(r.getTo(), this::peer), list(r.getPorts(), EventTranslator::port));
+    }
+
+    private PolicyPeer peer(NetworkPolicyPeer p) {
+        IPBlock b = p.getIpBlock();
+        IpBlock block = b == null || b.getCidr() == null ? null : new IpBlock(b.getCidr(), strings(b.getExcept()));
+        return new PolicyPeer(selector(p.getPodSelector()), selector(p.getNamespaceSelector()), block);
+    }
+
+    private static PolicyPort port(NetworkPolicyPort p) {
+        IntOrString port = p.getPort();
+        String portText = null;
+        if (port != null) {
+            if (port.getIntVal() != null) {
+                portText = Integer.toString(port.getIntVal());
+            } else if (port.getStrVal() != null) {
+                portText = port.getStrVal();
+            }
+        }
+        return new PolicyPort(p.getProtocol(), portText, p.getEndPort());
+    }
+
+    private static LabelSelector selector(io.fabric8.kubernetes.api.model.LabelSelector s) {
+        if (s == null) {
+            return null;
+        }
+        List<LabelSelectorRequirement> exprs = new ArrayList<>();
+        if (s.getMatchExpressions() != null) {
+            for (io.fabric8.kubernetes.api.model.LabelSelectorRequirement r : s.getMatchExpressions()) {
+                if (r != null && r.getKey() != null) {
+                    exprs.add(new LabelSelectorRequirement(r.getKey(), r.getOperator() == null ? "" : r.getOperator(),
+                            strings(r.getValues())));
+                }
+            }
+        }
+        return new LabelSelector(stringMap(s.getMatchLabels()), exprs);
+    }
+
+    private static LabelSelector emptySelector() {
+        return new LabelSelector(new HashMap<>(), new ArrayList<>());
+    }
+
+    private Map<String, String> forwardedAnnotations(Map<String, String> annotations) {
+        Map<String, String> out = new HashMap<>();
+        if (annotations == null) {
+            return out;
+        }
+        for (Map.Entry<String, String> e : annotations.entrySet()) {
+            String k = e.getKey();
+            if (k != null && forwards(k)) {
+                out.put(k, e.getValue() == null ? "" : e.getValue());
+            }
+        }
+        return out;
+    }
+
+    boolean forwards(String annotationKey) {
+        if (exactAnnotations.contains(annotationKey)) {
+            return true;
+        }
+        for (String prefix : annotationPrefixes) {
+            if (annotationKey.startsWith(prefix)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static Map<String, String> stringMap(Map<String, String> in) {
+        Map<String, String> out = new HashMap<>(in == null ? 4 : in.size() * 2);
+        if (in != null) {
+            in.forEach((k, v) -> {
+                if (k != null) {
+                    out.put(k, v == null ? "" : v);
+                }
+            });
+        }
+        return out;
+    }
+
+    private static List<String> strings(List<String> in) {
+        List<String> out = new ArrayList<>(in == null ? 0 : in.size());
+        if (in != null) {
+            for (String s : in) {
+                if (s != null) {
+                    out.add(s);
+                }
+            }
+        }
+        return out;
+    }
+
+    private static <A, B> List<B> list(List<A> in, Function<A, B> f) {
+        if (in == null) {
+            return null;
+        }
+        List<B> out = new ArrayList<>(in.size());
+        for (A a : in) {
+            if (a != null) {
+                out.add(f.apply(a));
+            }
+        }
+        return out;
+    }
+
+    static Instant timestamp(String text) {
+        if (text == null || text.isBlank()) {
+            return null;
+        }
+        try {
+            return Instant.parse(text);
+        } catch (DateTimeParseException e) {
+            try {
+                return OffsetDateTime.parse(text).toInstant();
+            } catch (DateTimeParseException e2) {
+                return null; // not a timestamp the API server would write: the fact is unknown
+            }
+        }
+    }
+
+    private static boolean isBlank(String s) {
+        return s == null || s.isEmpty();
+    }
+}

@@ -1,0 +1,139 @@
+package io.fencewatch.collector.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class CollectorConfigTest {
+    private static final Map<String, String> MINIMAL = Map.of("cluster-id", "prod-eu", "bootstrap-servers", "kafka:9092");
+
+    private static CollectorConfig with(String key, String value) {
+        Map<String, String> m = new HashMap<>(MINIMAL);
+        m.put(key, value);
+        return CollectorConfig.fromMap(m);
+    }
+
+    @Test
+    void shouldApplyDefaultsWhenOnlyRequiredKeysAreGiven() {
+        CollectorConfig c = CollectorConfig.fromMap(MINIMAL);
+        assertThat(c.get(CollectorConfig.HEARTBEAT_INTERVAL)).isEqualTo(Duration.ofSeconds(30));
+        assertThat(c.get(CollectorConfig.IDEMPOTENCE)).isTrue();
+        assertThat(c.get(CollectorConfig.LEADER_ELECTION)).isFalse();
+        assertThat(c.topics().inventory()).isEqualTo("fencewatch.inventory");
+        assertThat(c.annotationPatterns()).containsExactly("fencewatch.io/*");
+        assertThat(c.targets()).containsExactly(new ClusterTarget("prod-eu", null));
+        assertThat(c.collectorId()).isNotBlank();
+    }
+
+    @ParameterizedTest(name = "{0}={1}")
+    @CsvSource(delimiter = '|', value = {
+        "heartbeat-interval|abc|--heartbeat-interval: 'abc' is not a duration (use e.g. 30s, 500ms, 2m or PT30S)",
+        "heartbeat-interval|5h|--heartbeat-interval: '5h' is outside 100ms..3600s",
+        "queue-capacity|lots|--queue-capacity: 'lots' is not an integer",
+        "queue-capacity|3|--queue-capacity: '3' is outside 16..10000000",
+        "idempotence|maybe|--idempotence: 'maybe' is not a boolean (true or false)",
+        "cluster-id|prod/eu|--cluster-id: 'prod/eu' is not a valid cluster id: cluster id may only hold letters, digits, '-', '_' and '.' (found '/')",
+        "topic-prefix|a b|--topic-prefix: 'a b' is not a valid topic prefix: topic prefix may only hold letters, digits, '-', '_' and '.' (found ' ')",
+        "bootstrap-servers|kafka|--bootstrap-servers: 'kafka' is not a list of host:port",
+        "bootstrap-servers|kafka:99999|--bootstrap-servers: 'kafka:99999' has a port outside 1..65535",
+        "kafka-properties|/no/such/file|--kafka-properties: '/no/such/file' is not a readable file",
+        "http-port|70000|--http-port: '70000' is outside -1..65535",
+        "forward-annotations|a*b|--forward-annotations: 'a*b' may use '*' only at the end of a key",
+        "lease-name|Not_A_Name|--lease-name: 'Not_A_Name' is not a valid Kubernetes name (lower-case letters, digits, '-'; at most 63)",
+    })
+    void shouldStopWithOneLineNamingTheFlagWhenValueIsBad(String key, String value, String message) {
+        assertThatThrownBy(() -> with(key, value)).isInstanceOf(ConfigException.class).hasMessage(message)
+                .satisfies(e -> assertThat(e.getMessage()).doesNotContain("\n"));
+    }
+
+    @Test
+    void shouldRequireClusterIdWhenNoContextIsGiven() {
+        assertThatThrownBy(() -> CollectorConfig.fromMap(Map.of("bootstrap-servers", "k:1")))
+                .hasMessage("--cluster-id: is required when --contexts is empty");
+    }
+
+    @Test
+    void shouldRequireBootstrapServersWhenPropertiesFileLacksThem() {
+        assertThatThrownBy(() -> CollectorConfig.fromMap(Map.of("cluster-id", "a")))
+                .hasMessage("--bootstrap-servers: is required (or set bootstrap.servers in --kafka-properties)");
+    }
+
+    @Test
+    void shouldRejectUnknownFlagWhenParsingArgs() {
+        assertThatThrownBy(() -> CollectorConfig.fromArgs(new String[] {"--cluster-id=a", "--heartbeat=1s"}, Map.of()))
+                .hasMessage("unknown flag '--heartbeat=1s' (see --help)");
+    }
+
+    @Test
+    void shouldPreferFlagsOverEnvironmentWhenBothAreSet() {
+        CollectorConfig c = CollectorConfig.fromArgs(new String[] {"--heartbeat-interval", "5s", "--leader-election"},
+                Map.of("FENCEWATCH_CLUSTER_ID", "from-env", "FENCEWATCH_BOOTSTRAP_SERVERS", "k:9092",
+                        "FENCEWATCH_HEARTBEAT_INTERVAL", "10s"));
+        assertThat(c.get(CollectorConfig.HEARTBEAT_INTERVAL)).isEqualTo(Duration.ofSeconds(5));
+        assertThat(c.get(CollectorConfig.CLUSTER_ID)).isEqualTo("from-env");
+        assertThat(c.get(CollectorConfig.LEADER_ELECTION)).isTrue();
+    }
+
+    @Test
+    void shouldNameTheEnvironmentVariableWhenItHoldsTheBadValue() {
+        assertThatThrownBy(() -> CollectorConfig.fromArgs(new String[0], Map.of("FENCEWATCH_CLUSTER_ID", "a",
+                "FENCEWATCH_BOOTSTRAP_SERVERS", "k:9092", "FENCEWATCH_QUEUE_CAPACITY", "x")))
+                .hasMessage("--queue-capacity (from FENCEWATCH_QUEUE_CAPACITY): 'x' is not an integer");
+    }
+
+    @Test
+    void shouldBuildOneTargetPerContextWhenContextsAreListed() {
+        CollectorConfig c = with("contexts", "kind-a, eu=oke-prod-eu ,us=gke_proj_us-east1_prod");
+        assertThat(c.targets()).containsExactly(new ClusterTarget("kind-a", "kind-a"),
+                new ClusterTarget("eu", "oke-prod-eu"), new ClusterTarget("us", "gke_proj_us-east1_prod"));
+        assertThatThrownBy(() -> with("contexts", "a=x,a=y")).hasMessage("--contexts: cluster id 'a' appears twice");
+        assertThatThrownBy(() -> with("contexts", "kind-a,arn:aws:eks:eu-west-1:1:cluster/x"))
+                .hasMessageStartingWith("--contexts: entry 'arn:aws:eks:eu-west-1:1:cluster/x': ")
+                .hasMessageEndingWith("(write clusterId=context)");
+    }
+
+    @Test
+    void shouldUseClusterIdForTheOneContextWhenBothAreGiven() {
+        assertThat(with("contexts", "arn:aws:eks:eu-west-1:1:cluster/x").targets())
+                .containsExactly(new ClusterTarget("prod-eu", "arn:aws:eks:eu-west-1:1:cluster/x"));
+    }
+
+    @Test
+    void shouldRejectLeaseTimingsThatCannotWorkWhenLeaderElectionIsOn() {
+        Map<String, String> m = new HashMap<>(MINIMAL);
+        m.put("leader-election", "true");
+        m.put("lease-duration", "5s");
+        m.put("lease-renew-deadline", "10s");
+        assertThatThrownBy(() -> CollectorConfig.fromMap(m))
+                .hasMessage("--lease-renew-deadline: must be shorter than --lease-duration");
+    }
+
+    @Test
+    void shouldReadKafkaPropertiesFileWhenGiven(@TempDir Path dir) throws IOException {
+        Path file = dir.resolve("kafka.properties");
+        Files.writeString(file, "bootstrap.servers=broker:9093\nsecurity.protocol=SASL_SSL\n");
+        CollectorConfig c = CollectorConfig.fromMap(Map.of("cluster-id", "a", "kafka-properties", file.toString(),
+                "forward-annotations", "team.example.com/owner,example.org/*"));
+        assertThat(c.kafkaProperties()).containsEntry("security.protocol", "SASL_SSL");
+        assertThat(c.annotationPatterns()).containsExactly("fencewatch.io/*", "team.example.com/owner", "example.org/*");
+    }
+
+    @Test
+    void shouldListEveryFlagWithItsEnvironmentVariableWhenUsageIsPrinted() {
+        String usage = CollectorConfig.usage();
+        for (ConfigKey<?> k : CollectorConfig.keys()) {
+            assertThat(usage).contains(k.flag()).contains(k.env());
+        }
+    }
+}
