@@ -1,0 +1,189 @@
+package io.fencewatch.query;
+
+import java.time.Instant;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import io.fencewatch.schema.common.EventRef;
+import io.fencewatch.schema.coverage.Exemption;
+import io.fencewatch.schema.coverage.NamespaceCoverage;
+import io.fencewatch.schema.drift.CoverageState;
+import io.fencewatch.schema.drift.DriftEvent;
+
+/**
+ * The public JSON shapes of the API (field names are a contract, pinned by tests). Times are
+ * RFC 3339 in UTC ({@link Instant#toString()}); absent values are JSON {@code null}.
+ */
+public final class JsonViews {
+    /** Shared, thread-safe once configured. */
+    public static final ObjectMapper MAPPER = new ObjectMapper();
+    private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+
+    private JsonViews() {
+    }
+
+    /**
+     * One namespace: {@code cluster, namespace, uid, status, reason, since, policies, ingress,
+     * egress, allowsAll{ingress,egress}, exemption{source,reason,until}, stale, profile,
+     * createdAt, updatedAt, lastEvent}.
+     */
+    public static ObjectNode coverage(NamespaceCoverage c) {
+        ObjectNode o = NODES.objectNode();
+        o.put("cluster", c.getCluster());
+        o.put("namespace", c.getNamespace());
+        o.put("uid", c.getUid());
+        o.put("status", c.getStatus().name());
+        o.put("reason", c.getReason());
+        o.put("since", time(c.getSince()));
+        ArrayNode policies = o.putArray("policies");
+        c.getPolicies().forEach(policies::add);
+        o.put("ingress", c.getIngress().name());
+        o.put("egress", c.getEgress().name());
+        ObjectNode allows = o.putObject("allowsAll");
+        allows.put("ingress", c.getIngressAllowsAll());
+        allows.put("egress", c.getEgressAllowsAll());
+        Exemption e = c.getExemption();
+        if (e == null) {
+            o.putNull("exemption");
+        } else {
+            ObjectNode ex = o.putObject("exemption");
+            ex.put("source", e.getSource());
+            ex.put("reason", e.getReason());
+            ex.put("until", time(e.getUntil()));
+        }
+        o.put("stale", c.getStale());
+        o.put("profile", c.getProfile());
+        o.put("createdAt", time(c.getCreatedAt()));
+        o.put("updatedAt", time(c.getUpdatedAt()));
+        o.set("lastEvent", eventRef(c.getLastEvent()));
+        return o;
+    }
+
+    /**
+     * The same object as {@link #coverage}, written with the streaming generator: lists of
+     * thousands of namespaces are built from these strings without a tree per item.
+     */
+    public static String coverageJson(NamespaceCoverage c) {
+        java.io.StringWriter out = new java.io.StringWriter(640);
+        try (com.fasterxml.jackson.core.JsonGenerator g = MAPPER.getFactory().createGenerator(out)) {
+            g.writeStartObject();
+            g.writeStringField("cluster", c.getCluster());
+            g.writeStringField("namespace", c.getNamespace());
+            g.writeStringField("uid", c.getUid());
+            g.writeStringField("status", c.getStatus().name());
+            g.writeStringField("reason", c.getReason());
+            g.writeStringField("since", time(c.getSince()));
+            g.writeArrayFieldStart("policies");
+            for (String p : c.getPolicies()) {
+                g.writeString(p);
+            }
+            g.writeEndArray();
+            g.writeStringField("ingress", c.getIngress().name());
+            g.writeStringField("egress", c.getEgress().name());
+            g.writeObjectFieldStart("allowsAll");
+            g.writeBooleanField("ingress", c.getIngressAllowsAll());
+            g.writeBooleanField("egress", c.getEgressAllowsAll());
+            g.writeEndObject();
+            Exemption e = c.getExemption();
+            if (e == null) {
+                g.writeNullField("exemption");
+            } else {
+                g.writeObjectFieldStart("exemption");
+                g.writeStringField("source", e.getSource());
+                g.writeStringField("reason", e.getReason());
+                g.writeStringField("until", time(e.getUntil()));
+                g.writeEndObject();
+            }
+            g.writeBooleanField("stale", c.getStale());
+            g.writeStringField("profile", c.getProfile());
+            g.writeStringField("createdAt", time(c.getCreatedAt()));
+            g.writeStringField("updatedAt", time(c.getUpdatedAt()));
+            EventRef r = c.getLastEvent();
+            if (r == null) {
+                g.writeNullField("lastEvent");
+            } else {
+                g.writeObjectFieldStart("lastEvent");
+                g.writeStringField("kind", r.getKind() == null ? null : r.getKind().name());
+                g.writeStringField("name", r.getName());
+                g.writeStringField("op", r.getOp().name());
+                g.writeStringField("resourceVersion", r.getResourceVersion());
+                g.writeStringField("observedAt", time(r.getObservedAt()));
+                g.writeStringField("collector", r.getCollector());
+                g.writeNumberField("epoch", r.getEpoch());
+                g.writeNumberField("sequence", r.getSequence());
+                g.writeEndObject();
+            }
+            g.writeEndObject();
+        } catch (java.io.IOException ex) {
+            throw new java.io.UncheckedIOException("cannot write JSON", ex);
+        }
+        return out.toString();
+    }
+
+    /**
+     * One drift: {@code id, cluster, namespace, reason, before, after, cause, detectedAt, profile,
+     * latencyMs}; before/after are {@code {status, ingress, egress, allowsAll{ingress,egress},
+     * stale, policyCount}} or null; latencyMs = detectedAt - cause.observedAt, null without a cause.
+     */
+    public static ObjectNode drift(DriftEvent d) {
+        ObjectNode o = NODES.objectNode();
+        o.put("id", d.getId());
+        o.put("cluster", d.getCluster());
+        o.put("namespace", d.getNamespace());
+        o.put("reason", d.getReason().name());
+        o.set("before", state(d.getBefore()));
+        o.set("after", state(d.getAfter()));
+        o.set("cause", eventRef(d.getCause()));
+        o.put("detectedAt", time(d.getDetectedAt()));
+        o.put("profile", d.getProfile());
+        if (d.getCause() == null) {
+            o.putNull("latencyMs");
+        } else {
+            o.put("latencyMs", d.getDetectedAt().toEpochMilli() - d.getCause().getObservedAt().toEpochMilli());
+        }
+        return o;
+    }
+
+    private static ObjectNode state(CoverageState s) {
+        if (s == null) {
+            return null;
+        }
+        ObjectNode o = NODES.objectNode();
+        o.put("status", s.getStatus().name());
+        o.put("ingress", s.getIngress().name());
+        o.put("egress", s.getEgress().name());
+        ObjectNode allows = o.putObject("allowsAll");
+        allows.put("ingress", s.getIngressAllowsAll());
+        allows.put("egress", s.getEgressAllowsAll());
+        o.put("stale", s.getStale());
+        o.put("policyCount", s.getPolicyCount());
+        return o;
+    }
+
+    private static ObjectNode eventRef(EventRef r) {
+        if (r == null) {
+            return null;
+        }
+        ObjectNode o = NODES.objectNode();
+        o.put("kind", r.getKind() == null ? null : r.getKind().name());
+        o.put("name", r.getName());
+        o.put("op", r.getOp().name());
+        o.put("resourceVersion", r.getResourceVersion());
+        o.put("observedAt", time(r.getObservedAt()));
+        o.put("collector", r.getCollector());
+        o.put("epoch", r.getEpoch());
+        o.put("sequence", r.getSequence());
+        return o;
+    }
+
+    static String time(Instant t) {
+        return t == null ? null : t.toString();
+    }
+
+    static ObjectNode error(String message) {
+        return NODES.objectNode().put("error", message);
+    }
+}

@@ -1,0 +1,123 @@
+package io.fencewatch.query;
+
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.function.Supplier;
+
+import org.apache.kafka.streams.KafkaStreams;
+
+import io.fencewatch.schema.common.Status;
+import io.fencewatch.schema.drift.DriftEvent;
+
+/**
+ * Prometheus metrics in the text exposition format 0.0.4, written by hand (a few counters, one
+ * histogram, gauges computed at scrape time): no client library needed.
+ *
+ * <ul>
+ *   <li>{@code fencewatch_namespaces{cluster,status}}: namespaces whose partition is active on
+ *       this instance: sum over instances for the whole picture.</li>
+ *   <li>{@code fencewatch_drift_total{cluster,reason}}: drifts read live since this instance
+ *       started. Every instance reads the whole drift topic, so take {@code max} over instances, not
+ *       {@code sum}.</li>
+ *   <li>{@code fencewatch_drift_detection_latency_seconds}: histogram of detectedAt minus the
+ *       causing event's observedAt (collector clock to processor clock); time-driven drifts without
+ *       a cause are not observed.</li>
+ *   <li>{@code fencewatch_streams_state{state}}: 1 for the current Kafka Streams state.</li>
+ * </ul>
+ */
+public final class QueryMetrics {
+    static final double[] LATENCY_BUCKETS = {0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300};
+
+    private final Map<String, AtomicLong> driftTotal = new ConcurrentHashMap<>();
+    private final AtomicLongArray latencyBuckets = new AtomicLongArray(LATENCY_BUCKETS.length);
+    private final AtomicLong latencyCount = new AtomicLong();
+    private final AtomicLong latencySumMillis = new AtomicLong();
+    private final Map<String, AtomicLong> webhook = new ConcurrentHashMap<>();
+
+    /** Counts one drift read live. */
+    public void onDrift(DriftEvent d) {
+        driftTotal.computeIfAbsent(label("cluster", d.getCluster()) + "," + label("reason", d.getReason().name()),
+                k -> new AtomicLong()).incrementAndGet();
+        if (d.getCause() != null) {
+            long millis = Math.max(0, d.getDetectedAt().toEpochMilli() - d.getCause().getObservedAt().toEpochMilli());
+            double seconds = millis / 1000.0;
+            for (int i = 0; i < LATENCY_BUCKETS.length; i++) {
+                if (seconds <= LATENCY_BUCKETS[i]) {
+                    latencyBuckets.incrementAndGet(i);
+                }
+            }
+            latencyCount.incrementAndGet();
+            latencySumMillis.addAndGet(millis);
+        }
+    }
+
+    /** Counts one webhook outcome: delivered, failed (gave up), deduplicated, rate_limited, filtered. */
+    void onWebhook(String result) {
+        webhook.computeIfAbsent(result, k -> new AtomicLong()).incrementAndGet();
+    }
+
+    long webhookCount(String result) {
+        AtomicLong v = webhook.get(result);
+        return v == null ? 0 : v.get();
+    }
+
+    /** The exposition text. */
+    String render(Supplier<Map<String, Map<Status, Long>>> namespaces, KafkaStreams.State state, int historySize,
+            int sseClients) {
+        StringBuilder sb = new StringBuilder(4096);
+        sb.append("# HELP fencewatch_namespaces Namespaces by cluster and status, for the partitions active on this instance.\n");
+        sb.append("# TYPE fencewatch_namespaces gauge\n");
+        namespaces.get().forEach((cluster, byStatus) -> {
+            for (Status s : Status.values()) {
+                if (s == Status.UNKNOWN && !byStatus.containsKey(s)) {
+                    continue;
+                }
+                sb.append("fencewatch_namespaces{").append(label("cluster", cluster)).append(',')
+                        .append(label("status", s.name())).append("} ").append(byStatus.getOrDefault(s, 0L)).append('\n');
+            }
+        });
+        sb.append("# HELP fencewatch_drift_total Drift events read since start, by cluster and reason (every instance reads all drift: use max over instances).\n");
+        sb.append("# TYPE fencewatch_drift_total counter\n");
+        new java.util.TreeMap<>(driftTotal).forEach((labels, v) ->
+                sb.append("fencewatch_drift_total{").append(labels).append("} ").append(v.get()).append('\n'));
+        sb.append("# HELP fencewatch_drift_detection_latency_seconds Drift detection time minus the causing event's observation time.\n");
+        sb.append("# TYPE fencewatch_drift_detection_latency_seconds histogram\n");
+        for (int i = 0; i < LATENCY_BUCKETS.length; i++) {
+            sb.append("fencewatch_drift_detection_latency_seconds_bucket{le=\"").append(format(LATENCY_BUCKETS[i]))
+                    .append("\"} ").append(latencyBuckets.get(i)).append('\n');
+        }
+        long count = latencyCount.get();
+        sb.append("fencewatch_drift_detection_latency_seconds_bucket{le=\"+Inf\"} ").append(count).append('\n');
+        sb.append("fencewatch_drift_detection_latency_seconds_sum ").append(format(latencySumMillis.get() / 1000.0)).append('\n');
+        sb.append("fencewatch_drift_detection_latency_seconds_count ").append(count).append('\n');
+        sb.append("# HELP fencewatch_streams_state Kafka Streams state of this instance (1 for the current state).\n");
+        sb.append("# TYPE fencewatch_streams_state gauge\n");
+        for (KafkaStreams.State s : KafkaStreams.State.values()) {
+            sb.append("fencewatch_streams_state{").append(label("state", s.name())).append("} ")
+                    .append(s == state ? 1 : 0).append('\n');
+        }
+        sb.append("# HELP fencewatch_drift_history_size Drift events kept in memory for the API and SSE replay.\n");
+        sb.append("# TYPE fencewatch_drift_history_size gauge\n");
+        sb.append("fencewatch_drift_history_size ").append(historySize).append('\n');
+        sb.append("# HELP fencewatch_sse_clients Open SSE drift streams.\n");
+        sb.append("# TYPE fencewatch_sse_clients gauge\n");
+        sb.append("fencewatch_sse_clients ").append(sseClients).append('\n');
+        sb.append("# HELP fencewatch_webhook_alerts_total Webhook alerts by result.\n");
+        sb.append("# TYPE fencewatch_webhook_alerts_total counter\n");
+        new java.util.TreeMap<>(webhook).forEach((result, v) -> sb.append("fencewatch_webhook_alerts_total{")
+                .append(label("result", result)).append("} ").append(v.get()).append('\n'));
+        return sb.toString();
+    }
+
+    private static String format(double d) {
+        return d == Math.rint(d) && !Double.isInfinite(d) ? String.format(Locale.ROOT, "%.1f", d) : Double.toString(d);
+    }
+
+    static String label(String name, String value) {
+        String v = value.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n");
+        return name + "=\"" + v + "\"";
+    }
+}

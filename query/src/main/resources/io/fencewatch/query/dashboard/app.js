@@ -1,0 +1,335 @@
+// Fencewatch dashboard: plain JavaScript, no build step, no external resources.
+// Data: GET /api/v1/clusters, /api/v1/clusters/{c}/namespaces?status=NON_COMPLIANT,
+// /api/v1/clusters/{c}/namespaces/{ns}, /api/v1/drift; live: EventSource /api/v1/drift/stream.
+'use strict';
+
+(function () {
+  const $ = (id) => document.getElementById(id);
+  const state = {
+    clusters: [],
+    nonCompliant: new Map(), // "cluster/ns" -> {cluster, namespace, since, reason}
+    feed: [],                // newest first
+    lastEventId: null,
+  };
+
+  const REASONS = {
+    NAMESPACE_CREATED_WITHOUT_POLICY: 'Namespace created without a NetworkPolicy',
+    NAMESPACE_CREATED_WITH_POLICY: 'Namespace created with a NetworkPolicy',
+    NAMESPACE_CREATED_EXEMPT: 'Namespace created, exempt',
+    POLICY_ADDED: 'NetworkPolicy added',
+    POLICY_CHANGED: 'NetworkPolicy changed',
+    POLICY_DELETED: 'NetworkPolicy deleted',
+    LAST_POLICY_DELETED: 'Last NetworkPolicy deleted',
+    GRACE_PERIOD_EXPIRED: 'Grace period for a new namespace expired',
+    EXEMPTED: 'Namespace exempted',
+    EXEMPTION_REMOVED: 'Exemption removed',
+    EXEMPTION_EXPIRED: 'Exemption expired',
+    NAMESPACE_TERMINATING: 'Namespace terminating',
+    NAMESPACE_DELETED: 'Namespace deleted',
+    REMOVED_BY_RESYNC: 'Gone after a full resync',
+    CLUSTER_STALE: 'Collector silent: data is stale',
+    CLUSTER_RECOVERED: 'Collector back',
+  };
+  const STATUS_TEXT = {
+    COMPLIANT: 'Compliant', NON_COMPLIANT: 'Non-compliant', PENDING: 'Pending', EXEMPT: 'Exempt',
+    TERMINATING: 'Terminating', UNKNOWN: 'Unknown', NEW: 'New', GONE: 'Deleted',
+  };
+  const GRADE_TEXT = {
+    NONE: ['None', 'No policy of this direction: all traffic allowed.'],
+    PARTIAL: ['Partial', 'Some pods are selected by a policy; others are open.'],
+    ALL_PODS: ['All pods', 'Every pod is selected by a policy with some allow rules.'],
+    DEFAULT_DENY: ['Default deny', 'Every pod is selected and nothing is allowed unless another policy allows it.'],
+    UNKNOWN: ['Unknown', ''],
+  };
+
+  // --- tiny DOM helper: text only, never HTML from data
+  function h(tag, attrs, ...children) {
+    const el = document.createElement(tag);
+    for (const [k, v] of Object.entries(attrs || {})) {
+      if (v === null || v === undefined || v === false) continue;
+      if (k === 'class') el.className = v;
+      else if (k === 'width') el.style.width = v; // CSSOM, allowed by the CSP (style attributes are not)
+      else if (k.startsWith('on')) el.addEventListener(k.slice(2), v);
+      else el.setAttribute(k, v === true ? '' : v);
+    }
+    for (const c of children.flat()) {
+      if (c === null || c === undefined || c === false) continue;
+      el.append(c instanceof Node ? c : document.createTextNode(String(c)));
+    }
+    return el;
+  }
+  const chip = (status, text) => h('span', { class: 'chip ' + status }, text || STATUS_TEXT[status] || status);
+
+  // --- time
+  function ago(iso) {
+    if (!iso) return 'never';
+    const s = Math.round((Date.now() - Date.parse(iso)) / 1000);
+    if (s < 5) return 'just now';
+    if (s < 60) return s + 's ago';
+    const m = Math.round(s / 60);
+    if (m < 60) return m + ' min ago';
+    const hrs = Math.round(m / 60);
+    if (hrs < 48) return hrs + ' h ago';
+    return Math.round(hrs / 24) + ' days ago';
+  }
+  const timeEl = (iso) => h('time', { datetime: iso || '', title: iso ? new Date(iso).toLocaleString() : '', 'data-ago': iso || '' }, ago(iso));
+  setInterval(() => document.querySelectorAll('time[data-ago]').forEach((t) => { t.textContent = ago(t.dataset.ago); }), 15000);
+
+  // --- HTTP
+  let retryTimer = null;
+  async function api(path) {
+    const res = await fetch(path, { headers: { Accept: 'application/json' }, credentials: 'same-origin' });
+    if (res.status === 401) { showToken(); throw new Error('unauthorized'); }
+    if (res.status === 503) {
+      const after = parseInt(res.headers.get('Retry-After') || '2', 10);
+      banner('Fencewatch is rebalancing its state; the view will refresh in ' + after + ' s.');
+      clearTimeout(retryTimer);
+      retryTimer = setTimeout(refresh, after * 1000);
+      throw new Error('unavailable');
+    }
+    if (res.status === 404) return null;
+    if (!res.ok) throw new Error('HTTP ' + res.status);
+    return res.json();
+  }
+  const enc = encodeURIComponent;
+  function banner(text) { const b = $('banner'); b.textContent = text; b.hidden = !text; }
+
+  // --- token (a cookie, since EventSource cannot send headers)
+  function showToken() { $('token-form').hidden = false; }
+  $('token-form').addEventListener('submit', (e) => {
+    e.preventDefault();
+    const secure = location.protocol === 'https:' ? '; Secure' : '';
+    document.cookie = 'fencewatch_token=' + enc($('token-input').value.trim()) + '; Path=/; SameSite=Strict' + secure;
+    $('token-form').hidden = true;
+    refresh();
+    connect();
+  });
+
+  // --- clusters
+  function renderClusters() {
+    const root = $('clusters');
+    root.replaceChildren();
+    const sel = $('lookup-cluster');
+    const chosen = sel.value;
+    sel.replaceChildren(...state.clusters.map((c) => h('option', { value: c.cluster }, c.cluster)));
+    if (chosen) sel.value = chosen;
+    if (state.clusters.length === 0) {
+      root.append(h('div', { class: 'empty' }, h('strong', {}, 'No cluster reported yet.'),
+        h('span', {}, 'Clusters appear here once a collector has sent its first inventory.')));
+      return;
+    }
+    for (const c of state.clusters) {
+      const judged = c.compliant + c.nonCompliant + c.pending;
+      const pct = judged === 0 ? 100 : Math.floor((c.compliant / judged) * 100);
+      const total = Math.max(1, c.namespaces);
+      const seg = (cls, n, label) => n > 0 ? h('span', { class: cls, width: (100 * n / total) + '%', title: n + ' ' + label }) : null;
+      root.append(h('div', { class: 'cluster', 'data-cluster': c.cluster },
+        h('div', { class: 'cluster-top' },
+          h('div', {}, h('div', { class: 'cluster-name' }, c.cluster), c.stale > 0 ? chip('stale', 'stale data') : null),
+          h('div', { class: 'pct' }, pct + '%', h('small', {}, 'fenced'))),
+        h('div', { class: 'bar', role: 'img', 'aria-label': c.compliant + ' compliant, ' + c.pending + ' pending, ' + c.nonCompliant + ' non-compliant, ' + c.exempt + ' exempt' },
+          seg('b-compliant', c.compliant, 'compliant'), seg('b-pending', c.pending, 'pending'),
+          seg('b-noncompliant', c.nonCompliant, 'non-compliant'), seg('b-exempt', c.exempt, 'exempt'),
+          seg('b-terminating', c.terminating || 0, 'terminating')),
+        h('div', { class: 'cluster-meta' },
+          h('span', {}, h('b', {}, c.namespaces), ' namespaces · ',
+            h('b', { class: c.nonCompliant > 0 ? 'bad' : '' }, c.nonCompliant), ' non-compliant · ',
+            h('b', {}, c.pending), ' pending · ', h('b', {}, c.exempt), ' exempt'),
+          h('span', {}, 'last seen ', timeEl(c.lastSeen)))));
+    }
+  }
+
+  // --- non-compliant namespaces
+  function renderNonCompliant(freshKey) {
+    const rows = [...state.nonCompliant.values()].sort((a, b) => (b.since || '').localeCompare(a.since || ''));
+    const body = $('nc-body');
+    body.replaceChildren(...rows.map((r) => h('tr', {
+      class: (r.cluster + '/' + r.namespace) === freshKey ? 'fresh' : '',
+      'data-key': r.cluster + '/' + r.namespace,
+      onclick: () => openNamespace(r.cluster, r.namespace),
+    },
+    h('td', { class: 'ns-name' }, r.namespace),
+    h('td', { class: 'muted' }, r.cluster),
+    h('td', {}, timeEl(r.since)),
+    h('td', {}, r.reason || ''))));
+    $('nc-empty').hidden = rows.length > 0 || state.clusters.length === 0;
+    $('nc-count').textContent = rows.length > 0 ? String(rows.length) : '';
+  }
+
+  // --- drift feed
+  function feedItem(d, fresh) {
+    const before = d.before ? d.before.status : 'NEW';
+    const after = d.after ? d.after.status : 'GONE';
+    return h('li', { class: fresh ? 'fresh' : '', 'data-id': d.id, onclick: () => openNamespace(d.cluster, d.namespace) },
+      h('span', { class: 'what' }, d.namespace, h('span', { class: 'muted' }, ' · ' + d.cluster)),
+      h('span', { class: 'when' }, timeEl(d.detectedAt)),
+      h('span', { class: 'change' }, chip(before), '→', chip(after), REASONS[d.reason] || d.reason));
+  }
+  function renderFeed() {
+    $('feed').replaceChildren(...state.feed.map((d) => feedItem(d, false)));
+    $('feed-empty').hidden = state.feed.length > 0;
+  }
+
+  function onDrift(d) {
+    if (state.feed.some((x) => x.id === d.id)) return;
+    state.feed.unshift(d);
+    if (state.feed.length > 200) state.feed.pop();
+    $('feed').prepend(feedItem(d, true));
+    while ($('feed').children.length > 200) $('feed').lastChild.remove();
+    $('feed-empty').hidden = true;
+
+    const key = d.cluster + '/' + d.namespace;
+    if (d.after && d.after.status === 'NON_COMPLIANT') {
+      state.nonCompliant.set(key, { cluster: d.cluster, namespace: d.namespace, since: d.detectedAt, reason: REASONS[d.reason] || d.reason });
+      renderNonCompliant(key);
+      // Enrich with the stored verdict (its own reason and since).
+      api('/api/v1/clusters/' + enc(d.cluster) + '/namespaces/' + enc(d.namespace)).then((c) => {
+        if (c && c.status === 'NON_COMPLIANT' && state.nonCompliant.has(key)) {
+          state.nonCompliant.set(key, { cluster: c.cluster, namespace: c.namespace, since: c.since, reason: c.reason });
+          renderNonCompliant();
+        }
+      }).catch(() => {});
+    } else if (state.nonCompliant.delete(key)) {
+      renderNonCompliant();
+    }
+    scheduleClusters();
+  }
+
+  let clustersTimer = null;
+  function scheduleClusters() {
+    clearTimeout(clustersTimer);
+    clustersTimer = setTimeout(() => api('/api/v1/clusters').then((cs) => { state.clusters = cs || []; renderClusters(); }).catch(() => {}), 250);
+  }
+
+  // --- live connection
+  let source = null;
+  function connect() {
+    if (source) source.close();
+    source = new EventSource('/api/v1/drift/stream' + (state.lastEventId ? '?lastEventId=' + enc(state.lastEventId) : ''));
+    const live = $('live');
+    source.onopen = () => { live.dataset.state = 'live'; $('live-text').textContent = 'Live'; };
+    source.onerror = () => { live.dataset.state = 'down'; $('live-text').textContent = 'Reconnecting…'; };
+    source.onmessage = (ev) => {
+      state.lastEventId = ev.lastEventId || state.lastEventId;
+      try { onDrift(JSON.parse(ev.data)); } catch (e) { /* a malformed event is skipped */ }
+    };
+  }
+
+  // --- full refresh
+  async function refresh() {
+    try {
+      const clusters = await api('/api/v1/clusters');
+      state.clusters = clusters || [];
+      const lists = await Promise.all(state.clusters.map((c) => api('/api/v1/clusters/' + enc(c.cluster) + '/namespaces?status=NON_COMPLIANT')));
+      state.nonCompliant.clear();
+      lists.forEach((list) => (list || []).forEach((c) => state.nonCompliant.set(c.cluster + '/' + c.namespace,
+        { cluster: c.cluster, namespace: c.namespace, since: c.since, reason: c.reason })));
+      banner('');
+      renderClusters();
+      renderNonCompliant();
+      if (state.feed.length === 0) {
+        state.feed = (await api('/api/v1/drift?limit=50')) || [];
+        if (state.feed.length > 0 && !state.lastEventId) state.lastEventId = state.feed[0].id;
+        renderFeed();
+      }
+    } catch (e) {
+      if (e.message !== 'unavailable' && e.message !== 'unauthorized') banner('Cannot reach Fencewatch (' + e.message + '); retrying.');
+    }
+  }
+
+  // --- namespace view
+  function defaultDenyYaml(ns) {
+    return [
+      'apiVersion: networking.k8s.io/v1',
+      'kind: NetworkPolicy',
+      'metadata:',
+      '  name: default-deny',
+      '  namespace: ' + ns,
+      'spec:',
+      '  podSelector: {}          # every pod in the namespace',
+      '  policyTypes:',
+      '    - Ingress              # no ingress rules: deny all ingress',
+      '    - Egress',
+      '  egress:                  # deny all egress except DNS to kube-system',
+      '    - to:',
+      '        - namespaceSelector:',
+      '            matchLabels:',
+      '              kubernetes.io/metadata.name: kube-system',
+      '      ports:',
+      '        - protocol: UDP',
+      '          port: 53',
+      '        - protocol: TCP',
+      '          port: 53',
+      '',
+    ].join('\n');
+  }
+
+  function closeDrawer() { $('drawer').hidden = true; $('drawer-backdrop').hidden = true; }
+  $('drawer-close').addEventListener('click', closeDrawer);
+  $('drawer-backdrop').addEventListener('click', closeDrawer);
+  document.addEventListener('keydown', (e) => { if (e.key === 'Escape') closeDrawer(); });
+
+  async function openNamespace(cluster, ns) {
+    $('ns-cluster').textContent = 'Cluster ' + cluster;
+    $('ns-title').textContent = ns;
+    const body = $('ns-body');
+    body.replaceChildren(h('div', { class: 'empty' }, 'Loading…'));
+    $('drawer').hidden = false;
+    $('drawer-backdrop').hidden = false;
+    let c;
+    try {
+      c = await api('/api/v1/clusters/' + enc(cluster) + '/namespaces/' + enc(ns));
+    } catch (e) {
+      body.replaceChildren(h('div', { class: 'empty' }, h('strong', {}, 'Not available right now.'), h('span', {}, 'Try again in a moment.')));
+      return;
+    }
+    if (!c) {
+      body.replaceChildren(h('div', { class: 'empty' }, h('strong', {}, 'Namespace not found.'),
+        h('span', {}, 'Fencewatch has no record of ' + ns + ' in ' + cluster + '. Check the spelling, or it may have been deleted.')));
+      return;
+    }
+    const grade = (dir, g, allowsAll) => h('div', { class: 'grade' },
+      h('div', { class: 'dir' }, dir),
+      h('div', { class: 'val ' + g }, (GRADE_TEXT[g] || [g])[0]),
+      h('div', { class: 'explain' }, (GRADE_TEXT[g] || ['', ''])[1]),
+      allowsAll ? h('div', { class: 'warn' }, 'A rule admits all peers on all ports: this direction is not really isolated.') : null);
+    const yaml = defaultDenyYaml(c.namespace);
+    const copy = h('button', { type: 'button', onclick: async () => {
+      try { await navigator.clipboard.writeText(yaml); copy.textContent = 'Copied'; } catch (e) {
+        const r = document.createRange(); r.selectNodeContents(pre); const s = getSelection(); s.removeAllRanges(); s.addRange(r);
+        copy.textContent = 'Press Ctrl+C';
+      }
+      setTimeout(() => { copy.textContent = 'Copy'; }, 1800);
+    } }, 'Copy');
+    const pre = h('pre', {}, yaml);
+    const needsFix = c.status === 'NON_COMPLIANT' || c.status === 'PENDING' || c.ingress !== 'DEFAULT_DENY' || c.egress !== 'DEFAULT_DENY';
+    body.replaceChildren(
+      h('div', {}, chip(c.status), ' ', c.stale ? chip('stale', 'stale data') : null),
+      h('dl', { class: 'facts' },
+        h('dt', {}, 'Why'), h('dd', {}, c.reason),
+        h('dt', {}, 'Since'), h('dd', {}, timeEl(c.since), h('span', { class: 'muted' }, ' (' + new Date(c.since).toLocaleString() + ')')),
+        h('dt', {}, 'Profile'), h('dd', {}, c.profile || 'baseline'),
+        c.exemption ? [h('dt', {}, 'Exemption'), h('dd', {}, c.exemption.source + ': ' + c.exemption.reason + (c.exemption.until ? ' (until ' + new Date(c.exemption.until).toLocaleString() + ')' : ''))] : null,
+        c.lastEvent ? [h('dt', {}, 'Last change seen'), h('dd', {}, (c.lastEvent.kind || '') + ' ' + (c.lastEvent.name || '') + ' ' + c.lastEvent.op.toLowerCase() + ' · ', timeEl(c.lastEvent.observedAt))] : null),
+      h('h3', {}, 'Isolation'),
+      h('div', { class: 'grades' }, grade('Ingress', c.ingress, c.allowsAll && c.allowsAll.ingress), grade('Egress', c.egress, c.allowsAll && c.allowsAll.egress)),
+      h('h3', {}, 'NetworkPolicies (' + c.policies.length + ')'),
+      c.policies.length ? h('ul', { class: 'policies' }, c.policies.map((p) => h('li', {}, h('code', {}, p))))
+        : h('p', { class: 'muted' }, 'None. Every pod in this namespace accepts and sends any traffic.'),
+      h('h3', {}, needsFix ? 'Fix: apply a default-deny policy' : 'Default-deny policy (reference)'),
+      h('p', { class: 'muted' }, 'Denies all ingress, and all egress except DNS to kube-system. Then add policies that allow what your workloads need. Apply with ',
+        h('code', {}, 'kubectl apply -f default-deny.yaml'), '.'),
+      h('div', { class: 'yaml' }, copy, pre));
+  }
+
+  $('lookup').addEventListener('submit', (e) => {
+    e.preventDefault();
+    const ns = $('lookup-ns').value.trim();
+    const cluster = $('lookup-cluster').value;
+    if (ns && cluster) openNamespace(cluster, ns);
+  });
+
+  refresh();
+  connect();
+  setInterval(refresh, 30000);
+})();

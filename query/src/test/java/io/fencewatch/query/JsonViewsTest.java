@@ -1,0 +1,56 @@
+package io.fencewatch.query;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Instant;
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import io.fencewatch.schema.common.Status;
+import io.fencewatch.schema.coverage.Exemption;
+import io.fencewatch.schema.coverage.NamespaceCoverage;
+import io.fencewatch.schema.drift.DriftEvent;
+import io.fencewatch.schema.drift.DriftReason;
+
+/** The public JSON shapes: field names are a contract. */
+class JsonViewsTest {
+
+    @Test
+    void shouldWriteTheSameObjectWhenStreamingOrAsTree() throws Exception {
+        NamespaceCoverage plain = QueryTestApp.coverage("c1", "web", Status.COMPLIANT);
+        NamespaceCoverage exempt = NamespaceCoverage.newBuilder(QueryTestApp.coverage("c1", "kube-system", Status.EXEMPT))
+                .setExemption(Exemption.newBuilder().setSource("SYSTEM").setReason("kube-system")
+                        .setUntil(Instant.parse("2027-01-01T00:00:00Z")).build())
+                .setLastEvent(null).setUid(null).setCreatedAt(null).setPolicies(List.of("a", "b \"quoted\"\n")).build();
+        for (NamespaceCoverage c : List.of(plain, exempt)) {
+            assertThat(JsonViews.coverageJson(c)).isEqualTo(JsonViews.MAPPER.writeValueAsString(JsonViews.coverage(c)));
+        }
+        JsonNode e = JsonViews.MAPPER.readTree(JsonViews.coverageJson(exempt));
+        assertThat(e.get("exemption").get("until").asText()).isEqualTo("2027-01-01T00:00:00Z");
+        assertThat(e.get("exemption").get("source").asText()).isEqualTo("SYSTEM");
+        assertThat(e.get("lastEvent").isNull()).isTrue();
+        assertThat(JsonViews.coverageJson(exempt)).doesNotContain("\n");
+    }
+
+    @Test
+    void shouldPinCoverageFieldOrderWhenWritten() throws Exception {
+        JsonNode c = JsonViews.MAPPER.readTree(JsonViews.coverageJson(QueryTestApp.coverage("c1", "web", Status.NON_COMPLIANT)));
+        assertThat(c.fieldNames()).toIterable().containsExactly("cluster", "namespace", "uid", "status", "reason", "since",
+                "policies", "ingress", "egress", "allowsAll", "exemption", "stale", "profile", "createdAt", "updatedAt", "lastEvent");
+    }
+
+    @Test
+    void shouldDescribeBeforeAfterAndLatencyWhenDriftHasACause() {
+        DriftEvent d = QueryTestApp.drift("id-1", "c1", "web", null, Status.NON_COMPLIANT, DriftReason.NAMESPACE_CREATED_WITHOUT_POLICY);
+        JsonNode j = JsonViews.drift(d);
+        assertThat(j.fieldNames()).toIterable().containsExactly("id", "cluster", "namespace", "reason", "before", "after",
+                "cause", "detectedAt", "profile", "latencyMs");
+        assertThat(j.get("before").isNull()).isTrue();
+        assertThat(j.get("after").fieldNames()).toIterable()
+                .containsExactly("status", "ingress", "egress", "allowsAll", "stale", "policyCount");
+        assertThat(j.get("latencyMs").asLong()).isEqualTo(300);
+    }
+}
