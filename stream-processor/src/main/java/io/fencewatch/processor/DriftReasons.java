@@ -1,0 +1,84 @@
+package io.fencewatch.processor;
+
+import io.fencewatch.schema.common.Status;
+import io.fencewatch.schema.drift.CoverageState;
+import io.fencewatch.schema.drift.DriftReason;
+
+/** Names the cause of a change of state. */
+final class DriftReasons {
+
+    /** What made the processor look at a namespace again. */
+    enum Trigger {
+        /** An inventory event about the namespace or one of its policies. */
+        EVENT,
+        /** A wall-clock deadline: grace end or exemption expiry. */
+        TIME,
+        /** SYNC_END dropped facts of an older epoch. */
+        SWEEP,
+        /** The cluster's collector went silent. */
+        STALE,
+        /** The cluster's collector spoke again. */
+        RECOVERY
+    }
+
+    private DriftReasons() {
+    }
+
+    /** True when the compared parts of two states differ: status, grades, allow-all flags, staleness. */
+    static boolean changed(CoverageState before, CoverageState after) {
+        if (before == null || after == null) {
+            return before != after;
+        }
+        return before.getStatus() != after.getStatus()
+                || before.getIngress() != after.getIngress()
+                || before.getEgress() != after.getEgress()
+                || before.getIngressAllowsAll() != after.getIngressAllowsAll()
+                || before.getEgressAllowsAll() != after.getEgressAllowsAll()
+                || before.getStale() != after.getStale();
+    }
+
+    static DriftReason of(CoverageState before, CoverageState after, Trigger trigger, String afterReason) {
+        if (after == null) {
+            return trigger == Trigger.SWEEP ? DriftReason.REMOVED_BY_RESYNC : DriftReason.NAMESPACE_DELETED;
+        }
+        if (before == null) {
+            return switch (after.getStatus()) {
+                case EXEMPT -> DriftReason.NAMESPACE_CREATED_EXEMPT;
+                case COMPLIANT -> DriftReason.NAMESPACE_CREATED_WITH_POLICY;
+                case TERMINATING -> DriftReason.NAMESPACE_TERMINATING;
+                default -> DriftReason.NAMESPACE_CREATED_WITHOUT_POLICY;
+            };
+        }
+        if (!before.getStale() && after.getStale()) {
+            return DriftReason.CLUSTER_STALE;
+        }
+        if (before.getStale() && !after.getStale()) {
+            return DriftReason.CLUSTER_RECOVERED;
+        }
+        Status was = before.getStatus();
+        Status is = after.getStatus();
+        if (is == Status.TERMINATING && was != Status.TERMINATING) {
+            return DriftReason.NAMESPACE_TERMINATING;
+        }
+        if (was == Status.PENDING && is == Status.NON_COMPLIANT) {
+            return DriftReason.GRACE_PERIOD_EXPIRED;
+        }
+        if (is == Status.EXEMPT && was != Status.EXEMPT) {
+            return DriftReason.EXEMPTED;
+        }
+        if (was == Status.EXEMPT && is != Status.EXEMPT) {
+            boolean expired = trigger == Trigger.TIME || (afterReason != null && afterReason.contains("exemption expired"));
+            return expired ? DriftReason.EXEMPTION_EXPIRED : DriftReason.EXEMPTION_REMOVED;
+        }
+        if (after.getPolicyCount() == 0 && before.getPolicyCount() > 0) {
+            return DriftReason.LAST_POLICY_DELETED;
+        }
+        if (after.getPolicyCount() > before.getPolicyCount()) {
+            return DriftReason.POLICY_ADDED;
+        }
+        if (after.getPolicyCount() < before.getPolicyCount()) {
+            return DriftReason.POLICY_DELETED;
+        }
+        return DriftReason.POLICY_CHANGED;
+    }
+}

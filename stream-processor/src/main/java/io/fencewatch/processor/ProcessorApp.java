@@ -1,0 +1,67 @@
+package io.fencewatch.processor;
+
+import java.time.Duration;
+import java.util.Properties;
+
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The running processor: the topology in a {@link KafkaStreams} instance. A stream thread that dies
+ * of an uncaught exception is replaced, so the application keeps running. {@link #close()} is
+ * safe to call twice.
+ */
+public final class ProcessorApp implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(ProcessorApp.class);
+
+    private final ProcessorConfig config;
+    private final KafkaStreams streams;
+    private boolean closed;
+
+    public ProcessorApp(ProcessorConfig config) {
+        this.config = config;
+        Topology topology = CoverageTopology.build(config.topics(), config.rules(), config.topologyOptions());
+        Properties props = config.streamsProperties();
+        this.streams = new KafkaStreams(topology, props);
+        streams.setUncaughtExceptionHandler(e -> {
+            LOG.error("stream thread failed, replacing it: {}", e.toString(), e);
+            return StreamThreadExceptionResponse.REPLACE_THREAD;
+        });
+        streams.setStateListener((now, before) -> LOG.info("Kafka Streams {} -> {}", before, now));
+    }
+
+    /** Creates missing topics (if configured) and starts processing. */
+    public ProcessorApp start() {
+        if (config.get(ProcessorConfig.CREATE_TOPICS)) {
+            TopicBootstrap.ensureTopics(config.streamsProperties(), config.topicNames(),
+                    config.get(ProcessorConfig.PARTITIONS));
+        }
+        LOG.info("starting: application {} on {} reading {} ({}, profile {})",
+                config.get(ProcessorConfig.APPLICATION_ID), config.get(ProcessorConfig.BOOTSTRAP_SERVERS),
+                config.topicNames().inventory(), config.streamsProperties().getProperty("processing.guarantee"),
+                config.rules().profile().wireName());
+        streams.start();
+        return this;
+    }
+
+    public KafkaStreams streams() {
+        return streams;
+    }
+
+    public KafkaStreams.State state() {
+        return streams.state();
+    }
+
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        streams.close(Duration.ofSeconds(30));
+        LOG.info("stopped");
+    }
+}

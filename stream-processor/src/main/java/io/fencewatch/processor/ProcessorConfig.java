@@ -1,0 +1,374 @@
+package io.fencewatch.processor;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.function.Function;
+
+import org.apache.kafka.streams.StreamsConfig;
+
+import io.fencewatch.schema.TopicNames;
+
+/**
+ * The processor's configuration: one typed setting per flag, each with its default, parser and
+ * one-line doc, read from {@code --flag=value} (or {@code --flag value}) arguments and
+ * {@code FENCEWATCH_*} environment variables (flags win), validated into one immutable object.
+ *
+ * <p>Raw Kafka Streams and client properties pass through as {@code --kafka.<property>=value} or
+ * {@code FENCEWATCH_KAFKA_<PROPERTY>} ({@code _} becomes {@code .}); explicit settings win over
+ * defaults, and a typed flag given explicitly wins over the same raw property.
+ */
+public final class ProcessorConfig {
+    /** One setting: flag name, default, parser, doc. */
+    public record Setting<T>(String flag, String defaultValue, Function<String, T> parser, String doc) {
+        public String env() {
+            return "FENCEWATCH_" + flag.toUpperCase(Locale.ROOT).replace('-', '_');
+        }
+    }
+
+    public static final String KAFKA_PREFIX = "kafka.";
+    public static final String EXACTLY_ONCE = StreamsConfig.EXACTLY_ONCE_V2;
+    public static final String AT_LEAST_ONCE = StreamsConfig.AT_LEAST_ONCE;
+
+    public static final Setting<String> BOOTSTRAP_SERVERS = new Setting<>("bootstrap-servers", "localhost:9092",
+            ProcessorConfig::nonBlank, "Kafka bootstrap servers");
+    public static final Setting<TopicNames> TOPIC_PREFIX = new Setting<>("topic-prefix", TopicNames.DEFAULT_PREFIX,
+            ProcessorConfig::topicNames, "prefix of the topics <prefix>.inventory, .coverage, .drift, .findings, .dlq");
+    public static final Setting<String> APPLICATION_ID = new Setting<>("application-id", "fencewatch-stream-processor",
+            ProcessorConfig::nonBlank, "Kafka Streams application.id (consumer group, changelog prefix)");
+    public static final Setting<String> STATE_DIR = new Setting<>("state-dir",
+            System.getProperty("java.io.tmpdir") + "/fencewatch-streams", ProcessorConfig::nonBlank,
+            "directory of the local state stores");
+    public static final Setting<String> PROCESSING_GUARANTEE = new Setting<>("processing-guarantee", EXACTLY_ONCE,
+            ProcessorConfig::guarantee, "exactly_once_v2 or at_least_once");
+    public static final Setting<Duration> COMMIT_INTERVAL = new Setting<>("commit-interval", "100ms",
+            ProcessorConfig::positiveDuration, "Kafka Streams commit.interval.ms (latency of results under exactly-once)");
+    public static final Setting<Integer> STREAM_THREADS = new Setting<>("stream-threads", "1",
+            s -> positiveInt(s), "num.stream.threads");
+    public static final Setting<String> APPLICATION_SERVER = new Setting<>("application-server", "",
+            s -> s.strip(), "host:port this instance answers queries on (application.server), empty for none");
+    public static final Setting<Set<String>> SYSTEM_NAMESPACES = new Setting<>("system-namespaces",
+            "kube-system,kube-public,kube-node-lease,default", ProcessorConfig::nameSet,
+            "comma-separated system namespaces, always exempt");
+    public static final Setting<Set<String>> EXEMPT_NAMESPACES = new Setting<>("exempt-namespaces", "",
+            ProcessorConfig::nameSet, "comma-separated more namespaces to exempt");
+    public static final Setting<List<String>> EXEMPT_PATTERNS = new Setting<>("exempt-patterns", "",
+            ProcessorConfig::patterns, "comma-separated glob patterns (* and ?) of namespaces to exempt");
+    public static final Setting<Duration> GRACE_PERIOD = new Setting<>("grace-period", "30s",
+            ProcessorConfig::nonNegativeDuration, "how long a new namespace may lack a policy before it is alerted");
+    public static final Setting<Duration> STALE_AFTER = new Setting<>("stale-after", "2m",
+            ProcessorConfig::positiveDuration, "silence after which a cluster is reported STALE");
+    public static final Setting<Duration> TICK_INTERVAL = new Setting<>("tick-interval", "1s",
+            ProcessorConfig::positiveDuration, "how often deadlines (grace, exemption expiry, staleness) are checked");
+    public static final Setting<Profile> PROFILE = new Setting<>("profile", "baseline", Profile::parse,
+            "baseline (at least one policy) or strict (default-deny both ways)");
+    public static final Setting<Duration> DRIFT_HISTORY = new Setting<>("drift-history", "24h",
+            ProcessorConfig::nonNegativeDuration, "how long drift stays queryable in the drift history store; 0 disables it");
+    public static final Setting<Boolean> CREATE_TOPICS = new Setting<>("create-topics", "true",
+            ProcessorConfig::bool, "create missing topics at start (coverage compacted)");
+    public static final Setting<Integer> PARTITIONS = new Setting<>("partitions", "6",
+            s -> positiveInt(s), "partitions of topics it creates (an existing inventory topic's count wins)");
+
+    public static final List<Setting<?>> SETTINGS = List.of(BOOTSTRAP_SERVERS, TOPIC_PREFIX, APPLICATION_ID, STATE_DIR,
+            PROCESSING_GUARANTEE, COMMIT_INTERVAL, STREAM_THREADS, APPLICATION_SERVER, SYSTEM_NAMESPACES,
+            EXEMPT_NAMESPACES, EXEMPT_PATTERNS, GRACE_PERIOD, STALE_AFTER, TICK_INTERVAL, PROFILE, DRIFT_HISTORY,
+            CREATE_TOPICS, PARTITIONS);
+
+    private final Map<String, Object> values;
+    private final Set<String> explicit;
+    private final Map<String, String> kafka;
+
+    private ProcessorConfig(Map<String, Object> values, Set<String> explicit, Map<String, String> kafka) {
+        this.values = Collections.unmodifiableMap(values);
+        this.explicit = Collections.unmodifiableSet(explicit);
+        this.kafka = Collections.unmodifiableMap(kafka);
+    }
+
+    /** From command-line arguments and the environment; flags win over environment variables. */
+    public static ProcessorConfig parse(String[] args, Map<String, String> env) {
+        Map<String, String> given = new LinkedHashMap<>();
+        for (Map.Entry<String, String> e : env.entrySet()) {
+            if (!e.getKey().startsWith("FENCEWATCH_")) {
+                continue;
+            }
+            String rest = e.getKey().substring("FENCEWATCH_".length());
+            if (rest.startsWith("KAFKA_")) {
+                given.put(KAFKA_PREFIX + rest.substring("KAFKA_".length()).toLowerCase(Locale.ROOT).replace('_', '.'),
+                        e.getValue());
+                continue;
+            }
+            for (Setting<?> s : SETTINGS) {
+                if (s.env().equals(e.getKey())) {
+                    given.put(s.flag(), e.getValue());
+                }
+            }
+        }
+        List<String> list = Arrays.asList(args);
+        for (int i = 0; i < list.size(); i++) {
+            String arg = list.get(i);
+            if (!arg.startsWith("--") || arg.length() == 2) {
+                throw new ConfigException(arg + ": not a flag (flags look like --name=value)");
+            }
+            String body = arg.substring(2);
+            String name;
+            String value;
+            int eq = body.indexOf('=');
+            if (eq >= 0) {
+                name = body.substring(0, eq);
+                value = body.substring(eq + 1);
+            } else {
+                name = body;
+                if (i + 1 >= list.size() || list.get(i + 1).startsWith("--")) {
+                    throw new ConfigException("--" + name + ": needs a value");
+                }
+                value = list.get(++i);
+            }
+            given.put(name, value);
+        }
+        return fromMap(given);
+    }
+
+    /**
+     * From a map of flag names (without {@code --}) to values, plus {@code kafka.*} raw properties.
+     * Unknown names are an error.
+     */
+    public static ProcessorConfig fromMap(Map<String, String> given) {
+        Map<String, Object> values = new LinkedHashMap<>();
+        Set<String> explicit = new LinkedHashSet<>();
+        Map<String, String> kafka = new LinkedHashMap<>();
+        for (Map.Entry<String, String> e : given.entrySet()) {
+            String name = e.getKey();
+            if (name.startsWith(KAFKA_PREFIX)) {
+                if (name.length() == KAFKA_PREFIX.length()) {
+                    throw new ConfigException("--kafka.: needs a property name, e.g. --kafka.security.protocol=SSL");
+                }
+                kafka.put(name.substring(KAFKA_PREFIX.length()), e.getValue());
+                continue;
+            }
+            if (SETTINGS.stream().noneMatch(s -> s.flag().equals(name))) {
+                throw new ConfigException("--" + name + ": unknown flag (see --help)");
+            }
+        }
+        for (Setting<?> s : SETTINGS) {
+            String raw = given.get(s.flag());
+            if (raw != null) {
+                explicit.add(s.flag());
+            }
+            String text = raw != null ? raw : s.defaultValue();
+            try {
+                values.put(s.flag(), s.parser().apply(text));
+            } catch (RuntimeException ex) {
+                throw new ConfigException("--" + s.flag() + ": " + ex.getMessage());
+            }
+        }
+        ProcessorConfig config = new ProcessorConfig(values, explicit, kafka);
+        try {
+            config.rules();
+        } catch (IllegalArgumentException ex) {
+            throw new ConfigException("--exempt-patterns: " + ex.getMessage());
+        }
+        return config;
+    }
+
+    @SuppressWarnings("unchecked")
+    public <T> T get(Setting<T> setting) {
+        return (T) values.get(setting.flag());
+    }
+
+    public boolean isExplicit(Setting<?> setting) {
+        return explicit.contains(setting.flag());
+    }
+
+    /** Raw Kafka properties given with {@code --kafka.*} / {@code FENCEWATCH_KAFKA_*}. */
+    public Map<String, String> kafkaProperties() {
+        return kafka;
+    }
+
+    public Topics topics() {
+        return Topics.of(get(TOPIC_PREFIX));
+    }
+
+    public TopicNames topicNames() {
+        return get(TOPIC_PREFIX);
+    }
+
+    public Rules rules() {
+        return new Rules(get(SYSTEM_NAMESPACES), get(EXEMPT_NAMESPACES), get(EXEMPT_PATTERNS), get(GRACE_PERIOD),
+                get(STALE_AFTER), get(TICK_INTERVAL), get(PROFILE));
+    }
+
+    public TopologyOptions topologyOptions() {
+        return TopologyOptions.defaults().withDriftHistoryRetention(get(DRIFT_HISTORY));
+    }
+
+    /**
+     * Kafka Streams properties: the raw pass-through ones, the typed flags given explicitly, then
+     * defaults only where nothing was set ({@code putIfAbsent}).
+     */
+    public Properties streamsProperties() {
+        Properties p = new Properties();
+        p.putAll(kafka);
+        typed(p, BOOTSTRAP_SERVERS, StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, v -> v);
+        typed(p, APPLICATION_ID, StreamsConfig.APPLICATION_ID_CONFIG, v -> v);
+        typed(p, STATE_DIR, StreamsConfig.STATE_DIR_CONFIG, v -> v);
+        typed(p, PROCESSING_GUARANTEE, StreamsConfig.PROCESSING_GUARANTEE_CONFIG, v -> v);
+        typed(p, COMMIT_INTERVAL, StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, d -> Long.toString(d.toMillis()));
+        typed(p, STREAM_THREADS, StreamsConfig.NUM_STREAM_THREADS_CONFIG, n -> Integer.toString(n));
+        // After each commit the next transaction's first sends can meet CONCURRENT_TRANSACTIONS while
+        // the markers are written; the client's default 100 ms backoff would add that to every commit.
+        p.putIfAbsent(StreamsConfig.producerPrefix("retry.backoff.ms"), "10");
+        // Kafka 4.x asks for this now and makes it the default in 5.0; the topology has no global state.
+        p.putIfAbsent("processing.exception.handler.global.enabled", "true");
+        if (!get(APPLICATION_SERVER).isEmpty()) {
+            typed(p, APPLICATION_SERVER, StreamsConfig.APPLICATION_SERVER_CONFIG, v -> v);
+        }
+        return p;
+    }
+
+    private <T> void typed(Properties p, Setting<T> s, String property, Function<T, String> format) {
+        String value = format.apply(get(s));
+        if (isExplicit(s)) {
+            p.put(property, value);
+        } else {
+            p.putIfAbsent(property, value);
+        }
+    }
+
+    /** The usage text: every flag with its environment variable, default and doc. */
+    public static String usage() {
+        StringBuilder b = new StringBuilder("Usage: fencewatch-stream-processor [--flag=value ...]\n\n");
+        for (Setting<?> s : SETTINGS) {
+            b.append(String.format(Locale.ROOT, "  --%-22s %-38s default: %s%n      %s%n", s.flag(), s.env(),
+                    s.defaultValue().isEmpty() ? "(none)" : s.defaultValue(), s.doc()));
+        }
+        b.append("  --kafka.<property>=<value>  FENCEWATCH_KAFKA_<PROPERTY>  any Kafka Streams/client property\n");
+        return b.toString();
+    }
+
+    // ---- parsers: each throws IllegalArgumentException with a short why ----
+
+    static String nonBlank(String s) {
+        if (s == null || s.isBlank()) {
+            throw new IllegalArgumentException("must not be empty");
+        }
+        return s.strip();
+    }
+
+    static TopicNames topicNames(String s) {
+        String problem = TopicNames.prefixProblem(s);
+        if (problem != null) {
+            throw new IllegalArgumentException(problem);
+        }
+        return new TopicNames(s);
+    }
+
+    static String guarantee(String s) {
+        String v = s.strip().toLowerCase(Locale.ROOT);
+        if (v.equals("exactly_once") || v.equals("exactly-once") || v.equals(EXACTLY_ONCE)) {
+            return EXACTLY_ONCE;
+        }
+        if (v.equals(AT_LEAST_ONCE) || v.equals("at-least-once")) {
+            return AT_LEAST_ONCE;
+        }
+        throw new IllegalArgumentException("must be exactly_once_v2 or at_least_once, not '" + s + "'");
+    }
+
+    static int positiveInt(String s) {
+        try {
+            int n = Integer.parseInt(s.strip());
+            if (n <= 0) {
+                throw new IllegalArgumentException("must be more than zero, not " + n);
+            }
+            return n;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("not a number: '" + s + "'");
+        }
+    }
+
+    static boolean bool(String s) {
+        return switch (s.strip().toLowerCase(Locale.ROOT)) {
+            case "true", "yes", "1" -> true;
+            case "false", "no", "0" -> false;
+            default -> throw new IllegalArgumentException("must be true or false, not '" + s + "'");
+        };
+    }
+
+    static Duration positiveDuration(String s) {
+        Duration d = duration(s);
+        if (d.isZero()) {
+            throw new IllegalArgumentException("must be more than zero");
+        }
+        return d;
+    }
+
+    static Duration nonNegativeDuration(String s) {
+        return duration(s);
+    }
+
+    private static final java.util.regex.Pattern DURATION = java.util.regex.Pattern.compile("(\\d{1,12})\\s*(ms|s|m|h|d)");
+
+    /** {@code 250ms}, {@code 30s}, {@code 5m}, {@code 2h}, {@code 1d}, or ISO-8601 such as {@code PT30S}. */
+    static Duration duration(String s) {
+        String v = s.strip().toLowerCase(Locale.ROOT);
+        java.util.regex.Matcher m = DURATION.matcher(v);
+        if (m.matches()) {
+            long n = Long.parseLong(m.group(1));
+            return switch (m.group(2)) {
+                case "ms" -> Duration.ofMillis(n);
+                case "s" -> Duration.ofSeconds(n);
+                case "m" -> Duration.ofMinutes(n);
+                case "h" -> Duration.ofHours(n);
+                default -> Duration.ofDays(n);
+            };
+        }
+        if (v.startsWith("p")) {
+            try {
+                Duration d = Duration.parse(v.toUpperCase(Locale.ROOT));
+                if (!d.isNegative()) {
+                    return d;
+                }
+            } catch (java.time.format.DateTimeParseException e) {
+                // falls through to the one message below
+            }
+        }
+        throw new IllegalArgumentException("not a duration: '" + s + "' (use e.g. 500ms, 30s, 5m)");
+    }
+
+    static Set<String> nameSet(String s) {
+        Set<String> out = new LinkedHashSet<>();
+        for (String part : s.split(",")) {
+            String name = part.strip();
+            if (name.isEmpty()) {
+                continue;
+            }
+            if (!name.matches("[a-z0-9]([-a-z0-9]*[a-z0-9])?") || name.length() > 63) {
+                throw new IllegalArgumentException("'" + name + "' is not a namespace name");
+            }
+            out.add(name);
+        }
+        return out;
+    }
+
+    static List<String> patterns(String s) {
+        List<String> out = new ArrayList<>();
+        for (String part : s.split(",")) {
+            String glob = part.strip();
+            if (glob.isEmpty()) {
+                continue;
+            }
+            if (!glob.matches("[-a-z0-9*?]+")) {
+                throw new IllegalArgumentException("'" + glob + "' is not a glob of namespace names (a-z, 0-9, -, *, ?)");
+            }
+            out.add(glob);
+        }
+        return out;
+    }
+}

@@ -1,0 +1,416 @@
+package io.fencewatch.processor;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.quicktheories.QuickTheory.qt;
+import static org.quicktheories.generators.SourceDSL.integers;
+import static org.quicktheories.generators.SourceDSL.lists;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
+
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.test.TestRecord;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import io.fencewatch.schema.Keys;
+import io.fencewatch.schema.common.Kind;
+import io.fencewatch.schema.common.Op;
+import io.fencewatch.schema.common.Status;
+import io.fencewatch.schema.coverage.NamespaceCoverage;
+import io.fencewatch.schema.drift.CoverageState;
+import io.fencewatch.schema.drift.DriftEvent;
+import io.fencewatch.schema.inventory.InventoryEvent;
+import io.fencewatch.schema.inventory.NamespaceFacts;
+import io.fencewatch.schema.inventory.PolicyFacts;
+import io.fencewatch.schema.inventory.Source;
+
+/**
+ * The rule's own audit as the oracle. For any sequence of namespace and policy changes, collector
+ * restarts (some after changes it never saw), duplicate deliveries and passing time, the table
+ * must agree with the audit of the cluster's state, and the drift must tell exactly its changes.
+ *
+ * <p>One driver serves every example: each example is a cluster of its own.
+ */
+class CoverageOracleTest {
+    static final List<String> NAMESPACES = List.of("team-a", "team-b", "team-c", "kube-system", "default", "sandbox-1");
+    static final List<PolicyFacts> POLICIES = List.of(Policies.denyAll(), Policies.policy(Policies.labels("app", "db"),
+            null, List.of(Policies.fromPods("app", "web")), null), Policies.remediation(),
+            Policies.policy(Policies.all(), List.of("Egress"), null, List.of(Policies.anything())));
+    static final Duration GRACE = Duration.ofSeconds(30);
+    static final Rules RULES = Rules.defaults().withExemptPatterns(List.of("sandbox-*")).withGracePeriod(GRACE)
+            .withStaleAfter(Duration.ofDays(3650));
+
+    static Harness harness;
+    static int clusters;
+
+    @BeforeAll
+    static void start() {
+        harness = new Harness(RULES);
+    }
+
+    @AfterAll
+    static void stop() {
+        harness.close();
+    }
+
+    @Test
+    void shouldAgreeWithTheAuditAndDriftOnlyOnRealChangesWhenAnyEventSequenceIsConsumed() {
+        qt().withExamples(2500).withShrinkCycles(300)
+                .forAll(lists().of(integers().between(0, 1 << 20)).ofSizeBetween(1, 40))
+                .checkAssert(actions -> new Run(harness, "c" + (++clusters)).play(actions));
+    }
+
+    /** One namespace as the API server has it. */
+    record Ns(String uid, Instant createdAt, String phase, Map<String, String> labels, Map<String, String> annotations) {
+        Ns withMeta(String p, Map<String, String> l, Map<String, String> a) {
+            return new Ns(uid, createdAt, p, l, a);
+        }
+    }
+
+    /** One example: a model cluster, its collector, and the checks. */
+    static final class Run {
+        final Harness h;
+        final String cluster;
+        final Map<String, Ns> namespaces = new TreeMap<>();
+        final Map<String, Map<String, PolicyFacts>> policies = new TreeMap<>();
+        final List<KeyValue<String, InventoryEvent>> sent = new ArrayList<>();
+        final List<DriftEvent> drift = new ArrayList<>();
+        final Map<String, NamespaceCoverage> latest = new HashMap<>();
+        final StringBuilder log = new StringBuilder();
+        long epoch = 1_000;
+        long sequence;
+        boolean dirty;
+        int uids;
+
+        Run(Harness h, String cluster) {
+            this.h = h;
+            this.cluster = cluster;
+        }
+
+        void play(List<Integer> actions) {
+            h.drift();
+            h.coverageRecords();
+            restart(false);
+            check();
+            for (int v : actions) {
+                step(v);
+                if (!dirty) {
+                    check();
+                }
+            }
+            if (dirty) {
+                restart(v(1));
+            }
+            h.advance(GRACE.plusSeconds(1));
+            log.append("advance to end\n");
+            check();
+            assertThat(nonCompliantInTable()).as("non-compliant set vs audit\n%s", log).isEqualTo(audit());
+            checkDriftChains();
+        }
+
+        private static boolean v(int x) {
+            return x != 0;
+        }
+
+        void step(int value) {
+            int op = value % 11;
+            String ns = NAMESPACES.get((value / 11) % NAMESPACES.size());
+            String pol = "p" + (value / 66) % 3;
+            int flag = (value / 198) % 4;
+            int idx = value / 792;
+            Instant now = h.now();
+            switch (op) {
+                case 0 -> {
+                    Ns current = namespaces.get(ns);
+                    Ns next = current != null ? current : new Ns(ns + "-" + (++uids), now, "Active", Map.of(), Map.of());
+                    namespaces.put(ns, next);
+                    log.append("upsert namespace ").append(ns).append('\n');
+                    send(namespaceEvent(Op.UPSERT, ns, next));
+                }
+                case 1 -> {
+                    Ns gone = namespaces.remove(ns);
+                    Map<String, PolicyFacts> its = policies.remove(ns);
+                    log.append("delete namespace ").append(ns).append(flag % 2 == 1 ? " after its policies" : "")
+                            .append('\n');
+                    if (flag % 2 == 1 && its != null) {
+                        its.keySet().forEach(p -> send(policyEvent(Op.DELETE, ns, p, null)));
+                    }
+                    send(namespaceEvent(Op.DELETE, ns, gone));
+                }
+                case 2 -> {
+                    PolicyFacts facts = POLICIES.get(flag);
+                    policies.computeIfAbsent(ns, k -> new TreeMap<>()).put(pol, facts);
+                    log.append("upsert policy ").append(ns).append('/').append(pol).append(" #").append(flag).append('\n');
+                    send(policyEvent(Op.UPSERT, ns, pol, facts));
+                }
+                case 3 -> {
+                    Map<String, PolicyFacts> its = policies.get(ns);
+                    if (its != null) {
+                        its.remove(pol);
+                        if (its.isEmpty()) {
+                            policies.remove(ns);
+                        }
+                    }
+                    log.append("delete policy ").append(ns).append('/').append(pol).append('\n');
+                    send(policyEvent(Op.DELETE, ns, pol, null));
+                }
+                case 4 -> {
+                    Ns current = namespaces.get(ns);
+                    if (current != null) {
+                        Map<String, String> annotations = switch (flag) {
+                            case 1 -> Map.of(Rules.EXEMPT_UNTIL_ANNOTATION, now.plus(Duration.ofHours(1)).toString());
+                            case 2 -> Map.of(Rules.EXEMPT_UNTIL_ANNOTATION, now.plusSeconds(30).toString());
+                            case 3 -> Map.of(Rules.EXEMPT_UNTIL_ANNOTATION, now.minusSeconds(1).toString());
+                            default -> Map.of();
+                        };
+                        Ns next = current.withMeta(current.phase(), Map.of(Rules.EXEMPT_LABEL, "reason " + flag),
+                                annotations);
+                        namespaces.put(ns, next);
+                        log.append("exempt ").append(ns).append(" ").append(annotations).append('\n');
+                        send(namespaceEvent(Op.UPSERT, ns, next));
+                    }
+                }
+                case 5 -> {
+                    Ns current = namespaces.get(ns);
+                    if (current != null) {
+                        Ns next = current.withMeta(current.phase(), Map.of(), Map.of());
+                        namespaces.put(ns, next);
+                        log.append("unexempt ").append(ns).append('\n');
+                        send(namespaceEvent(Op.UPSERT, ns, next));
+                    }
+                }
+                case 6 -> {
+                    if (!sent.isEmpty()) {
+                        KeyValue<String, InventoryEvent> again = sent.get(idx % sent.size());
+                        log.append("duplicate of ").append(again.value.getOp()).append(' ').append(again.key)
+                                .append(" seq ").append(again.value.getSource().getSequence()).append('\n');
+                        collect();
+                        h.send(again);
+                        assertThat(h.drift()).as("drift after a duplicate\n%s", log).isEmpty();
+                        assertThat(h.coverageRecords()).as("coverage after a duplicate\n%s", log).isEmpty();
+                    }
+                }
+                case 7 -> restart(flag % 2 == 1);
+                case 8 -> silentChange(ns, pol, flag);
+                case 9 -> {
+                    log.append("advance 20s\n");
+                    h.advance(Duration.ofSeconds(20));
+                }
+                default -> {
+                    Ns current = namespaces.get(ns);
+                    if (current != null) {
+                        Ns next = current.withMeta("Terminating", current.labels(), current.annotations());
+                        namespaces.put(ns, next);
+                        log.append("terminating ").append(ns).append('\n');
+                        send(namespaceEvent(Op.UPSERT, ns, next));
+                    }
+                }
+            }
+        }
+
+        /** A change the collector does not see (it is down): only the next restart tells. */
+        void silentChange(String ns, String pol, int flag) {
+            log.append("silently ");
+            switch (flag) {
+                case 0 -> {
+                    log.append("delete namespace ").append(ns);
+                    namespaces.remove(ns);
+                    policies.remove(ns);
+                }
+                case 1 -> {
+                    log.append("delete policy ").append(ns).append('/').append(pol);
+                    Map<String, PolicyFacts> its = policies.get(ns);
+                    if (its != null) {
+                        its.remove(pol);
+                        if (its.isEmpty()) {
+                            policies.remove(ns);
+                        }
+                    }
+                }
+                case 2 -> {
+                    log.append("add policy ").append(ns).append('/').append(pol);
+                    policies.computeIfAbsent(ns, k -> new TreeMap<>()).put(pol, POLICIES.get(0));
+                }
+                default -> {
+                    log.append("recreate namespace ").append(ns);
+                    namespaces.put(ns, new Ns(ns + "-" + (++uids), h.now(), "Active", Map.of(), Map.of()));
+                    policies.remove(ns);
+                }
+            }
+            log.append('\n');
+            dirty = true;
+        }
+
+        /** A collector restart: new epoch, a snapshot of the current state, SYNC_END. */
+        void restart(boolean policiesFirst) {
+            epoch += 1 + sent.size();
+            sequence = 0;
+            log.append("restart epoch ").append(epoch).append(policiesFirst ? " policies first" : "").append('\n');
+            send(marker(Op.SYNC_START));
+            if (policiesFirst) {
+                snapshotPolicies();
+            }
+            namespaces.forEach((name, ns) -> send(namespaceEvent(Op.SNAPSHOT, name, ns)));
+            if (!policiesFirst) {
+                snapshotPolicies();
+            }
+            send(marker(Op.SYNC_END));
+            dirty = false;
+        }
+
+        private void snapshotPolicies() {
+            policies.forEach((ns, its) -> its.forEach((p, facts) -> send(policyEvent(Op.SNAPSHOT, ns, p, facts))));
+        }
+
+        void send(KeyValue<String, InventoryEvent> kv) {
+            sent.add(kv);
+            h.send(kv);
+        }
+
+        private Source source() {
+            return new Source(cluster, cluster + "-collector", epoch, sequence++, h.now());
+        }
+
+        KeyValue<String, InventoryEvent> marker(Op op) {
+            return KeyValue.pair(Keys.marker(cluster), InventoryEvent.newBuilder().setSource(source()).setOp(op).build());
+        }
+
+        KeyValue<String, InventoryEvent> namespaceEvent(Op op, String name, Ns ns) {
+            NamespaceFacts facts = ns == null ? null
+                    : new NamespaceFacts(ns.phase(), ns.labels(), ns.annotations(), ns.createdAt(), null);
+            return KeyValue.pair(Keys.of(cluster, name), InventoryEvent.newBuilder().setSource(source()).setOp(op)
+                    .setKind(Kind.NAMESPACE).setNamespace(name).setName(name).setUid(ns == null ? null : ns.uid())
+                    .setNamespaceFacts(facts).build());
+        }
+
+        KeyValue<String, InventoryEvent> policyEvent(Op op, String ns, String name, PolicyFacts facts) {
+            return KeyValue.pair(Keys.of(cluster, ns), InventoryEvent.newBuilder().setSource(source()).setOp(op)
+                    .setKind(Kind.NETWORK_POLICY).setNamespace(ns).setName(name).setPolicyFacts(facts).build());
+        }
+
+        // ---- the oracle ----
+
+        boolean exempt(String name, Ns ns, Instant now) {
+            if (RULES.systemNamespaces().contains(name) || name.startsWith("sandbox-")) {
+                return true;
+            }
+            String label = ns.labels().get(Rules.EXEMPT_LABEL);
+            if (label == null) {
+                return false;
+            }
+            String until = ns.annotations().get(Rules.EXEMPT_UNTIL_ANNOTATION);
+            return until == null || Instant.parse(until).isAfter(now);
+        }
+
+        /** FW-NP-001's audit: namespaces − system − exempt − with a policy (and − terminating: not alerted). */
+        Set<String> audit() {
+            Instant now = h.now();
+            return namespaces.entrySet().stream()
+                    .filter(e -> !e.getValue().phase().equals("Terminating"))
+                    .filter(e -> !exempt(e.getKey(), e.getValue(), now))
+                    .filter(e -> policies.getOrDefault(e.getKey(), Map.of()).isEmpty())
+                    .map(Map.Entry::getKey)
+                    .collect(Collectors.toCollection(TreeSet::new));
+        }
+
+        /** The status each namespace must have now: the audit plus grace, exemption and terminating. */
+        Map<String, Status> expected() {
+            Instant now = h.now();
+            Map<String, Status> out = new TreeMap<>();
+            namespaces.forEach((name, ns) -> {
+                Status s;
+                if (ns.phase().equals("Terminating")) {
+                    s = Status.TERMINATING;
+                } else if (exempt(name, ns, now)) {
+                    s = Status.EXEMPT;
+                } else if (!policies.getOrDefault(name, Map.of()).isEmpty()) {
+                    s = Status.COMPLIANT;
+                } else if (now.isBefore(ns.createdAt().plus(GRACE))) {
+                    s = Status.PENDING;
+                } else {
+                    s = Status.NON_COMPLIANT;
+                }
+                out.put(name, s);
+            });
+            return out;
+        }
+
+        Map<String, NamespaceCoverage> table() {
+            Map<String, NamespaceCoverage> out = new TreeMap<>();
+            try (var it = h.coverage.prefixScan(cluster + "/", new StringSerializer())) {
+                it.forEachRemaining(kv -> out.put(Keys.namespaceOf(kv.key), kv.value));
+            }
+            return out;
+        }
+
+        Set<String> nonCompliantInTable() {
+            return table().entrySet().stream().filter(e -> e.getValue().getStatus() == Status.NON_COMPLIANT)
+                    .map(Map.Entry::getKey).collect(Collectors.toCollection(TreeSet::new));
+        }
+
+        void check() {
+            Map<String, NamespaceCoverage> table = table();
+            Map<String, Status> actual = new TreeMap<>();
+            table.forEach((k, v) -> actual.put(k, v.getStatus()));
+            assertThat(actual).as("statuses vs model\n%s", log).isEqualTo(expected());
+            table.forEach((k, v) -> assertThat(v.getPolicies()).as("policies of %s\n%s", k, log)
+                    .containsExactlyElementsOf(policies.getOrDefault(k, Map.of()).keySet()));
+            collect();
+            latest.forEach((ns, v) -> assertThat(v).as("coverage topic vs store for %s\n%s", ns, log)
+                    .isEqualTo(table.get(ns)));
+        }
+
+        /** Drains the drift and coverage topics into this run's records (every run has its own cluster). */
+        void collect() {
+            for (TestRecord<String, DriftEvent> r : h.drift()) {
+                if (Keys.clusterOf(r.key()).equals(cluster)) {
+                    drift.add(r.value());
+                }
+            }
+            for (TestRecord<String, NamespaceCoverage> r : h.coverageRecords()) {
+                if (Keys.clusterOf(r.key()).equals(cluster)) {
+                    latest.put(Keys.namespaceOf(r.key()), r.value());
+                }
+            }
+        }
+
+        /** Per namespace, each drift starts where the previous ended, changes something, and the last is the table. */
+        void checkDriftChains() {
+            Map<String, List<DriftEvent>> byNs = new LinkedHashMap<>();
+            drift.forEach(d -> byNs.computeIfAbsent(d.getNamespace(), k -> new ArrayList<>()).add(d));
+            Map<String, NamespaceCoverage> table = table();
+            Set<String> ids = new java.util.HashSet<>();
+            for (String ns : NAMESPACES) {
+                List<DriftEvent> chain = byNs.getOrDefault(ns, List.of());
+                CoverageState previous = null;
+                for (DriftEvent d : chain) {
+                    assertThat(ids.add(d.getId())).as("unique drift id\n%s", log).isTrue();
+                    assertThat(DriftReasons.changed(d.getBefore(), d.getAfter()))
+                            .as("drift %s of %s changes something\n%s", d.getReason(), ns, log).isTrue();
+                    assertThat(key(d.getBefore())).as("drift %s of %s starts where the last ended\n%s",
+                            d.getReason(), ns, log).isEqualTo(key(previous));
+                    previous = d.getAfter();
+                }
+                assertThat(key(previous)).as("last drift of %s is the table\n%s", ns, log)
+                        .isEqualTo(key(CoverageProcessor.stateOf(table.get(ns))));
+            }
+        }
+
+        private static String key(CoverageState s) {
+            return s == null ? "absent" : s.getStatus() + "/" + s.getIngress() + "/" + s.getEgress() + "/"
+                    + s.getIngressAllowsAll() + "/" + s.getEgressAllowsAll() + "/" + s.getStale();
+        }
+    }
+}

@@ -1,0 +1,453 @@
+package io.fencewatch.processor.bench;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.Materialized;
+import org.apache.kafka.streams.kstream.Produced;
+
+import io.fencewatch.processor.CoverageTopology;
+import io.fencewatch.processor.ProcessorConfig;
+import io.fencewatch.processor.Rules;
+import io.fencewatch.processor.TopologyOptions;
+import io.fencewatch.processor.Topics;
+import io.fencewatch.schema.Keys;
+import io.fencewatch.schema.common.Kind;
+import io.fencewatch.schema.common.Op;
+import io.fencewatch.schema.inventory.InventoryEvent;
+import io.fencewatch.schema.inventory.LabelSelector;
+import io.fencewatch.schema.inventory.NamespaceFacts;
+import io.fencewatch.schema.inventory.PolicyFacts;
+import io.fencewatch.schema.inventory.PolicyPeer;
+import io.fencewatch.schema.inventory.PolicyRule;
+import io.fencewatch.schema.inventory.Source;
+import io.fencewatch.schema.serde.AvroSerde;
+import io.fencewatch.schema.serde.FencewatchSerdes;
+import io.fencewatch.testing.EmbeddedKafkaBroker;
+
+/**
+ * Benchmark harness (not a test): on the in-process broker, measures
+ * <ol>
+ *   <li>throughput of the coverage topology beside a bare {@code groupByKey().count()} over the
+ *       same input topic in the same run, as a ratio;</li>
+ *   <li>latency from an inventory record produced to its drift record readable by a
+ *       read_committed consumer, p50/p99;</li>
+ * </ol>
+ * under exactly-once and at-least-once, each with the defaults and a low-latency setting.
+ * Prints a table of medians over the rounds. Run with:
+ * <pre>
+ * ./mvnw -q -o -pl stream-processor test-compile exec:java -Dexec.classpathScope=test \
+ *     -Dexec.mainClass=io.fencewatch.processor.bench.CoverageBenchmark [-Dexec.args="--rounds=3 --records=150000"]
+ * </pre>
+ */
+public final class CoverageBenchmark {
+    private static final int PARTITIONS = 3;
+    private static final String CLUSTER = "bench";
+
+    /** One setting of Kafka Streams properties under test. */
+    record Setting(String name, Map<String, String> props) {
+    }
+
+    /** Settings as the application's own flags ({@link ProcessorConfig}); {@code kafka.*} passes through raw. */
+    static final List<Setting> SETTINGS = List.of(
+            new Setting("EOS defaults (commit 100 ms)", Map.of()),
+            new Setting("EOS low-latency (commit 20 ms)", Map.of(
+                    "commit-interval", "20ms",
+                    "kafka." + StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), "0")),
+            new Setting("ALOS defaults (commit 100 ms)", Map.of(
+                    "processing-guarantee", "at_least_once")),
+            new Setting("ALOS low-latency (linger 0)", Map.of(
+                    "processing-guarantee", "at_least_once",
+                    "kafka." + StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), "0")));
+
+    private final EmbeddedKafkaBroker broker;
+    private final Path stateRoot;
+    private int runs;
+
+    CoverageBenchmark(EmbeddedKafkaBroker broker, Path stateRoot) {
+        this.broker = broker;
+        this.stateRoot = stateRoot;
+    }
+
+    public static void main(String[] args) throws Exception {
+        Map<String, String> opts = new HashMap<>(Map.of("rounds", "3", "records", "150000", "samples", "600",
+                "settings", "0,1,2,3", "latency", "true", "workload", "lifecycle"));
+        for (String a : args) {
+            String[] kv = a.replaceFirst("^--", "").split("=", 2);
+            opts.put(kv[0], kv.length > 1 ? kv[1] : "true");
+        }
+        int rounds = Integer.parseInt(opts.get("rounds"));
+        int records = Integer.parseInt(opts.get("records"));
+        int samples = Integer.parseInt(opts.get("samples"));
+        boolean churn = opts.get("workload").equals("churn");
+        Path stateRoot = Files.createTempDirectory("fw-bench-");
+        try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.startNew()) {
+            CoverageBenchmark bench = new CoverageBenchmark(broker, stateRoot);
+            Map<String, double[]> rows = new LinkedHashMap<>();
+            for (String index : opts.get("settings").split(",")) {
+                Setting s = SETTINGS.get(Integer.parseInt(index.strip()));
+                List<Double> topo = new ArrayList<>();
+                List<Double> bare = new ArrayList<>();
+                List<Double> p50 = new ArrayList<>();
+                List<Double> p99 = new ArrayList<>();
+                List<Double> bp50 = new ArrayList<>();
+                List<Double> bp99 = new ArrayList<>();
+                for (int r = 0; r < rounds; r++) {
+                    String input = bench.produceThroughputInput(records, churn);
+                    bare.add(bench.throughput(s, bareCount(input), records, "bare"));
+                    topo.add(bench.throughput(s, coverage(input), records, "topology"));
+                    double[] lat = Boolean.parseBoolean(opts.get("latency")) ? bench.latency(s, samples, false)
+                            : new double[] {Double.NaN, Double.NaN};
+                    double[] bareLat = Boolean.parseBoolean(opts.get("latency")) ? bench.latency(s, samples, true)
+                            : new double[] {Double.NaN, Double.NaN};
+                    bp50.add(bareLat[0]);
+                    bp99.add(bareLat[1]);
+                    p50.add(lat[0]);
+                    p99.add(lat[1]);
+                    System.out.printf(Locale.ROOT, "  round %d %-32s topology %8.0f rec/s  bare %8.0f rec/s"
+                            + "  p50 %5.1f ms  p99 %5.1f ms  (bare p50 %5.1f p99 %5.1f)%n", r + 1, s.name(), topo.get(r),
+                            bare.get(r), lat[0], lat[1], bareLat[0], bareLat[1]);
+                }
+                rows.put(s.name(), new double[] {median(topo), median(bare), median(p50), median(p99), median(bp50),
+                    median(bp99)});
+            }
+            System.out.printf(Locale.ROOT, "%nMedians of %d rounds, %d inventory records per throughput run (%s), %d"
+                    + " latency samples per run, %d partitions%n", rounds, records, opts.get("workload"), samples, PARTITIONS);
+            System.out.printf(Locale.ROOT, "| %-32s | %14s | %14s | %6s | %8s | %8s | %13s | %13s |%n", "setting",
+                    "topology rec/s", "bare count/s", "ratio", "p50 ms", "p99 ms", "bare p50 ms", "bare p99 ms");
+            System.out.printf("|%s|%s|%s|%s|%s|%s|%s|%s|%n", "-".repeat(34), "-".repeat(16), "-".repeat(16),
+                    "-".repeat(8), "-".repeat(10), "-".repeat(10), "-".repeat(15), "-".repeat(15));
+            rows.forEach((name, v) -> System.out.printf(Locale.ROOT,
+                    "| %-32s | %14.0f | %14.0f | %6.2f | %8.1f | %8.1f | %13.1f | %13.1f |%n",
+                    name, v[0], v[1], v[0] / v[1], v[2], v[3], v[4], v[5]));
+        } finally {
+            try (var paths = Files.walk(stateRoot)) {
+                paths.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+            }
+        }
+        System.exit(0);
+    }
+
+    private static double median(List<Double> values) {
+        List<Double> sorted = new ArrayList<>(values);
+        Collections.sort(sorted);
+        int n = sorted.size();
+        return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
+    }
+
+    interface TopologyFactory {
+        Topology create(String prefix);
+    }
+
+    static TopologyFactory bareCount(String input) {
+        return prefix -> {
+            StreamsBuilder b = new StreamsBuilder();
+            b.stream(input, Consumed.with(Serdes.String(), Serdes.ByteArray()))
+                    .groupByKey()
+                    .count(Materialized.as("bare-count"))
+                    .toStream()
+                    .to(prefix + ".count", Produced.with(Serdes.String(), Serdes.Long()));
+            return b.build();
+        };
+    }
+
+    static TopologyFactory coverage(String input) {
+        return prefix -> {
+            Topics base = Topics.of(prefix);
+            Topics topics = new Topics(new io.fencewatch.processor.Topic<>(input, base.inventory().keySerde(),
+                    base.inventory().valueSerde()), base.coverage(), base.drift(), base.findings(), base.dlq());
+            return CoverageTopology.build(topics, Rules.defaults(), options());
+        };
+    }
+
+    static TopologyOptions options() {
+        String history = System.getProperty("bench.driftHistory");
+        return history == null ? TopologyOptions.defaults()
+                : TopologyOptions.defaults().withDriftHistoryRetention(java.time.Duration.parse(history));
+    }
+
+    /**
+     * lifecycle: namespaces each created without a policy (drift, finding), given three policies
+     * (drift, closing finding) and losing one: 5 events per namespace, 40% of them drift.
+     * churn: a tenth of the records create namespaces with one policy, the rest update those
+     * policies (a new resourceVersion, same verdict): steady state, 10% drift.
+     */
+    String produceThroughputInput(int records, boolean churn) throws Exception {
+        String topic = "bench-input-" + (++runs);
+        broker.createTopic(topic, PARTITIONS);
+        AvroSerde<InventoryEvent> serde = FencewatchSerdes.inventoryEvent();
+        long epoch = System.currentTimeMillis();
+        long[] seq = {0};
+        Instant created = Instant.now().minus(Duration.ofDays(1));
+        try (KafkaProducer<byte[], byte[]> producer = producer(false)) {
+            for (int p = 0; p < PARTITIONS; p++) {
+                producer.send(new ProducerRecord<>(topic, p, key(Keys.marker(CLUSTER)),
+                        serde.serialize(topic, marker(Op.SYNC_START, epoch, seq[0]))));
+            }
+            seq[0]++;
+            int n = 0;
+            if (churn) {
+                int namespaces = Math.max(1, records / 20);
+                for (int ns = 0; ns < namespaces; ns++) {
+                    String name = "ns-" + ns;
+                    byte[] k = key(Keys.of(CLUSTER, name));
+                    producer.send(new ProducerRecord<>(topic, k, serde.serialize(topic,
+                            namespace(name, epoch, seq[0]++, created))));
+                    producer.send(new ProducerRecord<>(topic, k, serde.serialize(topic,
+                            policy(name, "p0", Op.UPSERT, epoch, seq[0]++))));
+                    n += 2;
+                }
+                java.util.Random random = new java.util.Random(1);
+                for (; n < records; n++) {
+                    String name = "ns-" + random.nextInt(namespaces);
+                    producer.send(new ProducerRecord<>(topic, key(Keys.of(CLUSTER, name)), serde.serialize(topic,
+                            policy(name, "p0", Op.UPSERT, epoch, seq[0]++))));
+                }
+                producer.flush();
+                return topic;
+            }
+            for (int ns = 0; n < records; ns++) {
+                String name = "ns-" + ns;
+                byte[] k = key(Keys.of(CLUSTER, name));
+                producer.send(new ProducerRecord<>(topic, k, serde.serialize(topic, namespace(name, epoch, seq[0]++, created))));
+                n++;
+                for (int i = 0; i < 3 && n < records; i++, n++) {
+                    producer.send(new ProducerRecord<>(topic, k, serde.serialize(topic,
+                            policy(name, "p" + i, Op.UPSERT, epoch, seq[0]++))));
+                }
+                if (n < records) {
+                    producer.send(new ProducerRecord<>(topic, k, serde.serialize(topic,
+                            policy(name, "p0", Op.DELETE, epoch, seq[0]++))));
+                    n++;
+                }
+            }
+            producer.flush();
+        }
+        return topic;
+    }
+
+    /** Records per second from RUNNING until every input offset is committed. */
+    double throughput(Setting setting, TopologyFactory factory, int records, String what) throws Exception {
+        String prefix = "bench-" + what + "-" + (++runs);
+        Topology topology = factory.create(prefix);
+        String input = topology.describe().subtopologies().iterator().next().nodes().stream()
+                .filter(n -> n instanceof org.apache.kafka.streams.TopologyDescription.Source)
+                .map(n -> ((org.apache.kafka.streams.TopologyDescription.Source) n).topicSet().iterator().next())
+                .findFirst().orElseThrow();
+        for (String t : List.of(".coverage", ".drift", ".findings", ".dlq", ".count")) {
+            broker.createTopic(prefix + t, PARTITIONS);
+        }
+        long total = endOffsets(input);
+        try (KafkaStreams streams = new KafkaStreams(topology, props(setting, prefix))) {
+            streams.start();
+            waitFor(() -> streams.state() == KafkaStreams.State.RUNNING, 60_000);
+            long start = System.nanoTime();
+            try (Admin admin = broker.admin()) {
+                waitFor(() -> committed(admin, prefix, input) >= total, 300_000);
+            }
+            double seconds = (System.nanoTime() - start) / 1e9;
+            streams.close(Duration.ofSeconds(30));
+            return total / seconds;
+        }
+    }
+
+    /** Records in the topic: the sum of its partitions' end offsets. */
+    private long endOffsets(String topic) throws Exception {
+        try (Admin admin = broker.admin()) {
+            Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+            for (int p = 0; p < PARTITIONS; p++) {
+                latest.put(new TopicPartition(topic, p), OffsetSpec.latest());
+            }
+            long sum = 0;
+            for (var info : admin.listOffsets(latest).all().get(30, TimeUnit.SECONDS).values()) {
+                sum += info.offset();
+            }
+            return sum;
+        }
+    }
+
+    private static long committed(Admin admin, String group, String topic) {
+        try {
+            Map<TopicPartition, OffsetAndMetadata> offsets = admin.listConsumerGroupOffsets(group)
+                    .partitionsToOffsetAndMetadata().get(10, TimeUnit.SECONDS);
+            long sum = 0;
+            for (var e : offsets.entrySet()) {
+                if (e.getKey().topic().equals(topic) && e.getValue() != null) {
+                    sum += e.getValue().offset();
+                }
+            }
+            return sum;
+        } catch (Exception e) {
+            return 0;
+        }
+    }
+
+    /** p50 and p99 (ms) from producing a namespace event to reading its drift record, read_committed. */
+    double[] latency(Setting setting, int samples, boolean bare) throws Exception {
+        String prefix = "bench-latency-" + (bare ? "bare-" : "") + (++runs);
+        Topics topics = Topics.of(prefix);
+        for (String t : List.of(topics.inventory().name(), topics.coverage().name(), topics.drift().name(),
+                topics.findings().name(), topics.dlq().name(), prefix + ".count")) {
+            broker.createTopic(t, PARTITIONS);
+        }
+        // The bare aggregation's output is its count per key; the topology's is the drift record.
+        Topology topology = bare ? bareCount(topics.inventory().name()).create(prefix)
+                : CoverageTopology.build(topics, Rules.defaults(), options());
+        String output = bare ? prefix + ".count" : topics.drift().name();
+        Map<String, Long> sentAt = new ConcurrentHashMap<>();
+        List<Double> latencies = Collections.synchronizedList(new ArrayList<>());
+        AtomicBoolean reading = new AtomicBoolean(true);
+        AvroSerde<InventoryEvent> serde = FencewatchSerdes.inventoryEvent();
+        try (KafkaStreams streams = new KafkaStreams(topology, props(setting, prefix));
+                KafkaConsumer<String, byte[]> consumer = readCommitted(output);
+                KafkaProducer<byte[], byte[]> producer = producer(true)) {
+            streams.start();
+            waitFor(() -> streams.state() == KafkaStreams.State.RUNNING, 60_000);
+            Thread reader = new Thread(() -> {
+                while (reading.get()) {
+                    for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(5))) {
+                        Long t0 = sentAt.remove(r.key());
+                        if (t0 != null) {
+                            latencies.add((System.nanoTime() - t0) / 1e6);
+                        }
+                    }
+                }
+            }, "bench-drift-reader");
+            reader.start();
+            long epoch = System.currentTimeMillis();
+            Instant created = Instant.now().minus(Duration.ofDays(1));
+            int warmup = samples / 10;
+            for (int i = 0; i < samples + warmup; i++) {
+                String name = "lat-" + i;
+                String key = Keys.of(CLUSTER, name);
+                byte[] value = serde.serialize(topics.inventory().name(), namespace(name, epoch, i, created));
+                if (i >= warmup) {
+                    sentAt.put(key, System.nanoTime());
+                }
+                producer.send(new ProducerRecord<>(topics.inventory().name(), key(key), value));
+                Thread.sleep(10);
+            }
+            waitFor(() -> latencies.size() >= samples, 30_000);
+            reading.set(false);
+            reader.join(5_000);
+            streams.close(Duration.ofSeconds(30));
+        }
+        List<Double> sorted = new ArrayList<>(latencies);
+        Collections.sort(sorted);
+        return new double[] {percentile(sorted, 50), percentile(sorted, 99)};
+    }
+
+    private static double percentile(List<Double> sorted, int p) {
+        if (sorted.isEmpty()) {
+            return Double.NaN;
+        }
+        int i = (int) Math.ceil(p / 100.0 * sorted.size()) - 1;
+        return sorted.get(Math.max(0, Math.min(i, sorted.size() - 1)));
+    }
+
+    private Properties props(Setting setting, String appId) {
+        Map<String, String> flags = new HashMap<>(setting.props());
+        flags.put("bootstrap-servers", broker.bootstrapServers());
+        flags.put("application-id", appId);
+        flags.put("state-dir", stateRoot.resolve(appId).toString());
+        return ProcessorConfig.fromMap(flags).streamsProperties();
+    }
+
+    private KafkaProducer<byte[], byte[]> producer(boolean lowLatency) {
+        Properties p = broker.clientProperties();
+        p.put(ProducerConfig.ACKS_CONFIG, "all");
+        p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
+        p.put(ProducerConfig.LINGER_MS_CONFIG, lowLatency ? "0" : "20");
+        p.put(ProducerConfig.BATCH_SIZE_CONFIG, lowLatency ? "16384" : "262144");
+        return new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
+    }
+
+    private KafkaConsumer<String, byte[]> readCommitted(String topic) {
+        Properties p = broker.clientProperties();
+        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        p.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, "5");
+        KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer());
+        List<TopicPartition> parts = new ArrayList<>();
+        c.partitionsFor(topic).forEach(i -> parts.add(new TopicPartition(topic, i.partition())));
+        c.assign(parts);
+        c.seekToBeginning(parts);
+        return c;
+    }
+
+    interface Condition {
+        boolean holds() throws Exception;
+    }
+
+    private static void waitFor(Condition c, long timeoutMs) throws Exception {
+        long deadline = System.currentTimeMillis() + timeoutMs;
+        while (!c.holds()) {
+            if (System.currentTimeMillis() > deadline) {
+                throw new IllegalStateException("benchmark timed out waiting");
+            }
+            Thread.sleep(20);
+        }
+    }
+
+    private static byte[] key(String k) {
+        return k.getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static Source source(long epoch, long seq) {
+        return new Source(CLUSTER, "bench-collector", epoch, seq, Instant.now());
+    }
+
+    private static InventoryEvent marker(Op op, long epoch, long seq) {
+        return InventoryEvent.newBuilder().setSource(source(epoch, seq)).setOp(op).build();
+    }
+
+    private static InventoryEvent namespace(String name, long epoch, long seq, Instant created) {
+        return InventoryEvent.newBuilder().setSource(source(epoch, seq)).setOp(Op.UPSERT).setKind(Kind.NAMESPACE)
+                .setNamespace(name).setName(name).setUid("uid-" + name).setResourceVersion(Long.toString(seq))
+                .setNamespaceFacts(new NamespaceFacts("Active", Map.of("team", "bench"), Map.of(), created, null))
+                .build();
+    }
+
+    private static InventoryEvent policy(String ns, String name, Op op, long epoch, long seq) {
+        PolicyFacts facts = new PolicyFacts(new LabelSelector(Map.of("app", name), List.of()), null,
+                List.of(new PolicyRule(List.of(new PolicyPeer(new LabelSelector(Map.of("app", "web"), List.of()), null,
+                        null)), null)), null);
+        return InventoryEvent.newBuilder().setSource(source(epoch, seq)).setOp(op).setKind(Kind.NETWORK_POLICY)
+                .setNamespace(ns).setName(name).setUid("uid-" + ns + "-" + name).setResourceVersion(Long.toString(seq))
+                .setPolicyFacts(op == Op.DELETE ? null : facts).build();
+    }
+}
