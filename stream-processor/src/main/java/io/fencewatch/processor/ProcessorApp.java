@@ -9,6 +9,8 @@ import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThr
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.fencewatch.query.QueryServer;
+
 /**
  * The running processor: the topology in a {@link KafkaStreams} instance. A stream thread that dies
  * of an uncaught exception is replaced, so the application keeps running. {@link #close()} is
@@ -19,6 +21,7 @@ public final class ProcessorApp implements AutoCloseable {
 
     private final ProcessorConfig config;
     private final KafkaStreams streams;
+    private final QueryServer queryServer;
     private boolean closed;
 
     public ProcessorApp(ProcessorConfig config) {
@@ -31,6 +34,8 @@ public final class ProcessorApp implements AutoCloseable {
             return StreamThreadExceptionResponse.REPLACE_THREAD;
         });
         streams.setStateListener((now, before) -> LOG.info("Kafka Streams {} -> {}", before, now));
+        this.queryServer = config.queryConfig() == null ? null
+                : new QueryServer(config.queryConfig(), streams, CoverageTopology.COVERAGE_STORE, config.clientProperties());
     }
 
     /** Creates missing topics (if configured) and starts processing. */
@@ -43,12 +48,21 @@ public final class ProcessorApp implements AutoCloseable {
                 config.get(ProcessorConfig.APPLICATION_ID), config.get(ProcessorConfig.BOOTSTRAP_SERVERS),
                 config.topicNames().inventory(), config.streamsProperties().getProperty("processing.guarantee"),
                 config.rules().profile().wireName());
+        if (queryServer != null) {
+            queryServer.start();
+            LOG.info("REST, drift feed, dashboard and /metrics on port {}", config.queryConfig().port());
+        }
         streams.start();
         return this;
     }
 
     public KafkaStreams streams() {
         return streams;
+    }
+
+    /** The query surface, or null when HTTP is off. */
+    public QueryServer queryServer() {
+        return queryServer;
     }
 
     public KafkaStreams.State state() {
@@ -61,6 +75,9 @@ public final class ProcessorApp implements AutoCloseable {
             return;
         }
         closed = true;
+        if (queryServer != null) {
+            queryServer.close();
+        }
         streams.close(Duration.ofSeconds(30));
         LOG.info("stopped");
     }

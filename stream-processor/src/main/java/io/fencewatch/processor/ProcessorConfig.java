@@ -15,6 +15,8 @@ import java.util.function.Function;
 
 import org.apache.kafka.streams.StreamsConfig;
 
+import io.fencewatch.query.QueryConfig;
+
 import io.fencewatch.schema.TopicNames;
 
 /**
@@ -35,6 +37,8 @@ public final class ProcessorConfig {
     }
 
     public static final String KAFKA_PREFIX = "kafka.";
+    /** Settings of the query surface (REST, SSE, dashboard, webhook), passed to {@code QueryConfig}. */
+    public static final String QUERY_PREFIX = "query.";
     public static final String EXACTLY_ONCE = StreamsConfig.EXACTLY_ONCE_V2;
     public static final String AT_LEAST_ONCE = StreamsConfig.AT_LEAST_ONCE;
 
@@ -77,19 +81,27 @@ public final class ProcessorConfig {
     public static final Setting<Integer> PARTITIONS = new Setting<>("partitions", "6",
             s -> positiveInt(s), "partitions of topics it creates (an existing inventory topic's count wins)");
 
+    public static final Setting<Integer> HTTP_PORT = new Setting<>("http-port", "8080", ProcessorConfig::httpPort,
+            "port of REST, SSE drift feed, dashboard and /metrics; 0 picks a free port, -1 turns HTTP off");
+
     public static final List<Setting<?>> SETTINGS = List.of(BOOTSTRAP_SERVERS, TOPIC_PREFIX, APPLICATION_ID, STATE_DIR,
-            PROCESSING_GUARANTEE, COMMIT_INTERVAL, STREAM_THREADS, APPLICATION_SERVER, SYSTEM_NAMESPACES,
+            PROCESSING_GUARANTEE, COMMIT_INTERVAL, STREAM_THREADS, APPLICATION_SERVER, HTTP_PORT, SYSTEM_NAMESPACES,
             EXEMPT_NAMESPACES, EXEMPT_PATTERNS, GRACE_PERIOD, STALE_AFTER, TICK_INTERVAL, PROFILE, DRIFT_HISTORY,
             CREATE_TOPICS, PARTITIONS);
 
     private final Map<String, Object> values;
     private final Set<String> explicit;
     private final Map<String, String> kafka;
+    private final Map<String, String> query;
+    private final QueryConfig queryConfig;
 
-    private ProcessorConfig(Map<String, Object> values, Set<String> explicit, Map<String, String> kafka) {
+    private ProcessorConfig(Map<String, Object> values, Set<String> explicit, Map<String, String> kafka,
+            Map<String, String> query, Map<String, String> env) {
         this.values = Collections.unmodifiableMap(values);
         this.explicit = Collections.unmodifiableSet(explicit);
         this.kafka = Collections.unmodifiableMap(kafka);
+        this.query = Collections.unmodifiableMap(query);
+        this.queryConfig = buildQueryConfig(env);
     }
 
     /** From command-line arguments and the environment; flags win over environment variables. */
@@ -100,6 +112,11 @@ public final class ProcessorConfig {
                 continue;
             }
             String rest = e.getKey().substring("FENCEWATCH_".length());
+            if (rest.startsWith("QUERY_")) {
+                given.put(QUERY_PREFIX + rest.substring("QUERY_".length()).toLowerCase(Locale.ROOT).replace('_', '.'),
+                        e.getValue());
+                continue;
+            }
             if (rest.startsWith("KAFKA_")) {
                 given.put(KAFKA_PREFIX + rest.substring("KAFKA_".length()).toLowerCase(Locale.ROOT).replace('_', '.'),
                         e.getValue());
@@ -133,7 +150,7 @@ public final class ProcessorConfig {
             }
             given.put(name, value);
         }
-        return fromMap(given);
+        return fromMap(given, env);
     }
 
     /**
@@ -141,11 +158,21 @@ public final class ProcessorConfig {
      * Unknown names are an error.
      */
     public static ProcessorConfig fromMap(Map<String, String> given) {
+        return fromMap(given, Map.of());
+    }
+
+    /** As {@link #fromMap(Map)}; {@code env} supplies the TLS keystore password variable, if any. */
+    public static ProcessorConfig fromMap(Map<String, String> given, Map<String, String> env) {
         Map<String, Object> values = new LinkedHashMap<>();
         Set<String> explicit = new LinkedHashSet<>();
         Map<String, String> kafka = new LinkedHashMap<>();
+        Map<String, String> query = new LinkedHashMap<>();
         for (Map.Entry<String, String> e : given.entrySet()) {
             String name = e.getKey();
+            if (name.startsWith(QUERY_PREFIX)) {
+                query.put(name, e.getValue());
+                continue;
+            }
             if (name.startsWith(KAFKA_PREFIX)) {
                 if (name.length() == KAFKA_PREFIX.length()) {
                     throw new ConfigException("--kafka.: needs a property name, e.g. --kafka.security.protocol=SSL");
@@ -169,7 +196,13 @@ public final class ProcessorConfig {
                 throw new ConfigException("--" + s.flag() + ": " + ex.getMessage());
             }
         }
-        ProcessorConfig config = new ProcessorConfig(values, explicit, kafka);
+        ProcessorConfig config;
+        try {
+            config = new ProcessorConfig(values, explicit, kafka, query, env);
+        } catch (IllegalArgumentException ex) {
+            // QueryConfig names the key in its message, e.g. "query.http.port: ...".
+            throw new ConfigException("--" + ex.getMessage());
+        }
         try {
             config.rules();
         } catch (IllegalArgumentException ex) {
@@ -190,6 +223,46 @@ public final class ProcessorConfig {
     /** Raw Kafka properties given with {@code --kafka.*} / {@code FENCEWATCH_KAFKA_*}. */
     public Map<String, String> kafkaProperties() {
         return kafka;
+    }
+
+    /** Raw query-surface settings given with {@code --query.*} / {@code FENCEWATCH_QUERY_*}. */
+    public Map<String, String> queryProperties() {
+        return query;
+    }
+
+    /** The query surface's settings, or null when {@code --http-port=-1} turns HTTP off. */
+    public QueryConfig queryConfig() {
+        return queryConfig;
+    }
+
+    private QueryConfig buildQueryConfig(Map<String, String> env) {
+        int port = get(HTTP_PORT);
+        if (port < 0) {
+            return null;
+        }
+        Map<String, String> q = new LinkedHashMap<>(query);
+        q.putIfAbsent(QueryConfig.PORT.name(), Integer.toString(port));
+        q.putIfAbsent(QueryConfig.PREFIX.name(), get(TOPIC_PREFIX).prefix());
+        if (!get(APPLICATION_SERVER).isEmpty()) {
+            q.putIfAbsent(QueryConfig.ADVERTISED.name(), get(APPLICATION_SERVER));
+        }
+        return QueryConfig.fromMap(q, env);
+    }
+
+    /**
+     * Plain client settings (bootstrap servers and security) for the query surface's own
+     * consumers: the pass-through Kafka properties without the Streams-only ones.
+     */
+    public Map<String, Object> clientProperties() {
+        Map<String, Object> client = new LinkedHashMap<>();
+        streamsProperties().forEach((k, v) -> {
+            String key = k.toString();
+            if (key.equals(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG) || key.startsWith("security.")
+                    || key.startsWith("sasl.") || key.startsWith("ssl.") || key.equals("client.dns.lookup")) {
+                client.put(key, v);
+            }
+        });
+        return client;
     }
 
     public Topics topics() {
@@ -229,6 +302,9 @@ public final class ProcessorConfig {
         p.putIfAbsent("processing.exception.handler.global.enabled", "true");
         if (!get(APPLICATION_SERVER).isEmpty()) {
             typed(p, APPLICATION_SERVER, StreamsConfig.APPLICATION_SERVER_CONFIG, v -> v);
+        } else if (queryConfig != null && queryConfig.port() != 0) {
+            // Interactive queries need every instance to advertise where it answers.
+            p.putIfAbsent(StreamsConfig.APPLICATION_SERVER_CONFIG, queryConfig.applicationServer());
         }
         return p;
     }
@@ -250,10 +326,25 @@ public final class ProcessorConfig {
                     s.defaultValue().isEmpty() ? "(none)" : s.defaultValue(), s.doc()));
         }
         b.append("  --kafka.<property>=<value>  FENCEWATCH_KAFKA_<PROPERTY>  any Kafka Streams/client property\n");
+        b.append("  --query.<key>=<value>       FENCEWATCH_QUERY_<KEY>     query surface: auth token, TLS, CORS, webhook"
+                + " (see query/README.md)\n");
         return b.toString();
     }
 
     // ---- parsers: each throws IllegalArgumentException with a short why ----
+
+    static int httpPort(String s) {
+        int port;
+        try {
+            port = Integer.parseInt(s.strip());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("'" + s + "' is not a port number");
+        }
+        if (port < -1 || port > 65535) {
+            throw new IllegalArgumentException(port + " is not a port (0-65535, or -1 for no HTTP)");
+        }
+        return port;
+    }
 
     static String nonBlank(String s) {
         if (s == null || s.isBlank()) {

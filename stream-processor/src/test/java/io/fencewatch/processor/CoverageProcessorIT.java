@@ -65,6 +65,15 @@ class CoverageProcessorIT {
         }
     }
 
+    private int httpPort;
+
+    /** GET on this instance's query surface; returns status code and body. */
+    private java.net.http.HttpResponse<String> get(String path) throws Exception {
+        return java.net.http.HttpClient.newHttpClient().send(
+                java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + httpPort + path)).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+    }
+
     private ProcessorConfig start(EmbeddedKafkaBroker broker, String prefix) throws Exception {
         stateDir = Files.createTempDirectory("fw-it-");
         Map<String, String> flags = new HashMap<>();
@@ -75,6 +84,10 @@ class CoverageProcessorIT {
         flags.put("partitions", Integer.toString(PARTITIONS));
         flags.put("grace-period", "0s");
         flags.put("tick-interval", "200ms");
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+            httpPort = socket.getLocalPort();
+        }
+        flags.put("http-port", Integer.toString(httpPort));
         ProcessorConfig config = ProcessorConfig.fromMap(flags);
         assertThat(config.streamsProperties().getProperty("processing.guarantee")).isEqualTo("exactly_once_v2");
         app = new ProcessorApp(config).start();
@@ -128,6 +141,14 @@ class CoverageProcessorIT {
             driftSeen = drift.pollUntil(r -> r.size() >= 2, WAIT);
             assertThat(driftSeen).extracting(r -> r.value().getReason())
                     .containsExactly(DriftReason.NAMESPACE_CREATED_WITHOUT_POLICY, DriftReason.POLICY_ADDED);
+
+            // The processor serves the table over REST from its own store, on its own port.
+            await().atMost(WAIT).untilAsserted(() -> {
+                var response = get("/api/v1/clusters/prod/namespaces/shop");
+                assertThat(response.statusCode()).isEqualTo(200);
+                assertThat(response.body()).contains("\"status\":\"COMPLIANT\"", "\"policies\":[\"default-deny\"]");
+            });
+            assertThat(get("/api/v1/clusters/prod/namespaces/absent").statusCode()).isEqualTo(404);
             findingSeen = findings.pollUntil(r -> r.size() >= 2, WAIT);
             assertThat(findingSeen.get(1).value()).contains("\"activity_id\":3");
             var rows = coverage.pollUntil(r -> !r.isEmpty() && r.get(r.size() - 1).value().getStatus() == Status.COMPLIANT,

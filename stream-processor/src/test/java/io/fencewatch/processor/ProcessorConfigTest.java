@@ -105,4 +105,40 @@ class ProcessorConfigTest {
             assertThat(usage).contains("--" + s.flag(), s.env());
         }
     }
+
+    @Test
+    void shouldServeQueriesOnTheHttpPortAndAdvertiseItWhenNoApplicationServerIsGiven() {
+        ProcessorConfig c = ProcessorConfig.parse(new String[] {"--http-port=18080", "--topic-prefix=acme"},
+                Map.of("FENCEWATCH_QUERY_AUTH_TOKEN", "s3cret", "FENCEWATCH_QUERY_CORS_ORIGIN", "https://ops.example"));
+        assertThat(c.queryConfig().port()).isEqualTo(18080);
+        assertThat(c.queryConfig().token()).isEqualTo("s3cret");
+        assertThat(c.queryConfig().corsOrigin()).isEqualTo("https://ops.example");
+        assertThat(c.queryConfig().topicPrefix()).isEqualTo("acme");
+        assertThat(c.streamsProperties().getProperty("application.server")).isEqualTo("localhost:18080");
+    }
+
+    @Test
+    void shouldAdvertiseTheGivenApplicationServerToQueriesAndStreamsAlike() {
+        ProcessorConfig c = ProcessorConfig.fromMap(Map.of("application-server", "fw-0.fw.svc:8080"));
+        assertThat(c.streamsProperties().getProperty("application.server")).isEqualTo("fw-0.fw.svc:8080");
+        assertThat(c.queryConfig().applicationServer()).isEqualTo("fw-0.fw.svc:8080");
+    }
+
+    @Test
+    void shouldTurnHttpOffWhenThePortIsMinusOne() {
+        ProcessorConfig c = ProcessorConfig.fromMap(Map.of("http-port", "-1"));
+        assertThat(c.queryConfig()).isNull();
+        assertThat(c.streamsProperties().getProperty("application.server")).isNull();
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "http-port|70000|--http-port: 70000 is not a port",
+        "http-port|web|--http-port: 'web' is not a port number",
+        "query.http.threads|many|--query.http.threads"})
+    void shouldNameTheQueryFlagWhenItsValueIsBad(String flag, String value, String message) {
+        assertThatThrownBy(() -> ProcessorConfig.fromMap(Map.of(flag, value)))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith(message);
+    }
 }
