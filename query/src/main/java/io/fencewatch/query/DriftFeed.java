@@ -10,7 +10,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
 
@@ -19,10 +18,6 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.InterruptException;
-import org.apache.kafka.common.errors.WakeupException;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,7 +35,7 @@ import io.fencewatch.schema.serde.RecordFormatException;
  *
  * <p>Independent of the processor's internals: it reads the contract topic only.
  */
-public final class DriftFeed implements AutoCloseable {
+public final class DriftFeed extends ConsumerLoop {
     private static final Logger LOG = LoggerFactory.getLogger(DriftFeed.class);
 
     /** One drift as kept: this instance's sequence, the event, its JSON text. */
@@ -50,7 +45,6 @@ public final class DriftFeed implements AutoCloseable {
         }
     }
 
-    private final Map<String, Object> consumerConfig;
     private final String topic;
     private final int capacity;
     private final Consumer<DriftEvent> liveListener;
@@ -61,11 +55,7 @@ public final class DriftFeed implements AutoCloseable {
     private final List<Consumer<Entry>> subscribers = new CopyOnWriteArrayList<>();
     private long nextSeq = 1;
 
-    private final AtomicBoolean running = new AtomicBoolean();
-    private final java.util.concurrent.CountDownLatch stopping = new java.util.concurrent.CountDownLatch(1);
     private volatile boolean warm;
-    private volatile KafkaConsumer<String, byte[]> consumer;
-    private Thread thread;
 
     /**
      * @param kafkaConfig  client settings reaching the cluster (bootstrap.servers, security); the
@@ -73,6 +63,13 @@ public final class DriftFeed implements AutoCloseable {
      * @param liveListener told of each drift read after the warm start (metrics)
      */
     public DriftFeed(Map<String, Object> kafkaConfig, String topic, int capacity, Consumer<DriftEvent> liveListener) {
+        super("fencewatch-drift-feed", consumerConfig(kafkaConfig));
+        this.topic = Objects.requireNonNull(topic, "topic");
+        this.capacity = capacity;
+        this.liveListener = liveListener == null ? e -> { } : liveListener;
+    }
+
+    private static Map<String, Object> consumerConfig(Map<String, Object> kafkaConfig) {
         Map<String, Object> c = new HashMap<>(kafkaConfig);
         c.remove(ConsumerConfig.GROUP_ID_CONFIG);
         c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
@@ -81,19 +78,7 @@ public final class DriftFeed implements AutoCloseable {
         c.putIfAbsent(ConsumerConfig.CLIENT_ID_CONFIG, "fencewatch-query-drift");
         // The processor owns the drift topic: never create it by asking for its metadata.
         c.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, false);
-        this.consumerConfig = c;
-        this.topic = Objects.requireNonNull(topic, "topic");
-        this.capacity = capacity;
-        this.liveListener = liveListener == null ? e -> { } : liveListener;
-    }
-
-    public synchronized void start() {
-        if (!running.compareAndSet(false, true)) {
-            return;
-        }
-        thread = new Thread(this::run, "fencewatch-drift-feed");
-        thread.setDaemon(true);
-        thread.start();
+        return c;
     }
 
     /** True once the tail of every partition has been read back. */
@@ -101,62 +86,31 @@ public final class DriftFeed implements AutoCloseable {
         return warm;
     }
 
-    /** Consumes until closed; a failure (broker gone for good, topic deleted) restarts the consumer after a pause. */
-    private void run() {
-        while (running.get()) {
-            try {
-                consume();
-            } catch (WakeupException | InterruptException e) {
-                if (running.get()) {
-                    LOG.warn("drift feed of {} woken unexpectedly; restarting", topic);
-                }
-            } catch (RuntimeException e) {
-                LOG.error("drift feed of {} failed, restarting in 5 s: {}", topic, e.toString());
-            }
-            try {
-                if (stopping.await(5, java.util.concurrent.TimeUnit.SECONDS)) {
-                    return;
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
+    @Override
+    void consume(KafkaConsumer<String, byte[]> c) {
+        List<TopicPartition> partitions = partitions(c);
+        c.assign(partitions);
+        Map<TopicPartition, Long> end = c.endOffsets(partitions);
+        Map<TopicPartition, Long> begin = c.beginningOffsets(partitions);
+        for (TopicPartition tp : partitions) {
+            c.seek(tp, Math.max(begin.get(tp), end.get(tp) - capacity));
         }
-    }
-
-    private void consume() {
-        try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(consumerConfig, new StringDeserializer(),
-                new ByteArrayDeserializer())) {
-            consumer = c;
-            if (!running.get()) {
-                return;
+        Map<Integer, Long> liveFrom = new HashMap<>();
+        end.forEach((tp, off) -> liveFrom.put(tp.partition(), off));
+        LOG.info("drift feed reading {} ({} partitions), keeping the last {}", topic, partitions.size(), capacity);
+        while (running()) {
+            for (ConsumerRecord<String, byte[]> r : c.poll(Duration.ofMillis(500))) {
+                accept(r, r.offset() >= liveFrom.getOrDefault(r.partition(), 0L));
             }
-            List<TopicPartition> partitions = partitions(c);
-            c.assign(partitions);
-            Map<TopicPartition, Long> end = c.endOffsets(partitions);
-            Map<TopicPartition, Long> begin = c.beginningOffsets(partitions);
-            for (TopicPartition tp : partitions) {
-                c.seek(tp, Math.max(begin.get(tp), end.get(tp) - capacity));
+            if (!warm && caughtUp(c, end)) {
+                warm = true;
+                LOG.info("drift feed warm: {} drifts in history", size());
             }
-            Map<Integer, Long> liveFrom = new HashMap<>();
-            end.forEach((tp, off) -> liveFrom.put(tp.partition(), off));
-            LOG.info("drift feed reading {} ({} partitions), keeping the last {}", topic, partitions.size(), capacity);
-            while (running.get()) {
-                for (ConsumerRecord<String, byte[]> r : c.poll(Duration.ofMillis(500))) {
-                    accept(r, r.offset() >= liveFrom.getOrDefault(r.partition(), 0L));
-                }
-                if (!warm && caughtUp(c, end)) {
-                    warm = true;
-                    LOG.info("drift feed warm: {} drifts in history", size());
-                }
-            }
-        } finally {
-            consumer = null;
         }
     }
 
     private List<TopicPartition> partitions(KafkaConsumer<String, byte[]> c) {
-        while (running.get()) {
+        while (running()) {
             List<PartitionInfo> infos = c.partitionsFor(topic, Duration.ofSeconds(10));
             if (infos != null && !infos.isEmpty()) {
                 List<TopicPartition> out = new ArrayList<>();
@@ -276,29 +230,6 @@ public final class DriftFeed implements AutoCloseable {
 
     public int subscriberCount() {
         return subscribers.size();
-    }
-
-    @Override
-    public void close() {
-        Thread t;
-        synchronized (this) {
-            if (!running.compareAndSet(true, false)) {
-                return;
-            }
-            t = thread;
-        }
-        stopping.countDown();
-        KafkaConsumer<String, byte[]> c = consumer;
-        if (c != null) {
-            c.wakeup();
-        }
-        if (t != null) {
-            try {
-                t.join(Duration.ofSeconds(10).toMillis());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
     }
 
     static boolean after(DriftEvent e, Instant since) {

@@ -10,16 +10,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.errors.InterruptException;
-import org.apache.kafka.common.errors.WakeupException;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,12 +38,11 @@ import io.fencewatch.schema.serde.RecordFormatException;
  * exponential backoff. When a target keeps failing, a WARN says so with the redacted URL (never
  * its query string or Slack secret path) and the last status.
  */
-public final class WebhookSink implements AutoCloseable {
+public final class WebhookSink extends ConsumerLoop {
     private static final Logger LOG = LoggerFactory.getLogger(WebhookSink.class);
     private static final int DEDUP_WINDOW = 10_000;
 
     private final WebhookConfig config;
-    private final Map<String, Object> consumerConfig;
     private final String topic;
     private final QueryMetrics metrics;
     private final HttpClient http;
@@ -64,10 +58,6 @@ public final class WebhookSink implements AutoCloseable {
         }
     };
 
-    private final AtomicBoolean running = new AtomicBoolean();
-    private final java.util.concurrent.CountDownLatch stopping = new java.util.concurrent.CountDownLatch(1);
-    private volatile KafkaConsumer<String, byte[]> consumer;
-    private Thread thread;
     private int consecutiveFailures;
     private long rateLimitedSinceWarn;
     private boolean rateWarned;
@@ -85,17 +75,22 @@ public final class WebhookSink implements AutoCloseable {
 
     WebhookSink(WebhookConfig config, Map<String, Object> kafkaConfig, String topic, QueryMetrics metrics,
             Sleeper sleeper, java.util.function.LongSupplier nanoClock) {
+        super("fencewatch-webhook", consumerConfig(config, kafkaConfig));
         this.config = Objects.requireNonNull(config, "config");
         this.topic = topic;
         this.metrics = metrics;
         // Default: wait out the backoff, but wake at once on close().
         this.sleeper = sleeper != null ? sleeper : d -> {
-            if (stopping.await(d.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
+            if (awaitClose(d)) {
                 throw new InterruptedException("closing");
             }
         };
         this.nanoClock = nanoClock;
         this.bucket = new TokenBucket(config.burst(), config.ratePerMinute(), nanoClock);
+        this.http = HttpClient.newBuilder().connectTimeout(config.timeout()).build();
+    }
+
+    private static Map<String, Object> consumerConfig(WebhookConfig config, Map<String, Object> kafkaConfig) {
         Map<String, Object> c = new HashMap<>(kafkaConfig);
         c.put(ConsumerConfig.GROUP_ID_CONFIG, config.groupId());
         c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
@@ -107,44 +102,16 @@ public final class WebhookSink implements AutoCloseable {
         c.putIfAbsent(ConsumerConfig.CLIENT_ID_CONFIG, "fencewatch-webhook");
         // The processor owns the drift topic: never create it by asking for its metadata.
         c.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, false);
-        this.consumerConfig = c;
-        this.http = HttpClient.newBuilder().connectTimeout(config.timeout()).build();
+        return c;
     }
 
-    public synchronized void start() {
-        if (!running.compareAndSet(false, true)) {
-            return;
-        }
-        thread = new Thread(this::run, "fencewatch-webhook");
-        thread.setDaemon(true);
-        thread.start();
-    }
-
-    /** Consumes until closed; after a failure the consumer is recreated (and resumes from the group's offsets). */
-    private void run() {
-        while (running.get()) {
-            consume();
-            try {
-                if (stopping.await(5, java.util.concurrent.TimeUnit.SECONDS)) {
-                    return;
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
-        }
-    }
-
-    private void consume() {
-        try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(consumerConfig, new StringDeserializer(),
-                new ByteArrayDeserializer())) {
-            consumer = c;
-            if (!running.get()) {
-                return;
-            }
+    /** After a failure the loop recreates the consumer, which resumes from the group's offsets. */
+    @Override
+    void consume(KafkaConsumer<String, byte[]> c) {
+        try {
             c.subscribe(List.of(topic));
             LOG.info("webhook sink: {} -> {} ({})", topic, config.redactedUrl(), config.format());
-            while (running.get()) {
+            while (running()) {
                 ConsumerRecords<String, byte[]> records = c.poll(Duration.ofMillis(500));
                 for (ConsumerRecord<String, byte[]> r : records) {
                     DriftEvent d;
@@ -168,17 +135,9 @@ public final class WebhookSink implements AutoCloseable {
                     }
                 }
             }
-        } catch (WakeupException | InterruptException e) {
-            if (running.get()) {
-                LOG.warn("webhook sink stopped unexpectedly");
-            }
         } catch (InterruptedRuntime e) {
             // Closing mid-batch: nothing committed, the batch is re-read by the next owner.
             LOG.debug("webhook sink stopped during a delivery");
-        } catch (RuntimeException e) {
-            LOG.error("webhook sink failed, restarting in 5 s: {}", e.toString());
-        } finally {
-            consumer = null;
         }
     }
 
@@ -287,32 +246,6 @@ public final class WebhookSink implements AutoCloseable {
                 + after + "* (was " + before + "): " + d.getReason().name() + " at " + d.getDetectedAt();
     }
 
-    @Override
-    public void close() {
-        Thread t;
-        synchronized (this) {
-            if (!running.compareAndSet(true, false)) {
-                return;
-            }
-            t = thread;
-        }
-        stopping.countDown();
-        KafkaConsumer<String, byte[]> c = consumer;
-        if (c != null) {
-            c.wakeup();
-        }
-        if (t != null) {
-            try {
-                t.join(Duration.ofSeconds(10).toMillis());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
-    }
-
-    private static final class InterruptedRuntime extends RuntimeException {
-        private static final long serialVersionUID = 1L;
-    }
 
     /** A token bucket: {@code capacity} tokens, refilled at {@code perMinute}. */
     static final class TokenBucket {
@@ -340,5 +273,8 @@ public final class WebhookSink implements AutoCloseable {
             }
             return false;
         }
+    }
+    private static final class InterruptedRuntime extends RuntimeException {
+        private static final long serialVersionUID = 1L;
     }
 }
