@@ -3,6 +3,7 @@ package io.fencewatch.processor;
 import java.time.Duration;
 import java.util.Properties;
 
+import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
@@ -78,7 +79,10 @@ public final class ProcessorApp implements AutoCloseable {
         if (queryServer != null) {
             queryServer.close();
         }
-        streams.close(Duration.ofSeconds(30));
+        // Leave the group: Kafka Streams stays in it by default (for rolling restarts), and then the
+        // next start of this application waits a session timeout (45 s) before it runs.
+        streams.close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
+                .withTimeout(Duration.ofSeconds(30)));
         LOG.info("stopped");
     }
 }

@@ -1,0 +1,143 @@
+package io.fencewatch.sandbox;
+
+import java.io.PrintStream;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+
+/**
+ * The {@code --scenario demo} story, played once on the simulated cluster with pauses so that each
+ * drift shows as it happens: three teams' namespaces appear (two fenced by default-deny, one not),
+ * a policy is deleted, a legacy namespace is exempted with {@code fencewatch.io/exempt}. Then the
+ * cluster is the user's.
+ */
+final class DemoScenario implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(DemoScenario.class);
+
+    /** One step: what the terminal says, then what is done. */
+    private record Step(String say, Runnable action) {
+    }
+
+    private final Supplier<KubernetesClient> clients;
+    private final PrintStream out;
+    private final Duration pause;
+    private final CountDownLatch stop = new CountDownLatch(1);
+    private Thread thread;
+
+    DemoScenario(Supplier<KubernetesClient> clients, PrintStream out, Duration pause) {
+        this.clients = clients;
+        this.out = out;
+        this.pause = pause;
+    }
+
+    synchronized void start() {
+        thread = new Thread(this::play, "fencewatch-sandbox-demo");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    private void play() {
+        try (KubernetesClient k = clients.get()) {
+            List<Step> steps = List.of(
+                    new Step("team payments creates namespace 'payments' and fences it with a default-deny policy",
+                            () -> {
+                                namespace(k, "payments", Map.of("team", "payments"));
+                                policy(k, defaultDeny("payments"));
+                            }),
+                    new Step("team checkout creates 'checkout', also with default-deny", () -> {
+                        namespace(k, "checkout", Map.of("team", "checkout"));
+                        policy(k, defaultDeny("checkout"));
+                    }),
+                    new Step("team analytics creates 'analytics' and forgets the policy", () ->
+                            namespace(k, "analytics", Map.of("team", "analytics"))),
+                    new Step("someone deletes checkout's only policy", () ->
+                            k.network().v1().networkPolicies().inNamespace("checkout").withName("default-deny").delete()),
+                    new Step("'legacy-batch' appears without a policy...", () ->
+                            namespace(k, "legacy-batch", Map.of("team", "data"))),
+                    new Step("...and is exempted: label fencewatch.io/exempt=batch-jobs-until-q3-migration", () ->
+                            k.namespaces().withName("legacy-batch").edit(ns -> new NamespaceBuilder(ns).editMetadata()
+                                    .addToLabels("fencewatch.io/exempt", "batch-jobs-until-q3-migration").endMetadata()
+                                    .build())),
+                    new Step("checkout restores its default-deny", () -> policy(k, defaultDeny("checkout"))));
+            if (waitStop(pause)) {
+                return;
+            }
+            for (Step s : steps) {
+                out.println("demo:  " + s.say());
+                s.action().run();
+                if (waitStop(pause)) {
+                    return;
+                }
+            }
+            out.println("demo:  done; the cluster is yours (analytics is still NON_COMPLIANT: try kubectl apply -f"
+                    + " a default-deny policy in it)");
+        } catch (KubernetesClientException e) {
+            LOG.warn("demo scenario stopped: {}", e.getMessage());
+            out.println("demo:  stopped: " + e.getMessage());
+        }
+    }
+
+    /** Waits up to {@code d}; true when the sandbox is stopping. */
+    private boolean waitStop(Duration d) {
+        try {
+            return stop.await(d.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return true;
+        }
+    }
+
+    private static void namespace(KubernetesClient k, String name, Map<String, String> labels) {
+        k.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(name).withLabels(labels).endMetadata()
+                .build()).create();
+    }
+
+    private static void policy(KubernetesClient k, NetworkPolicy p) {
+        k.network().v1().networkPolicies().inNamespace(p.getMetadata().getNamespace()).resource(p).create();
+    }
+
+    /** Deny all ingress and all egress except DNS to kube-system: the rule's own remediation. */
+    static NetworkPolicy defaultDeny(String namespace) {
+        return new NetworkPolicyBuilder()
+                .withNewMetadata().withName("default-deny").withNamespace(namespace).endMetadata()
+                .withNewSpec()
+                .withNewPodSelector().endPodSelector()
+                .withPolicyTypes("Ingress", "Egress")
+                .addNewEgress()
+                .addNewTo().withNewNamespaceSelector().addToMatchLabels("kubernetes.io/metadata.name", "kube-system")
+                .endNamespaceSelector().endTo()
+                .addNewPort().withProtocol("UDP").withNewPort(53).endPort()
+                .addNewPort().withProtocol("TCP").withNewPort(53).endPort()
+                .endEgress()
+                .endSpec()
+                .build();
+    }
+
+    @Override
+    public void close() {
+        stop.countDown();
+        Thread t;
+        synchronized (this) {
+            t = thread;
+        }
+        if (t != null) {
+            try {
+                t.join(3_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+}

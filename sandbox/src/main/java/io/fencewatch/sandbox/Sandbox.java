@@ -1,0 +1,343 @@
+package io.fencewatch.sandbox;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.Reader;
+import java.io.UncheckedIOException;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+
+import org.apache.kafka.streams.KafkaStreams;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fencewatch.collector.Collector;
+import io.fencewatch.collector.ClusterAgent;
+import io.fencewatch.collector.config.CollectorConfig;
+import io.fencewatch.processor.ProcessorApp;
+import io.fencewatch.processor.ProcessorConfig;
+import io.fencewatch.sandbox.apiserver.SimulatedApiServer;
+import io.fencewatch.schema.TopicNames;
+import io.fencewatch.testing.EmbeddedKafkaBroker;
+
+/**
+ * The whole of Fencewatch in one JVM: an in-process KRaft broker, the simulated API server (or a
+ * real cluster), a collector, the stream processor (which serves REST and the dashboard), and a
+ * terminal printer of drift. This class only wires them; each component is the production one.
+ *
+ * <p>Everything lives under the data directory: {@code kafka/} (the broker's log),
+ * {@code streams/} (the processor's state), {@code kubeconfig}, {@code sandbox.properties} (the
+ * broker's controller port, which the formatted log records) and, when run from the command line,
+ * {@code sandbox.log}. {@link #close()} stops everything, in reverse order, and is safe twice.
+ */
+public final class Sandbox implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Sandbox.class);
+    static final String STATE_FILE = "sandbox.properties";
+    private static final Duration READY_TIMEOUT = Duration.ofSeconds(120);
+
+    private final SandboxConfig config;
+    private final PrintStream out;
+    private final TopicNames topics = TopicNames.defaults();
+    private final Path dataDir;
+    private final boolean restarted;
+    private final EmbeddedKafkaBroker broker;
+    private final SimulatedApiServer api;
+    private final ProcessorApp processor;
+    private final DriftPrinter drift;
+    private final Duration demoPause;
+    private Collector collector;
+    private DemoScenario demo;
+    private boolean started;
+    private volatile boolean closed;
+
+    /**
+     * Wires the components (nothing listens yet). {@code config} must have its ports chosen
+     * ({@link SandboxConfig#withPortsChosen()}); {@code out} is the terminal.
+     */
+    public Sandbox(SandboxConfig config, PrintStream out) {
+        this(config, out, Duration.ofSeconds(3));
+    }
+
+    Sandbox(SandboxConfig config, PrintStream out, Duration demoPause) {
+        this.config = config;
+        this.out = out;
+        this.demoPause = demoPause;
+        this.dataDir = config.dataDir().toAbsolutePath().normalize();
+        try {
+            Files.createDirectories(dataDir);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create the data directory " + dataDir, e);
+        }
+        Path kafkaDir = dataDir.resolve("kafka");
+        this.restarted = Files.exists(kafkaDir.resolve("log").resolve("meta.properties"));
+        this.broker = EmbeddedKafkaBroker.builder()
+                .dataDir(kafkaDir)
+                .brokerPort(config.kafkaPort())
+                .controllerPort(controllerPort())
+                .build();
+        this.api = config.simulated() ? new SimulatedApiServer() : null;
+
+        Map<String, String> p = new LinkedHashMap<>();
+        p.put("bootstrap-servers", broker.bootstrapServers());
+        p.put("topic-prefix", topics.prefix());
+        p.put("state-dir", dataDir.resolve("streams").toString());
+        p.put("grace-period", config.grace().toMillis() + "ms");
+        // The processor serves REST, the drift feed, the dashboard and /metrics itself; a second
+        // `fencewatch processor` started with the same defaults joins this one as another instance.
+        p.put("http-port", Integer.toString(config.httpPort()));
+        p.put("application-server", advertised());
+        p.put("query.http.bind", config.httpBind());
+        p.put("partitions", "3");
+        this.processor = new ProcessorApp(ProcessorConfig.fromMap(p));
+        this.drift = new DriftPrinter(broker.bootstrapServers(), topics.drift(), out);
+    }
+
+    /** Starts everything and returns once the table is live (collector synced, processor running). */
+    public synchronized Sandbox start() {
+        if (started || closed) {
+            throw new IllegalStateException("a sandbox starts once");
+        }
+        started = true;
+        long begin = System.nanoTime();
+        broker.start();
+        if (api != null) {
+            api.start(config.apiPort());
+            api.writeKubeconfig(kubeconfig());
+        }
+        processor.start(); // creates the topics before the collector writes to them, serves HTTP
+        drift.start();
+        collector = newCollector();
+        try {
+            collector.start();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot start the collector", e);
+        }
+        awaitReady();
+        LOG.info("sandbox ready in {} ms (data {}, {})", (System.nanoTime() - begin) / 1_000_000, dataDir,
+                restarted ? "restarted" : "fresh");
+        return this;
+    }
+
+    /** Prints the banner: dashboard URL, KUBECONFIG and Kafka; then plays the scenario, if any. */
+    public synchronized void announce() {
+        out.println();
+        out.println("Fencewatch sandbox is ready" + (restarted ? " (restarted: Kafka log and processor state from "
+                + dataDir + ")" : "") + ".");
+        out.println("  Dashboard  " + dashboardUrl());
+        out.println("  REST       " + dashboardUrl() + "api/v1/clusters/" + config.clusterId() + "/namespaces");
+        if (api != null) {
+            out.println("  Cluster    simulated Kubernetes API server at " + api.url() + " (cluster '"
+                    + config.clusterId() + "'); drive it with kubectl:");
+            out.println("               export KUBECONFIG=" + kubeconfig());
+        } else {
+            out.println("  Cluster    watching " + (config.context() != null ? "context '" + config.context() + "'"
+                    : "the current context") + (config.kubeconfig() != null ? " of " + config.kubeconfig() : "")
+                    + " as cluster '" + config.clusterId() + "' (read-only)");
+        }
+        out.println("  Kafka      " + broker.bootstrapServers() + "  (topics " + topics.prefix()
+                + ".inventory, .coverage, .drift, .findings, .dlq)");
+        out.println("  Logs       " + dataDir.resolve("sandbox.log"));
+        out.println("Drift appears below as it happens. Ctrl-C stops everything.");
+        out.println();
+        drift.release();
+        if (api != null && config.scenario() == SandboxConfig.Scenario.DEMO) {
+            demo = new DemoScenario(api::client, out, demoPause);
+            demo.start();
+        }
+    }
+
+    public String dashboardUrl() {
+        String host = config.httpBind().equals("0.0.0.0") ? "localhost" : config.httpBind();
+        return "http://" + host + ":" + processor.queryServer().port() + "/";
+    }
+
+    public String bootstrapServers() {
+        return broker.bootstrapServers();
+    }
+
+    /** The kubeconfig the sandbox writes for its simulated cluster. */
+    public Path kubeconfig() {
+        return dataDir.resolve("kubeconfig");
+    }
+
+    public Path dataDir() {
+        return dataDir;
+    }
+
+    public boolean restarted() {
+        return restarted;
+    }
+
+    public TopicNames topics() {
+        return topics;
+    }
+
+    /** The simulated API server, or null when watching a real cluster. */
+    public SimulatedApiServer apiServer() {
+        return api;
+    }
+
+    public KafkaStreams streams() {
+        return processor.streams();
+    }
+
+    @Override
+    public void close() {
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+        }
+        long begin = System.nanoTime();
+        List<RuntimeException> failures = new ArrayList<>();
+        step(failures, "demo", () -> {
+            if (demo != null) {
+                demo.close();
+            }
+        });
+        step(failures, "collector", () -> {
+            if (collector != null) {
+                collector.close(Duration.ofSeconds(2));
+            }
+        });
+        step(failures, "drift printer", drift::close);
+        step(failures, "query server", () -> processor.queryServer().close());
+        // ProcessorApp leaves the consumer group on close, so the next start runs at once.
+        step(failures, "processor", processor::close);
+        step(failures, "simulated API server", () -> {
+            if (api != null) {
+                api.close();
+            }
+        });
+        step(failures, "broker", broker::close);
+        LOG.info("sandbox stopped in {} ms", (System.nanoTime() - begin) / 1_000_000);
+        if (!failures.isEmpty()) {
+            RuntimeException e = failures.get(0);
+            failures.subList(1, failures.size()).forEach(e::addSuppressed);
+            throw e;
+        }
+    }
+
+    private static void step(List<RuntimeException> failures, String what, Runnable r) {
+        try {
+            r.run();
+        } catch (RuntimeException e) {
+            LOG.warn("stopping the {} failed: {}", what, e.toString());
+            failures.add(e);
+        }
+    }
+
+    private Collector newCollector() {
+        Map<String, String> c = new LinkedHashMap<>();
+        c.put("bootstrap-servers", broker.bootstrapServers());
+        c.put("topic-prefix", topics.prefix());
+        c.put("http-port", "-1"); // one HTTP port in the sandbox: the dashboard's
+        c.put("collector-id", "sandbox-collector");
+        c.put("shutdown-timeout", "2s");
+        if (config.simulated()) {
+            c.put("cluster-id", config.clusterId());
+            return new Collector(CollectorConfig.fromMap(c), target -> api.client(), (cluster, reason) ->
+                    LOG.error("collector for {} cannot go on: {}", cluster, reason));
+        }
+        c.put("cluster-id", config.clusterId());
+        if (config.context() != null) {
+            c.put("contexts", config.clusterId() + "=" + config.context());
+        }
+        if (config.kubeconfig() != null) {
+            c.put("kubeconfig", config.kubeconfig().toString());
+        }
+        CollectorConfig cc = CollectorConfig.fromMap(c);
+        return new Collector(cc, target -> realClient(cc, target.context()), (cluster, reason) ->
+                LOG.error("collector for {} cannot go on: {}", cluster, reason));
+    }
+
+    private static KubernetesClient realClient(CollectorConfig cc, String context) {
+        Path file = cc.get(CollectorConfig.KUBECONFIG);
+        Config kube = file != null ? Config.fromKubeconfig(context, file.toFile()) : Config.autoConfigure(context);
+        return new KubernetesClientBuilder().withConfig(kube).build();
+    }
+
+    private void awaitReady() {
+        long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
+        String why = "starting";
+        while (System.nanoTime() < deadline) {
+            if (closed) {
+                throw new IllegalStateException("stopped while starting");
+            }
+            why = notReady();
+            if (why == null) {
+                return;
+            }
+            try {
+                wait(100); // releases the monitor; nothing notifies, it is a bounded poll
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while starting", e);
+            }
+        }
+        throw new IllegalStateException("the sandbox did not become ready within " + READY_TIMEOUT.toSeconds()
+                + " s: " + why + " (see " + dataDir.resolve("sandbox.log") + ")");
+    }
+
+    private String notReady() {
+        if (processor.streams().state() != KafkaStreams.State.RUNNING) {
+            return "processor " + processor.streams().state();
+        }
+        for (ClusterAgent a : collector.agents()) {
+            String why = a.readinessProblem();
+            if (why != null) {
+                return "collector for " + a.clusterId() + ": " + why;
+            }
+        }
+        return null;
+    }
+
+    private String advertised() {
+        return "localhost:" + config.httpPort();
+    }
+
+    /**
+     * The controller port: the one recorded in {@code sandbox.properties} when the broker's log was
+     * formatted (its quorum endpoint is in the log), else a free one, recorded now.
+     */
+    private int controllerPort() {
+        Path file = dataDir.resolve(STATE_FILE);
+        Properties props = new Properties();
+        if (Files.exists(file)) {
+            try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+                props.load(r);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot read " + file, e);
+            }
+        }
+        String known = props.getProperty("kafka.controller.port");
+        if (known != null && restarted) {
+            int port = Integer.parseInt(known.strip());
+            if (!SandboxConfig.portFree("127.0.0.1", port)) {
+                throw new SandboxConfig.BadFlag("--data-dir: its Kafka controller port " + port
+                        + " is in use (is another sandbox running on " + dataDir + "?)");
+            }
+            return port;
+        }
+        int port = SandboxConfig.freePort();
+        props.setProperty("kafka.controller.port", Integer.toString(port));
+        try (Writer w = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
+            props.store(w, "Fencewatch sandbox: the broker's controller port is recorded in its formatted log");
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + file, e);
+        }
+        return port;
+    }
+}

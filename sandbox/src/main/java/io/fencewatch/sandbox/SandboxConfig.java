@@ -1,0 +1,294 @@
+package io.fencewatch.sandbox;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import io.fencewatch.schema.Keys;
+
+/**
+ * The sandbox's settings, read from {@code --flag=value} (or {@code --flag value}) arguments into
+ * one immutable, validated object; tests build it from a map. A bad flag throws {@link BadFlag}
+ * whose one-line message names the flag and says why.
+ *
+ * @param httpPort     dashboard, REST and /metrics (0: a free port, chosen here)
+ * @param httpBind     address the HTTP server binds to
+ * @param kafkaPort    the in-process broker's client port (0: a free port, chosen here)
+ * @param apiPort      the simulated API server's port (0: a free port, chosen here)
+ * @param dataDir      broker log, Streams state, kubeconfig, log file, sandbox.properties
+ * @param scenario     {@code demo} or {@code none}
+ * @param grace        grace period of a new namespace without policy
+ * @param kubeconfig   a real cluster's kubeconfig, or null (with {@code context} null: the simulated cluster)
+ * @param context      a context of that kubeconfig, or null for its current context
+ * @param clusterId    the cluster id in the table
+ */
+public record SandboxConfig(int httpPort, String httpBind, int kafkaPort, int apiPort, Path dataDir, Scenario scenario,
+        Duration grace, Path kubeconfig, String context, String clusterId) {
+
+    /** What the sandbox plays on the simulated cluster once it is ready. */
+    public enum Scenario {
+        DEMO, NONE;
+
+        static Scenario parse(String v) {
+            return switch (v.strip().toLowerCase(Locale.ROOT)) {
+                case "demo" -> DEMO;
+                case "none" -> NONE;
+                default -> throw new IllegalArgumentException("'" + v + "' is not a scenario (demo or none)");
+            };
+        }
+    }
+
+    /** A flag that stops start-up: its message is one line naming the flag and why. */
+    public static final class BadFlag extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        public BadFlag(String message) {
+            super(message);
+        }
+    }
+
+    /** One flag: name, default (null: none), and its one-line doc. */
+    record Flag(String name, String defaultValue, String doc) {
+        String flag() {
+            return "--" + name;
+        }
+    }
+
+    public static final int DEFAULT_HTTP_PORT = 8080;
+    public static final int DEFAULT_KAFKA_PORT = 9092;
+    /** Not 6443 (Docker Desktop, kubeadm, k3s), 6550 (k3d), 8443 (minikube) or 16443 (microk8s). */
+    public static final int DEFAULT_API_PORT = 18443;
+    public static final String DEFAULT_CLUSTER_ID = "sandbox";
+
+    static final List<Flag> FLAGS = List.of(
+            new Flag("http-port", "" + DEFAULT_HTTP_PORT, "dashboard, REST API (/api/v1/...), SSE drift feed and /metrics; 0 = any free port"),
+            new Flag("http-bind", "127.0.0.1", "address the HTTP server listens on (0.0.0.0 to reach it from elsewhere)"),
+            new Flag("kafka-port", "" + DEFAULT_KAFKA_PORT, "the in-process Kafka broker's port (127.0.0.1); 0 = any free port"),
+            new Flag("api-port", "" + DEFAULT_API_PORT, "the simulated Kubernetes API server's port (127.0.0.1); 0 = any free port"),
+            new Flag("data-dir", "data/sandbox", "broker log, processor state, kubeconfig and sandbox.log; reused by the next start"),
+            new Flag("scenario", "demo", "demo: play a short story on the simulated cluster; none: start empty"),
+            new Flag("grace", "0s", "how long a new namespace may lack a NetworkPolicy before it is NON_COMPLIANT"),
+            new Flag("kubeconfig", null, "watch the real cluster of this kubeconfig instead of the simulated one"),
+            new Flag("context", null, "the kubeconfig context to watch (default: its current context; implies a real cluster)"),
+            new Flag("cluster-id", DEFAULT_CLUSTER_ID, "the cluster's id in the table and the REST paths"));
+
+    public SandboxConfig {
+        Objects.requireNonNull(httpBind);
+        Objects.requireNonNull(dataDir);
+        Objects.requireNonNull(scenario);
+        Objects.requireNonNull(grace);
+        Objects.requireNonNull(clusterId);
+    }
+
+    /** True when the sandbox watches its own simulated cluster (no --kubeconfig, no --context). */
+    public boolean simulated() {
+        return kubeconfig == null && context == null;
+    }
+
+    /** From command-line arguments; throws {@link BadFlag}. */
+    public static SandboxConfig parse(String[] args) {
+        Map<String, String> given = new LinkedHashMap<>();
+        for (int i = 0; i < args.length; i++) {
+            String arg = args[i];
+            if (!arg.startsWith("--") || arg.length() == 2) {
+                throw new BadFlag("unexpected argument '" + shorten(arg) + "': flags look like --name=value (see --help)");
+            }
+            int eq = arg.indexOf('=');
+            String name = eq < 0 ? arg.substring(2) : arg.substring(2, eq);
+            String value;
+            if (eq >= 0) {
+                value = arg.substring(eq + 1);
+            } else if (i + 1 < args.length && !args[i + 1].startsWith("--")) {
+                value = args[++i];
+            } else {
+                if (FLAGS.stream().anyMatch(f -> f.name().equals(name))) {
+                    throw new BadFlag("--" + name + ": needs a value");
+                }
+                value = "";
+            }
+            given.put(name, value);
+        }
+        return fromMap(given);
+    }
+
+    /** From flag names (without {@code --}) to values; unknown names are an error. Throws {@link BadFlag}. */
+    public static SandboxConfig fromMap(Map<String, String> given) {
+        for (String name : given.keySet()) {
+            if (FLAGS.stream().noneMatch(f -> f.name().equals(name))) {
+                throw new BadFlag("unknown flag '--" + shorten(name) + "' (see --help)");
+            }
+        }
+        Map<String, String> v = new LinkedHashMap<>();
+        for (Flag f : FLAGS) {
+            String raw = given.get(f.name());
+            if (raw != null) {
+                v.put(f.name(), raw.strip());
+            } else if (f.defaultValue() != null) {
+                v.put(f.name(), f.defaultValue());
+            }
+        }
+        int httpPort = port(v, "http-port");
+        String httpBind = v.get("http-bind");
+        if (httpBind.isEmpty()) {
+            throw new BadFlag("--http-bind: must not be empty");
+        }
+        int kafkaPort = port(v, "kafka-port");
+        int apiPort = port(v, "api-port");
+        Path dataDir = path(v, "data-dir");
+        Scenario scenario = parse("scenario", v, Scenario::parse);
+        Duration grace = parse("grace", v, SandboxConfig::duration);
+        Path kubeconfig = v.containsKey("kubeconfig") ? path(v, "kubeconfig") : null;
+        if (kubeconfig != null && !Files.isReadable(kubeconfig)) {
+            throw new BadFlag("--kubeconfig: '" + shorten(kubeconfig.toString()) + "' is not a readable file");
+        }
+        String context = v.get("context");
+        if (context != null && context.isEmpty()) {
+            throw new BadFlag("--context: must not be empty");
+        }
+        String clusterId = v.get("cluster-id");
+        String why = Keys.clusterIdProblem(clusterId);
+        if (why != null) {
+            throw new BadFlag("--cluster-id: '" + shorten(clusterId) + "' " + why);
+        }
+        boolean real = kubeconfig != null || context != null;
+        if (real && scenario == Scenario.DEMO) {
+            if (given.containsKey("scenario")) {
+                throw new BadFlag("--scenario: demo plays on the simulated cluster only, never on the real one named by "
+                        + (kubeconfig != null ? "--kubeconfig" : "--context"));
+            }
+            scenario = Scenario.NONE;
+        }
+        if (real && given.containsKey("api-port")) {
+            throw new BadFlag("--api-port: there is no simulated API server when watching a real cluster");
+        }
+        if (httpPort != 0 && httpPort == kafkaPort || httpPort != 0 && httpPort == apiPort
+                || kafkaPort != 0 && kafkaPort == apiPort && !real) {
+            throw new BadFlag("--http-port, --kafka-port and --api-port must differ");
+        }
+        return new SandboxConfig(httpPort, httpBind, kafkaPort, apiPort, dataDir, scenario, grace, kubeconfig,
+                context, clusterId);
+    }
+
+    /**
+     * Checks that the ports are free and replaces any port 0 by a free one; throws {@link BadFlag}
+     * naming the flag of a port in use.
+     */
+    public SandboxConfig withPortsChosen() {
+        int http = choose("http-port", httpBind, httpPort);
+        int kafka = choose("kafka-port", "127.0.0.1", kafkaPort);
+        int api = simulated() ? choose("api-port", "127.0.0.1", apiPort) : apiPort;
+        return new SandboxConfig(http, httpBind, kafka, api, dataDir, scenario, grace, kubeconfig, context, clusterId);
+    }
+
+    /** The usage text of {@code fencewatch sandbox}. */
+    public static String usage() {
+        StringBuilder b = new StringBuilder("""
+                Usage: fencewatch sandbox [--flag=value ...]
+
+                The whole of Fencewatch in one JVM: a Kafka broker, a simulated Kubernetes API server you drive
+                with kubectl, a collector for cluster 'sandbox', the stream processor and the dashboard.
+                Ctrl-C stops it; started again with the same --data-dir it comes back with its Kafka log and state.
+
+                """);
+        for (Flag f : FLAGS) {
+            b.append(String.format(Locale.ROOT, "  --%-12s %-14s %s%n", f.name(),
+                    f.defaultValue() == null ? "" : f.defaultValue(), f.doc()));
+        }
+        return b.toString();
+    }
+
+    static boolean portFree(String host, int port) {
+        try (ServerSocket s = new ServerSocket()) {
+            s.setReuseAddress(true);
+            s.bind(new InetSocketAddress(InetAddress.getByName(host), port));
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    static int freePort() {
+        try (ServerSocket s = new ServerSocket(0, 50, InetAddress.getByName("127.0.0.1"))) {
+            return s.getLocalPort();
+        } catch (IOException e) {
+            throw new IllegalStateException("no free port on 127.0.0.1", e);
+        }
+    }
+
+    private static int choose(String flag, String host, int port) {
+        if (port == 0) {
+            return freePort();
+        }
+        if (!portFree(host, port)) {
+            throw new BadFlag("--" + flag + ": port " + port + " is in use; pick another (0 = any free port)");
+        }
+        return port;
+    }
+
+    private static int port(Map<String, String> v, String name) {
+        String s = v.get(name);
+        try {
+            int p = Integer.parseInt(s);
+            if (p < 0 || p > 65535) {
+                throw new BadFlag("--" + name + ": " + p + " is outside 0..65535");
+            }
+            return p;
+        } catch (NumberFormatException e) {
+            throw new BadFlag("--" + name + ": '" + shorten(s) + "' is not a port number");
+        }
+    }
+
+    private static Path path(Map<String, String> v, String name) {
+        String s = v.get(name);
+        if (s.isEmpty()) {
+            throw new BadFlag("--" + name + ": must not be empty");
+        }
+        try {
+            return Path.of(s);
+        } catch (InvalidPathException e) {
+            throw new BadFlag("--" + name + ": '" + shorten(s) + "' is not a path");
+        }
+    }
+
+    private static <T> T parse(String name, Map<String, String> v, java.util.function.Function<String, T> parser) {
+        try {
+            return parser.apply(v.get(name));
+        } catch (IllegalArgumentException e) {
+            throw new BadFlag("--" + name + ": " + e.getMessage());
+        }
+    }
+
+    private static final Pattern DURATION = Pattern.compile("(\\d{1,9})(ms|s|m|h)");
+
+    /** {@code 0s}, {@code 500ms}, {@code 30s}, {@code 5m}, {@code 1h}. */
+    static Duration duration(String s) {
+        Matcher m = DURATION.matcher(s.toLowerCase(Locale.ROOT));
+        if (!m.matches()) {
+            throw new IllegalArgumentException("'" + shorten(s) + "' is not a duration (use e.g. 0s, 500ms, 30s, 5m)");
+        }
+        long n = Long.parseLong(m.group(1));
+        return switch (m.group(2)) {
+            case "ms" -> Duration.ofMillis(n);
+            case "s" -> Duration.ofSeconds(n);
+            case "m" -> Duration.ofMinutes(n);
+            default -> Duration.ofHours(n);
+        };
+    }
+
+    private static String shorten(String s) {
+        String one = s.replaceAll("[\\r\\n\\t]", " ");
+        return one.length() <= 80 ? one : one.substring(0, 77) + "...";
+    }
+}

@@ -1,0 +1,101 @@
+package io.fencewatch.sandbox;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.api.Test;
+
+import io.fencewatch.schema.common.Grade;
+import io.fencewatch.schema.common.Status;
+import io.fencewatch.schema.drift.CoverageState;
+import io.fencewatch.schema.drift.DriftEvent;
+import io.fencewatch.schema.drift.DriftReason;
+
+class SandboxConfigTest {
+
+    @Test
+    void shouldUseTheSandboxDefaultsWhenNoFlagIsGiven() {
+        SandboxConfig c = SandboxConfig.parse(new String[0]);
+        assertThat(c.httpPort()).isEqualTo(8080);
+        assertThat(c.kafkaPort()).isEqualTo(9092);
+        assertThat(c.apiPort()).isEqualTo(18443);
+        assertThat(c.httpBind()).isEqualTo("127.0.0.1");
+        assertThat(c.dataDir()).isEqualTo(Path.of("data/sandbox"));
+        assertThat(c.scenario()).isEqualTo(SandboxConfig.Scenario.DEMO);
+        assertThat(c.grace()).isEqualTo(Duration.ZERO);
+        assertThat(c.simulated()).isTrue();
+        assertThat(c.clusterId()).isEqualTo("sandbox");
+    }
+
+    @Test
+    void shouldReadBothFlagFormsWhenGiven() {
+        SandboxConfig c = SandboxConfig.parse(new String[] {"--http-port", "9000", "--grace=30s", "--scenario", "none"});
+        assertThat(c.httpPort()).isEqualTo(9000);
+        assertThat(c.grace()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(c.scenario()).isEqualTo(SandboxConfig.Scenario.NONE);
+    }
+
+    @Test
+    void shouldWatchTheRealClusterWithoutTheDemoWhenAContextIsGiven() {
+        SandboxConfig c = SandboxConfig.parse(new String[] {"--context=prod"});
+        assertThat(c.simulated()).isFalse();
+        assertThat(c.scenario()).isEqualTo(SandboxConfig.Scenario.NONE);
+    }
+
+    @ParameterizedTest(name = "{0} -> {1}")
+    @CsvSource(delimiter = '|', value = {
+        "--http-port=http        | --http-port: 'http' is not a port number",
+        "--kafka-port=70000      | --kafka-port: 70000 is outside 0..65535",
+        "--scenario=movie        | --scenario: 'movie' is not a scenario (demo or none)",
+        "--grace=soon            | --grace: 'soon' is not a duration (use e.g. 0s, 500ms, 30s, 5m)",
+        "--kubeconfig=/nope/cfg  | --kubeconfig: '/nope/cfg' is not a readable file",
+        "--cluster-id=a/b        | --cluster-id: 'a/b' ",
+        "--api-port              | --api-port: needs a value",
+        "--verbose               | unknown flag '--verbose' (see --help)",
+        "sandbox                 | unexpected argument 'sandbox': flags look like --name=value (see --help)",
+        "--http-port=9092        | --http-port, --kafka-port and --api-port must differ",
+    })
+    void shouldRefuseWithOneLineNamingTheFlagWhenAFlagIsBad(String arg, String message) {
+        assertThatThrownBy(() -> SandboxConfig.parse(new String[] {arg}))
+                .isInstanceOf(SandboxConfig.BadFlag.class)
+                .hasMessageStartingWith(message.strip())
+                .hasMessageNotContaining("\n");
+    }
+
+    @Test
+    void shouldRefuseTheDemoWhenItWouldPlayOnARealCluster() {
+        assertThatThrownBy(() -> SandboxConfig.parse(new String[] {"--context=prod", "--scenario=demo"}))
+                .hasMessage("--scenario: demo plays on the simulated cluster only, never on the real one named by"
+                        + " --context");
+    }
+
+    @Test
+    void shouldPrintOneConciseLineWhenADriftArrives() {
+        assertThat(DriftPrinter.line(drift(null, state(Status.NON_COMPLIANT, Grade.NONE, 0),
+                DriftReason.NAMESPACE_CREATED_WITHOUT_POLICY))).endsWith(
+                "  drift  sandbox/payments  (new) → NON_COMPLIANT  NAMESPACE_CREATED_WITHOUT_POLICY");
+        assertThat(DriftPrinter.line(drift(state(Status.COMPLIANT, Grade.ALL_PODS, 1),
+                state(Status.COMPLIANT, Grade.DEFAULT_DENY, 2), DriftReason.POLICY_ADDED)))
+                .contains("COMPLIANT [ingress ALL_PODS, egress NONE, 1 policy] → "
+                        + "COMPLIANT [ingress DEFAULT_DENY, egress NONE, 2 policies]  POLICY_ADDED");
+        assertThat(DriftPrinter.line(drift(state(Status.TERMINATING, Grade.NONE, 0), null,
+                DriftReason.NAMESPACE_DELETED))).endsWith("sandbox/payments  TERMINATING → (gone)  NAMESPACE_DELETED");
+    }
+
+    private static DriftEvent drift(CoverageState before, CoverageState after, DriftReason reason) {
+        return DriftEvent.newBuilder().setId("1").setCluster("sandbox").setNamespace("payments").setBefore(before)
+                .setAfter(after).setReason(reason).setCause(null)
+                .setDetectedAt(Instant.parse("2026-11-27T14:02:07.512Z")).build();
+    }
+
+    private static CoverageState state(Status status, Grade ingress, int policies) {
+        return CoverageState.newBuilder().setStatus(status).setIngress(ingress).setEgress(Grade.NONE)
+                .setPolicyCount(policies).build();
+    }
+}
