@@ -3,7 +3,6 @@ package io.fencewatch.reliability;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -16,7 +15,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
-import io.fencewatch.collector.Collector;
 import io.fencewatch.processor.ProcessorApp;
 import io.fencewatch.testing.EmbeddedKafkaBroker;
 import io.fencewatch.testing.KafkaBrokerExtension;
@@ -35,12 +33,8 @@ class BrokerOutageIT {
     @RegisterExtension
     static KafkaBrokerExtension kafka = KafkaBrokerExtension.perClass();
 
-    private final List<String> fatal = new CopyOnWriteArrayList<>();
     private final List<String> streamStates = new CopyOnWriteArrayList<>();
-    private MockCluster cluster;
-    private Collector collector;
-    private ProcessorApp processor;
-    private Path stateDir;
+    private Pipeline pipeline;
     private ScheduledExecutorService sampler;
 
     @AfterEach
@@ -48,28 +42,18 @@ class BrokerOutageIT {
         if (sampler != null) {
             sampler.shutdownNow();
         }
-        if (collector != null) {
-            collector.close();
+        if (pipeline != null) {
+            pipeline.close();
         }
-        if (processor != null) {
-            processor.close();
-        }
-        if (cluster != null) {
-            cluster.close();
-        }
-        Processors.deleteQuietly(stateDir);
     }
 
     @Test
     void shouldLoseNothingWhenBrokerStopsFor30sWhileClusterChanges() {
         Figures figures = new Figures("scenario3-broker-outage");
         EmbeddedKafkaBroker broker = kafka.broker();
-        String bootstrap = broker.bootstrapServers();
-        String prefix = Processors.uniquePrefix("outage");
-        broker.createTopic(prefix + ".inventory", Processors.PARTITIONS);
-        stateDir = Processors.tempDir("outage");
-        processor = Processors.startInProcess(Processors.flags(bootstrap, prefix, prefix + "-app", stateDir, -1));
-        await().atMost(WAIT).until(() -> processor.state() == KafkaStreams.State.RUNNING);
+        pipeline = Pipeline.start(broker, "outage", CLUSTER);
+        ProcessorApp processor = pipeline.processor;
+        List<String> fatal = pipeline.fatal;
         // ProcessorApp owns the state listener: sample the state instead, keeping each change.
         sampler = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "scenario3-state-sampler"));
         sampler.scheduleAtFixedRate(() -> {
@@ -79,14 +63,13 @@ class BrokerOutageIT {
             }
         }, 0, 100, TimeUnit.MILLISECONDS);
 
-        cluster = new MockCluster();
+        MockCluster cluster = pipeline.cluster;
         Churn churn = new Churn(cluster, 3, "ns").seed(40);
-        collector = Collectors.start(bootstrap, prefix, CLUSTER, cluster, fatal);
-        await().atMost(WAIT).until(() -> Collectors.ready(collector));
-        try (CoverageView before = new CoverageView(bootstrap, prefix + ".coverage")) {
+        pipeline.startCollector();
+        try (CoverageView before = pipeline.coverage()) {
             await().atMost(WAIT).untilAsserted(() -> Oracle.assertTable(before.tableAll(), CLUSTER, cluster.audit()));
         }
-        long epochBefore = Collectors.agent(collector).publisher().openEpoch();
+        long epochBefore = pipeline.openEpoch();
 
         broker.stop();
         long downSince = System.nanoTime();
@@ -105,13 +88,14 @@ class BrokerOutageIT {
         long upSince = System.nanoTime();
         churn.run(20, 80);
         Oracle.ClusterState after = cluster.audit();
-        try (CoverageView table = new CoverageView(bootstrap, prefix + ".coverage")) {
+        try (CoverageView table = pipeline.coverage()) {
             await().atMost(WAIT).untilAsserted(() -> Oracle.assertTable(table.tableAll(), CLUSTER, after));
             figures.put("broker_up_to_table_equal_ms", Figures.millisSince(upSince));
             assertThat(Oracle.nonCompliant(Oracle.actual(table.tableAll(), CLUSTER))).isEqualTo(Oracle.nonCompliant(after));
         }
-        await().atMost(WAIT).until(() -> processor.state() == KafkaStreams.State.RUNNING && Collectors.ready(collector));
-        long epochAfter = Collectors.agent(collector).publisher().openEpoch();
+        await().atMost(WAIT).until(() -> processor.state() == KafkaStreams.State.RUNNING
+                && Collectors.ready(pipeline.collector()));
+        long epochAfter = pipeline.openEpoch();
         figures.put("collector_resynced", epochAfter != epochBefore)
                 .put("processor_states_seen", String.join(" -> ", streamStates))
                 .put("namespaces_final", after.namespaces().size())

@@ -3,18 +3,13 @@ package io.fencewatch.reliability;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 
-import org.apache.kafka.streams.KafkaStreams;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-import io.fencewatch.collector.Collector;
-import io.fencewatch.processor.ProcessorApp;
 import io.fencewatch.schema.drift.DriftEvent;
 import io.fencewatch.schema.drift.DriftReason;
 import io.fencewatch.testing.EmbeddedKafkaBroker;
@@ -31,50 +26,30 @@ class CollectorRestartIT {
     private static final Duration WAIT = Duration.ofSeconds(60);
     private static final String CLUSTER = "restart";
 
-    private final List<String> fatal = new CopyOnWriteArrayList<>();
-    private MockCluster cluster;
-    private Collector collector;
-    private ProcessorApp processor;
-    private Path stateDir;
+    private Pipeline pipeline;
 
     @AfterEach
     void tearDown() {
-        if (collector != null) {
-            collector.close();
+        if (pipeline != null) {
+            pipeline.close();
         }
-        if (processor != null) {
-            processor.close();
-        }
-        if (cluster != null) {
-            cluster.close();
-        }
-        Processors.deleteQuietly(stateDir);
     }
 
     @Test
     void shouldEqualTheAuditAfterSyncEndWhenCollectorMissed500Changes(EmbeddedKafkaBroker broker) {
         Figures figures = new Figures("scenario2-collector-restart");
-        String bootstrap = broker.bootstrapServers();
-        String prefix = Processors.uniquePrefix("restart");
-        broker.createTopic(prefix + ".inventory", Processors.PARTITIONS);
-        stateDir = Processors.tempDir("restart");
-        processor = Processors.startInProcess(Processors.flags(bootstrap, prefix, prefix + "-app", stateDir, -1));
-        await().atMost(WAIT).until(() -> processor.state() == KafkaStreams.State.RUNNING);
-
-        cluster = new MockCluster();
+        pipeline = Pipeline.start(broker, "restart", CLUSTER);
+        MockCluster cluster = pipeline.cluster;
         Churn churn = new Churn(cluster, 2, "ns").seed(100);
-        try (CoverageView table = new CoverageView(bootstrap, prefix + ".coverage");
-                DriftLog drift = new DriftLog(bootstrap, prefix + ".drift")) {
+        try (CoverageView table = pipeline.coverage(); DriftLog drift = pipeline.drift()) {
             long start = System.nanoTime();
-            collector = Collectors.start(bootstrap, prefix, CLUSTER, cluster, fatal);
-            await().atMost(WAIT).until(() -> Collectors.ready(collector));
+            pipeline.startCollector();
             await().atMost(WAIT).untilAsserted(() -> Oracle.assertTable(table.tableAll(), CLUSTER, cluster.audit()));
             figures.put("initial_namespaces", cluster.audit().namespaces().size())
                     .put("initial_sync_to_table_equal_ms", Figures.millisSince(start));
-            long firstEpoch = Collectors.agent(collector).publisher().openEpoch();
+            long firstEpoch = pipeline.openEpoch();
 
-            collector.close();
-            collector = null;
+            pipeline.stopCollector();
             churn.resetCounts();
             churn.run(500, 150);
             Oracle.ClusterState after = cluster.audit();
@@ -85,9 +60,8 @@ class CollectorRestartIT {
                     .isNotEqualTo(Oracle.expected(after));
 
             long restart = System.nanoTime();
-            collector = Collectors.start(bootstrap, prefix, CLUSTER, cluster, fatal);
-            await().atMost(WAIT).until(() -> Collectors.ready(collector));
-            long secondEpoch = Collectors.agent(collector).publisher().openEpoch();
+            pipeline.startCollector();
+            long secondEpoch = pipeline.openEpoch();
             assertThat(secondEpoch).isGreaterThan(firstEpoch);
             figures.put("restart_to_sync_end_acked_ms", Figures.millisSince(restart));
             await().atMost(WAIT).untilAsserted(() -> Oracle.assertTable(table.tableAll(), CLUSTER, after));
@@ -101,7 +75,7 @@ class CollectorRestartIT {
                     .put("non_compliant_final", Oracle.nonCompliant(after).size())
                     .put("removed_by_resync_drift", swept.size());
             assertThat(swept).isNotEmpty().allSatisfy(d -> assertThat(after.namespaces()).doesNotContain(d.getNamespace()));
-            assertThat(fatal).isEmpty();
+            assertThat(pipeline.fatal).isEmpty();
         } finally {
             figures.write();
         }

@@ -3,18 +3,12 @@ package io.fencewatch.reliability;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 
-import org.apache.kafka.streams.KafkaStreams;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-import io.fencewatch.collector.Collector;
-import io.fencewatch.processor.ProcessorApp;
 import io.fencewatch.testing.EmbeddedKafkaBroker;
 import io.fencewatch.testing.KafkaBrokerExtension;
 
@@ -37,43 +31,25 @@ class WatchDropIT {
     private static final boolean EXPIRE_STALE_WATCHES = Boolean.parseBoolean(
             System.getProperty("fencewatch.expire.stale.watches", "true"));
 
-    private final List<String> fatal = new CopyOnWriteArrayList<>();
-    private MockCluster cluster;
-    private Collector collector;
-    private ProcessorApp processor;
-    private Path stateDir;
+    private Pipeline pipeline;
 
     @AfterEach
     void tearDown() {
-        if (collector != null) {
-            collector.close();
+        if (pipeline != null) {
+            pipeline.close();
         }
-        if (processor != null) {
-            processor.close();
-        }
-        if (cluster != null) {
-            cluster.close();
-        }
-        Processors.deleteQuietly(stateDir);
     }
 
     @Test
     void shouldMissNoChangeWhenWatchesAreDroppedAndAnswered410Gone(EmbeddedKafkaBroker broker) {
         Figures figures = new Figures("scenario5-watch-drop");
-        String bootstrap = broker.bootstrapServers();
-        String prefix = Processors.uniquePrefix("relist");
-        broker.createTopic(prefix + ".inventory", Processors.PARTITIONS);
-        stateDir = Processors.tempDir("relist");
-        processor = Processors.startInProcess(Processors.flags(bootstrap, prefix, prefix + "-app", stateDir, -1));
-        await().atMost(WAIT).until(() -> processor.state() == KafkaStreams.State.RUNNING);
-
-        cluster = new MockCluster();
+        pipeline = Pipeline.start(broker, "relist", CLUSTER);
+        MockCluster cluster = pipeline.cluster;
         Churn churn = new Churn(cluster, 5, "ns").seed(40);
-        collector = Collectors.start(bootstrap, prefix, CLUSTER, cluster, fatal);
-        await().atMost(WAIT).until(() -> Collectors.ready(collector));
-        try (CoverageView table = new CoverageView(bootstrap, prefix + ".coverage")) {
+        pipeline.startCollector();
+        try (CoverageView table = pipeline.coverage()) {
             await().atMost(WAIT).untilAsserted(() -> Oracle.assertTable(table.tableAll(), CLUSTER, cluster.audit()));
-            long firstEpoch = Collectors.agent(collector).publisher().openEpoch();
+            long firstEpoch = pipeline.openEpoch();
             MockCluster.WatchControl watches = cluster.watches;
             cluster.expireStaleWatches(EXPIRE_STALE_WATCHES);
             churn.resetCounts();
@@ -99,10 +75,10 @@ class WatchDropIT {
                     .put("namespaces_final", after.namespaces().size())
                     .put("non_compliant_final", Oracle.nonCompliant(after).size());
             assertThat(watches.goneSent.get()).as("stale watches were refused with 410 Gone").isPositive();
-            assertThat(Collectors.agent(collector).publisher().openEpoch())
+            assertThat(pipeline.openEpoch())
                     .as("a relist opens a new epoch").isGreaterThan(firstEpoch);
             assertThat(Oracle.nonCompliant(Oracle.actual(table.tableAll(), CLUSTER))).isEqualTo(Oracle.nonCompliant(after));
-            assertThat(fatal).isEmpty();
+            assertThat(pipeline.fatal).isEmpty();
         } finally {
             figures.write();
         }
