@@ -22,6 +22,8 @@ public final class Fencewatch {
                           collector, stream processor, dashboard and REST API
               collector   a collector agent: watches one or more clusters and publishes to Kafka
               processor   a stream processor instance: the coverage table, drift, findings, REST and dashboard
+              bench       end-to-end benchmarks on an in-process broker; --quick runs in under 2 minutes,
+                          the full run writes docs/benchmarks.md
 
             'fencewatch <command> --help' lists a command's flags.
             """;
@@ -53,9 +55,10 @@ public final class Fencewatch {
                 serviceLogging();
                 ProcessorMain.main(rest);
             }
+            case "bench" -> io.fencewatch.bench.BenchMain.main(rest);
             default -> {
                 err.println("fencewatch: unknown command '" + shorten(args[0])
-                        + "' (commands: sandbox, collector, processor; see fencewatch --help)");
+                        + "' (commands: sandbox, collector, processor, bench; see fencewatch --help)");
                 return EXIT_USAGE;
             }
         }

@@ -1,4 +1,4 @@
-package io.fencewatch.processor.bench;
+package io.fencewatch.bench;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -59,7 +59,8 @@ import io.fencewatch.schema.serde.FencewatchSerdes;
 import io.fencewatch.testing.EmbeddedKafkaBroker;
 
 /**
- * Benchmark harness (not a test): on the in-process broker, measures
+ * Processor figures (moved here from the stream processor's tests; run by {@link BenchMain}): on
+ * the in-process broker, measures
  * <ol>
  *   <li>throughput of the coverage topology beside a bare {@code groupByKey().count()} over the
  *       same input topic in the same run, as a ratio;</li>
@@ -67,15 +68,10 @@ import io.fencewatch.testing.EmbeddedKafkaBroker;
  *       read_committed consumer, p50/p99;</li>
  * </ol>
  * under exactly-once and at-least-once, each with the defaults and a low-latency setting.
- * Prints a table of medians over the rounds. Run with:
- * <pre>
- * ./mvnw -q -o -pl stream-processor test-compile exec:java -Dexec.classpathScope=test \
- *     -Dexec.mainClass=io.fencewatch.processor.bench.CoverageBenchmark [-Dexec.args="--rounds=3 --records=150000"]
- * </pre>
  */
-public final class CoverageBenchmark {
-    private static final int PARTITIONS = 3;
-    private static final String CLUSTER = "bench";
+final class CoverageBenchmark {
+    static final int PARTITIONS = 3;
+    static final String CLUSTER = "bench";
 
     /** One setting of Kafka Streams properties under test. */
     record Setting(String name, Map<String, String> props) {
@@ -102,66 +98,7 @@ public final class CoverageBenchmark {
         this.stateRoot = stateRoot;
     }
 
-    public static void main(String[] args) throws Exception {
-        Map<String, String> opts = new HashMap<>(Map.of("rounds", "3", "records", "150000", "samples", "600",
-                "settings", "0,1,2,3", "latency", "true", "workload", "lifecycle"));
-        for (String a : args) {
-            String[] kv = a.replaceFirst("^--", "").split("=", 2);
-            opts.put(kv[0], kv.length > 1 ? kv[1] : "true");
-        }
-        int rounds = Integer.parseInt(opts.get("rounds"));
-        int records = Integer.parseInt(opts.get("records"));
-        int samples = Integer.parseInt(opts.get("samples"));
-        boolean churn = opts.get("workload").equals("churn");
-        Path stateRoot = Files.createTempDirectory("fw-bench-");
-        try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.startNew()) {
-            CoverageBenchmark bench = new CoverageBenchmark(broker, stateRoot);
-            Map<String, double[]> rows = new LinkedHashMap<>();
-            for (String index : opts.get("settings").split(",")) {
-                Setting s = SETTINGS.get(Integer.parseInt(index.strip()));
-                List<Double> topo = new ArrayList<>();
-                List<Double> bare = new ArrayList<>();
-                List<Double> p50 = new ArrayList<>();
-                List<Double> p99 = new ArrayList<>();
-                List<Double> bp50 = new ArrayList<>();
-                List<Double> bp99 = new ArrayList<>();
-                for (int r = 0; r < rounds; r++) {
-                    String input = bench.produceThroughputInput(records, churn);
-                    bare.add(bench.throughput(s, bareCount(input), records, "bare"));
-                    topo.add(bench.throughput(s, coverage(input), records, "topology"));
-                    double[] lat = Boolean.parseBoolean(opts.get("latency")) ? bench.latency(s, samples, false)
-                            : new double[] {Double.NaN, Double.NaN};
-                    double[] bareLat = Boolean.parseBoolean(opts.get("latency")) ? bench.latency(s, samples, true)
-                            : new double[] {Double.NaN, Double.NaN};
-                    bp50.add(bareLat[0]);
-                    bp99.add(bareLat[1]);
-                    p50.add(lat[0]);
-                    p99.add(lat[1]);
-                    System.out.printf(Locale.ROOT, "  round %d %-32s topology %8.0f rec/s  bare %8.0f rec/s"
-                            + "  p50 %5.1f ms  p99 %5.1f ms  (bare p50 %5.1f p99 %5.1f)%n", r + 1, s.name(), topo.get(r),
-                            bare.get(r), lat[0], lat[1], bareLat[0], bareLat[1]);
-                }
-                rows.put(s.name(), new double[] {median(topo), median(bare), median(p50), median(p99), median(bp50),
-                    median(bp99)});
-            }
-            System.out.printf(Locale.ROOT, "%nMedians of %d rounds, %d inventory records per throughput run (%s), %d"
-                    + " latency samples per run, %d partitions%n", rounds, records, opts.get("workload"), samples, PARTITIONS);
-            System.out.printf(Locale.ROOT, "| %-32s | %14s | %14s | %6s | %8s | %8s | %13s | %13s |%n", "setting",
-                    "topology rec/s", "bare count/s", "ratio", "p50 ms", "p99 ms", "bare p50 ms", "bare p99 ms");
-            System.out.printf("|%s|%s|%s|%s|%s|%s|%s|%s|%n", "-".repeat(34), "-".repeat(16), "-".repeat(16),
-                    "-".repeat(8), "-".repeat(10), "-".repeat(10), "-".repeat(15), "-".repeat(15));
-            rows.forEach((name, v) -> System.out.printf(Locale.ROOT,
-                    "| %-32s | %14.0f | %14.0f | %6.2f | %8.1f | %8.1f | %13.1f | %13.1f |%n",
-                    name, v[0], v[1], v[0] / v[1], v[2], v[3], v[4], v[5]));
-        } finally {
-            try (var paths = Files.walk(stateRoot)) {
-                paths.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-            }
-        }
-        System.exit(0);
-    }
-
-    private static double median(List<Double> values) {
+    static double median(List<Double> values) {
         List<Double> sorted = new ArrayList<>(values);
         Collections.sort(sorted);
         int n = sorted.size();
@@ -386,7 +323,7 @@ public final class CoverageBenchmark {
         return ProcessorConfig.fromMap(flags).streamsProperties();
     }
 
-    private KafkaProducer<byte[], byte[]> producer(boolean lowLatency) {
+    KafkaProducer<byte[], byte[]> producer(boolean lowLatency) {
         Properties p = broker.clientProperties();
         p.put(ProducerConfig.ACKS_CONFIG, "all");
         p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
@@ -409,40 +346,30 @@ public final class CoverageBenchmark {
         return c;
     }
 
-    interface Condition {
-        boolean holds() throws Exception;
+    static void waitFor(Wait.Condition c, long timeoutMs) throws Exception {
+        Wait.until(c, Duration.ofMillis(timeoutMs), Duration.ofMillis(20));
     }
 
-    private static void waitFor(Condition c, long timeoutMs) throws Exception {
-        long deadline = System.currentTimeMillis() + timeoutMs;
-        while (!c.holds()) {
-            if (System.currentTimeMillis() > deadline) {
-                throw new IllegalStateException("benchmark timed out waiting");
-            }
-            Thread.sleep(20);
-        }
-    }
-
-    private static byte[] key(String k) {
+    static byte[] key(String k) {
         return k.getBytes(StandardCharsets.UTF_8);
     }
 
-    private static Source source(long epoch, long seq) {
+    static Source source(long epoch, long seq) {
         return new Source(CLUSTER, "bench-collector", epoch, seq, Instant.now());
     }
 
-    private static InventoryEvent marker(Op op, long epoch, long seq) {
+    static InventoryEvent marker(Op op, long epoch, long seq) {
         return InventoryEvent.newBuilder().setSource(source(epoch, seq)).setOp(op).build();
     }
 
-    private static InventoryEvent namespace(String name, long epoch, long seq, Instant created) {
+    static InventoryEvent namespace(String name, long epoch, long seq, Instant created) {
         return InventoryEvent.newBuilder().setSource(source(epoch, seq)).setOp(Op.UPSERT).setKind(Kind.NAMESPACE)
                 .setNamespace(name).setName(name).setUid("uid-" + name).setResourceVersion(Long.toString(seq))
                 .setNamespaceFacts(new NamespaceFacts("Active", Map.of("team", "bench"), Map.of(), created, null))
                 .build();
     }
 
-    private static InventoryEvent policy(String ns, String name, Op op, long epoch, long seq) {
+    static InventoryEvent policy(String ns, String name, Op op, long epoch, long seq) {
         PolicyFacts facts = new PolicyFacts(new LabelSelector(Map.of("app", name), List.of()), null,
                 List.of(new PolicyRule(List.of(new PolicyPeer(new LabelSelector(Map.of("app", "web"), List.of()), null,
                         null)), null)), null);

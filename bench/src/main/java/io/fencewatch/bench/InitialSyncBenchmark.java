@@ -1,6 +1,4 @@
-package io.fencewatch.collector.bench;
-
-import static org.awaitility.Awaitility.await;
+package io.fencewatch.bench;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -17,8 +15,6 @@ import java.util.concurrent.ArrayBlockingQueue;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.common.serialization.StringDeserializer;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -48,80 +44,88 @@ import io.fencewatch.testing.EmbeddedKafkaBroker;
 import io.fencewatch.testing.TopicReader;
 
 /**
- * A benchmark, not a test: it asserts nothing and is skipped unless {@code -Dfencewatch.bench=true}.
- * Its name matches neither surefire's nor failsafe's patterns, so {@code verify} never runs it.
- *
- * <pre>
- * ./mvnw -o -pl collector test -Dtest=InitialSyncBenchmark -Dfencewatch.bench=true -Dsurefire.failIfNoSpecifiedTests=false
- * </pre>
+ * Collector figures (moved here from the collector's tests): run by {@link BenchMain}.
  *
  * <ol>
- *   <li>Initial sync, end to end: fabric8's CRUD mock API server holds 10,000 namespaces and
- *       20,000 policies (seeded in bulk straight into its store); a fresh agent starts; we time
+ *   <li>Initial sync, end to end: fabric8's CRUD mock API server holds N namespaces and 2N
+ *       policies (seeded in bulk straight into its store); a fresh agent starts; we time
  *       start → SYNC_END acked on every partition (informer list + snapshot + publish + acks).</li>
- *   <li>Initial sync, publish path only: the same 30,000 objects handed to an
+ *   <li>Initial sync, publish path only: the same objects handed to an
  *       {@link InventoryPublisher} as an already-synced cache (translate, serialize, send, ack).</li>
  *   <li>Live change: a namespace create returns from the API server → the record is appended by
  *       the broker (topic with {@code message.timestamp.type=LogAppendTime}; with acks=all on one
  *       broker the ack follows the append at once). p50 and p99 over many sequential writes.</li>
  * </ol>
  */
-class InitialSyncBenchmark {
-    private static final int NAMESPACES = Integer.getInteger("fencewatch.bench.namespaces", 10_000);
-    private static final int POLICIES = Integer.getInteger("fencewatch.bench.policies", 20_000);
-    private static final int RUNS = Integer.getInteger("fencewatch.bench.runs", 3);
-    private static final int LIVE_WRITES = Integer.getInteger("fencewatch.bench.live", 1000);
+final class InitialSyncBenchmark {
     private static final int PARTITIONS = 6;
 
-    @Test
-    @EnabledIfSystemProperty(named = "fencewatch.bench", matches = "true")
-    void run() throws Exception {
-        List<String> rows = new ArrayList<>();
-        try (EmbeddedKafkaBroker broker = EmbeddedKafkaBroker.startNew()) {
-            List<HasMetadata> objects = objects(NAMESPACES, POLICIES);
-            List<double[]> endToEnd = new ArrayList<>();
-            for (int run = 0; run < RUNS; run++) {
-                // A fresh mock API server per run: its store and event loop start clean each time.
-                KubernetesMockServer server = seededServer(objects);
-                endToEnd.add(endToEndSync(broker, server, run));
-                destroy(server);
-            }
-            List<double[]> publishOnly = new ArrayList<>();
-            for (int run = 0; run < RUNS; run++) {
-                publishOnly.add(publishPathOnly(broker, objects, run));
-            }
-            objects = null;
-            // Live latency on a small cluster: what is measured is the collector's path, not the mock's store.
-            KubernetesMockServer server = seededServer(objects(100, 100));
-            KubernetesClient api = server.createClient();
-            List<double[]> lives = new ArrayList<>();
-            for (int run = 0; run < RUNS; run++) {
-                lives.add(liveLatency(broker, server, api, run));
-            }
-            api.close();
-            destroy(server);
+    /** Medians over the runs: end-to-end sync (ms, events/s, informer ms), publish-only (ms, events/s), live p50/p99/max. */
+    record Result(int namespaces, int policies, int runs, double syncMs, double syncEventsPerS, double informerMs,
+            double publishMs, double publishEventsPerS, double liveP50, double liveP99, double liveMax, int liveN,
+            List<String> table) {
+    }
 
-            rows.add(String.format(Locale.ROOT, "| %-44s | %10s | %12s | %s |", "measure", "median", "events/s", "runs"));
-            rows.add("|" + "-".repeat(46) + "|" + "-".repeat(12) + "|" + "-".repeat(14) + "|" + "-".repeat(30) + "|");
-            rows.add(row("initial sync, end to end (start→SYNC_END acked)", endToEnd));
-            rows.add(row("  of which informer list until synced", endToEnd.stream().map(r -> new double[] {r[2], 0})
-                    .toList()));
-            rows.add(row("initial sync, publish path only", publishOnly));
-            List<Double> p50s = lives.stream().map(l -> l[0]).sorted().toList();
-            List<Double> p99s = lives.stream().map(l -> l[1]).sorted().toList();
-            StringBuilder each = new StringBuilder();
-            for (double[] l : lives) {
-                each.append(String.format(Locale.ROOT, "%.0f/%.0f/%.0f ", l[0], l[1], l[2]));
-            }
-            rows.add(String.format(Locale.ROOT, "| %-44s | %7.1f ms | %12s | p50/p99/max ms: %s|",
-                    "live change: write returned→append, p50", median(p50s), "", each));
-            rows.add(String.format(Locale.ROOT, "| %-44s | %7.1f ms | %12s | n=%d writes per run |",
-                    "live change: write returned→append, p99", median(p99s), "", (int) lives.get(0)[3]));
+    private int namespaceCount;
+    private int policyCount;
+
+    static Result run(EmbeddedKafkaBroker broker, int namespaces, int policies, int runs, int liveWrites)
+            throws Exception {
+        InitialSyncBenchmark b = new InitialSyncBenchmark();
+        b.namespaceCount = namespaces;
+        b.policyCount = policies;
+        return b.measure(broker, runs, liveWrites);
+    }
+
+    private Result measure(EmbeddedKafkaBroker broker, int runs, int liveWrites) throws Exception {
+        List<String> rows = new ArrayList<>();
+        List<HasMetadata> objects = objects(namespaceCount, policyCount);
+        List<double[]> endToEnd = new ArrayList<>();
+        for (int run = 0; run < runs; run++) {
+            // A fresh mock API server per run: its store and event loop start clean each time.
+            KubernetesMockServer server = seededServer(objects);
+            endToEnd.add(endToEndSync(broker, server, run));
+            destroy(server);
         }
-        System.out.println();
-        System.out.printf(Locale.ROOT, "Fencewatch collector benchmark: %d namespaces + %d policies, %d partitions, %d runs%n",
-                NAMESPACES, POLICIES, PARTITIONS, RUNS);
-        rows.forEach(System.out::println);
+        List<double[]> publishOnly = new ArrayList<>();
+        for (int run = 0; run < runs; run++) {
+            publishOnly.add(publishPathOnly(broker, objects, run));
+        }
+        objects = null;
+        // Live latency on a small cluster: what is measured is the collector's path, not the mock's store.
+        KubernetesMockServer server = seededServer(objects(100, 100));
+        KubernetesClient api = server.createClient();
+        List<double[]> lives = new ArrayList<>();
+        for (int run = 0; run < runs; run++) {
+            lives.add(liveLatency(broker, server, api, run, liveWrites));
+        }
+        api.close();
+        destroy(server);
+
+        rows.add(String.format(Locale.ROOT, "| %-48s | %10s | %12s | %s |", "measure", "median", "events/s", "runs"));
+        rows.add("|" + "-".repeat(50) + "|" + "-".repeat(12) + "|" + "-".repeat(14) + "|" + "-".repeat(30) + "|");
+        rows.add(row("initial sync, end to end (start→SYNC_END acked)", endToEnd));
+        rows.add(row("  of which informer list until synced", endToEnd.stream().map(r -> new double[] {r[2], 0})
+                .toList()));
+        rows.add(row("initial sync, publish path only", publishOnly));
+        List<Double> p50s = lives.stream().map(l -> l[0]).sorted().toList();
+        List<Double> p99s = lives.stream().map(l -> l[1]).sorted().toList();
+        List<Double> maxs = lives.stream().map(l -> l[2]).sorted().toList();
+        StringBuilder each = new StringBuilder();
+        for (double[] l : lives) {
+            each.append(String.format(Locale.ROOT, "%.0f/%.0f/%.0f ", l[0], l[1], l[2]));
+        }
+        rows.add(String.format(Locale.ROOT, "| %-48s | %7.1f ms | %12s | p50/p99/max ms: %s|",
+                "live change: write returned→append, p50", median(p50s), "", each));
+        rows.add(String.format(Locale.ROOT, "| %-48s | %7.1f ms | %12s | n=%d writes per run |",
+                "live change: write returned→append, p99", median(p99s), "", (int) lives.get(0)[3]));
+        return new Result(namespaceCount, policyCount, runs, median(sortedCol(endToEnd, 0)), median(sortedCol(endToEnd, 1)),
+                median(sortedCol(endToEnd, 2)), median(sortedCol(publishOnly, 0)), median(sortedCol(publishOnly, 1)),
+                median(p50s), median(p99s), median(maxs), (int) lives.get(0)[3], rows);
+    }
+
+    private static List<Double> sortedCol(List<double[]> runs, int col) {
+        return runs.stream().map(r -> r[col]).sorted().toList();
     }
 
     private static String row(String name, List<double[]> runs) {
@@ -145,15 +149,15 @@ class InitialSyncBenchmark {
     }
 
     /** The mock server can time out closing after big watches; that says nothing about the collector. */
-    private static void destroy(KubernetesMockServer server) {
+    static void destroy(KubernetesMockServer server) {
         try {
             server.destroy();
         } catch (IllegalStateException e) {
-            System.out.println("(mock server did not close cleanly: " + e.getMessage() + ")");
+            BenchMain.progress("(mock server did not close cleanly: " + e.getMessage() + ")");
         }
     }
 
-    private static KubernetesMockServer seededServer(List<HasMetadata> objects) {
+    static KubernetesMockServer seededServer(List<HasMetadata> objects) {
         KubernetesCrudDispatcher dispatcher = new KubernetesCrudDispatcher(List.of());
         KubernetesMockServer server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
                 dispatcher, false);
@@ -163,8 +167,8 @@ class InitialSyncBenchmark {
         try (KubernetesClient api = server.createClient()) {
             int listed = api.namespaces().list().getItems().size();
             int listedPolicies = api.network().v1().networkPolicies().inAnyNamespace().list().getItems().size();
-            System.out.printf(Locale.ROOT, "seeded %d objects into a mock store in %.0f ms (API lists %d namespaces, %d policies)%n",
-                    objects.size(), ms(System.nanoTime() - seedStart), listed, listedPolicies);
+            BenchMain.progress(String.format(Locale.ROOT, "seeded %d objects into a mock store in %.0f ms (API lists %d namespaces, %d policies)%n",
+                    objects.size(), ms(System.nanoTime() - seedStart), listed, listedPolicies));
             if (listed + listedPolicies != objects.size()) {
                 throw new IllegalStateException("seeding failed");
             }
@@ -172,7 +176,7 @@ class InitialSyncBenchmark {
         return server;
     }
 
-    private static List<HasMetadata> objects(int namespaceCount, int policyCount) {
+    static List<HasMetadata> objects(int namespaceCount, int policyCount) {
         List<HasMetadata> out = new ArrayList<>(namespaceCount + policyCount);
         String created = Instant.parse("2026-01-01T00:00:00Z").toString();
         for (int i = 0; i < namespaceCount; i++) {
@@ -225,7 +229,7 @@ class InitialSyncBenchmark {
     }
 
     /** [ms start→SYNC_END acked, events/s, ms until informers synced]. */
-    private static double[] endToEndSync(EmbeddedKafkaBroker broker, KubernetesMockServer server, int run) {
+    private double[] endToEndSync(EmbeddedKafkaBroker broker, KubernetesMockServer server, int run) throws Exception {
         String prefix = "bench-e2e-" + run;
         broker.createTopic(prefix + ".inventory", PARTITIONS);
         CollectorConfig config = config(broker, prefix);
@@ -236,24 +240,24 @@ class InitialSyncBenchmark {
         long t0 = System.nanoTime();
         agent.start();
         long[] syncedAt = new long[1];
-        await().atMost(Duration.ofMinutes(10)).pollInterval(Duration.ofMillis(5)).until(() -> {
+        Wait.until(() -> {
             if (syncedAt[0] == 0 && agent.informersSynced()) {
                 syncedAt[0] = System.nanoTime();
             }
             return agent.publisher().openEpoch() > 0 && agent.publisher().syncedEpoch() == agent.publisher().openEpoch();
-        });
+        }, Duration.ofMinutes(10), Duration.ofMillis(5));
         long t1 = System.nanoTime();
         agent.close(Duration.ofSeconds(10));
         client.close();
         double elapsed = ms(t1 - t0);
-        long records = NAMESPACES + POLICIES + 2L * PARTITIONS;
-        System.out.printf(Locale.ROOT, "end-to-end run %d: %.0f ms (informers synced after %.0f ms)%n", run, elapsed,
-                ms(syncedAt[0] - t0));
+        long records = namespaceCount + policyCount + 2L * PARTITIONS;
+        BenchMain.progress(String.format(Locale.ROOT, "initial sync run %d: %.0f ms (informers synced after %.0f ms)", run, elapsed,
+                ms(syncedAt[0] - t0)));
         return new double[] {elapsed, records / (elapsed / 1000), ms(syncedAt[0] - t0)};
     }
 
     /** [ms epoch open→SYNC_END acked, events/s]. */
-    private static double[] publishPathOnly(EmbeddedKafkaBroker broker, List<HasMetadata> objects, int run) {
+    private double[] publishPathOnly(EmbeddedKafkaBroker broker, List<HasMetadata> objects, int run) throws Exception {
         String prefix = "bench-pub-" + run;
         broker.createTopic(prefix + ".inventory", PARTITIONS);
         CollectorConfig config = config(broker, prefix);
@@ -289,18 +293,18 @@ class InitialSyncBenchmark {
         publisher.start();
         long t0 = System.nanoTime();
         publisher.setPublishing(true, "benchmark");
-        await().atMost(Duration.ofMinutes(10)).pollInterval(Duration.ofMillis(2))
-                .until(() -> publisher.openEpoch() > 0 && publisher.syncedEpoch() == publisher.openEpoch());
+        Wait.until(() -> publisher.openEpoch() > 0 && publisher.syncedEpoch() == publisher.openEpoch(),
+                Duration.ofMinutes(10), Duration.ofMillis(2));
         long t1 = System.nanoTime();
         publisher.close(Duration.ofSeconds(10));
         double elapsed = ms(t1 - t0);
-        System.out.printf(Locale.ROOT, "publish-only run %d: %.0f ms%n", run, elapsed);
+        BenchMain.progress(String.format(Locale.ROOT, "publish-only run %d: %.0f ms", run, elapsed));
         return new double[] {elapsed, (objects.size() + 2.0 * PARTITIONS) / (elapsed / 1000)};
     }
 
     /** [p50 ms, p99 ms, max ms, n]. */
     private static double[] liveLatency(EmbeddedKafkaBroker broker, KubernetesMockServer server, KubernetesClient api,
-            int run) throws Exception {
+            int run, int liveWrites) throws Exception {
         String prefix = "bench-live-" + run;
         String topic = prefix + ".inventory";
         broker.createTopic(topic, PARTITIONS, Map.of("message.timestamp.type", "LogAppendTime"));
@@ -310,13 +314,12 @@ class InitialSyncBenchmark {
                 ProducerSettings.newProducer(ProducerSettings.producerProperties(config, "bench")),
                 (c, r) -> System.err.println("FATAL " + r), Clock.systemUTC());
         agent.start();
-        await().atMost(Duration.ofMinutes(10)).until(() -> agent.readinessProblem() == null);
+        Wait.until(() -> agent.readinessProblem() == null, Duration.ofMinutes(10), Duration.ofMillis(20));
         // Let the informers finish handing over their initial list (skipped as duplicates) first.
-        await().atMost(Duration.ofMinutes(2)).during(Duration.ofSeconds(1))
-                .until(() -> agent.publisher().queueDepth() == 0);
+        Wait.holdsFor(() -> agent.publisher().queueDepth() == 0, Duration.ofSeconds(1), Duration.ofMinutes(2));
         Map<String, Long> writtenAt = new HashMap<>();
         int warmup = 200;
-        for (int i = 0; i < warmup + LIVE_WRITES; i++) {
+        for (int i = 0; i < warmup + liveWrites; i++) {
             String name = "live-" + i + "-r" + run;
             api.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(name).endMetadata().build())
                     .create();
@@ -327,7 +330,7 @@ class InitialSyncBenchmark {
                 new StringDeserializer(), FencewatchSerdes.inventoryEvent())) {
             List<ConsumerRecord<String, InventoryEvent>> recs = reader.pollUntil(rs -> rs.stream()
                     .filter(r -> r.value().getOp() == Op.UPSERT && writtenAt.containsKey(r.value().getName())).count()
-                    >= warmup + LIVE_WRITES, Duration.ofMinutes(2));
+                    >= warmup + liveWrites, Duration.ofMinutes(2));
             for (ConsumerRecord<String, InventoryEvent> r : recs) {
                 String name = r.value().getName();
                 if (r.value().getOp() == Op.UPSERT && writtenAt.containsKey(name)

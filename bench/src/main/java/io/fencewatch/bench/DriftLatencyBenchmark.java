@@ -1,0 +1,232 @@
+package io.fencewatch.bench;
+
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.streams.KafkaStreams;
+
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fencewatch.collector.AgentSettings;
+import io.fencewatch.collector.ClusterAgent;
+import io.fencewatch.collector.config.CollectorConfig;
+import io.fencewatch.collector.publish.ProducerSettings;
+import io.fencewatch.processor.ProcessorApp;
+import io.fencewatch.processor.ProcessorConfig;
+import io.fencewatch.schema.Keys;
+import io.fencewatch.schema.TopicNames;
+import io.fencewatch.schema.drift.DriftEvent;
+import io.fencewatch.schema.serde.AvroSerde;
+import io.fencewatch.schema.serde.FencewatchSerdes;
+import io.fencewatch.testing.EmbeddedKafkaBroker;
+
+/**
+ * End-to-end drift latency: a namespace created through fabric8's CRUD mock API server (the write
+ * has returned) → the collector's informer sees it → the inventory record → the processor's drift
+ * record ({@code NAMESPACE_CREATED_WITHOUT_POLICY}) readable by a {@code read_committed} consumer.
+ * Writes are paced open-loop at a target rate by a few writer threads; each setting runs on fresh
+ * topics, a fresh mock server, collector and processor.
+ */
+final class DriftLatencyBenchmark {
+    private static final String CLUSTER = "bench";
+    private static final int PARTITIONS = 3;
+    private static final int WRITERS = 4;
+
+    /** One measured run. */
+    record Result(String setting, int rate, double achievedRate, Stats.Summary latency, int lost,
+            Stats.Summary toObserved, Stats.Summary toDetected, Stats.Summary toReadable, String streamsMetrics) {
+    }
+
+    private final EmbeddedKafkaBroker broker;
+    private final Path stateRoot;
+    private int runs;
+
+    DriftLatencyBenchmark(EmbeddedKafkaBroker broker, Path stateRoot) {
+        this.broker = broker;
+        this.stateRoot = stateRoot;
+    }
+
+    Result run(CoverageBenchmark.Setting setting, int rate, int samples) throws Exception {
+        String prefix = "bench-e2e-drift-" + (++runs);
+        TopicNames topics = new TopicNames(prefix);
+        broker.createTopic(topics.inventory(), PARTITIONS);
+        broker.createTopic(topics.coverage(), PARTITIONS, Map.of("cleanup.policy", "compact"));
+        broker.createTopic(topics.drift(), PARTITIONS);
+        broker.createTopic(topics.findings(), PARTITIONS);
+        broker.createTopic(topics.dlq(), PARTITIONS);
+
+        Map<String, String> flags = new HashMap<>(setting.props());
+        flags.put("bootstrap-servers", broker.bootstrapServers());
+        flags.put("application-id", prefix);
+        flags.put("topic-prefix", prefix);
+        flags.put("state-dir", stateRoot.resolve(prefix).toString());
+        flags.put("http-port", "-1");
+        flags.put("create-topics", "false");
+        ProcessorConfig processorConfig = ProcessorConfig.fromMap(flags);
+
+        KubernetesMockServer server = InitialSyncBenchmark.seededServer(InitialSyncBenchmark.objects(20, 20));
+        Map<String, long[]> writtenAt = new ConcurrentHashMap<>();
+        List<Double> latencies = Collections.synchronizedList(new ArrayList<>());
+        // Where the time goes (wall clock, ms): write returned -> collector observed -> processor detected -> readable.
+        List<Double> toObserved = Collections.synchronizedList(new ArrayList<>());
+        List<Double> toDetected = Collections.synchronizedList(new ArrayList<>());
+        List<Double> toReadable = Collections.synchronizedList(new ArrayList<>());
+        AvroSerde<DriftEvent> drifts = FencewatchSerdes.driftEvent();
+        AtomicBoolean reading = new AtomicBoolean(true);
+        double achieved;
+        String metrics;
+        int warmup = Math.max(20, samples / 10);
+        try (ProcessorApp processor = new ProcessorApp(processorConfig).start();
+                KubernetesClient api = server.createClient();
+                KubernetesClient agentClient = server.createClient();
+                KafkaConsumer<String, byte[]> consumer = readCommitted(topics.drift())) {
+            CoverageBenchmark.waitFor(() -> processor.state() == KafkaStreams.State.RUNNING, 120_000);
+            CollectorConfig cc = CollectorConfig.fromMap(Map.of("cluster-id", CLUSTER, "bootstrap-servers",
+                    broker.bootstrapServers(), "topic-prefix", prefix, "http-port", "-1", "heartbeat-interval", "1h"));
+            Properties producerProps = ProducerSettings.producerProperties(cc, CLUSTER);
+            ClusterAgent agent = new ClusterAgent(AgentSettings.from(cc, cc.targets().get(0)), agentClient,
+                    ProducerSettings.newProducer(producerProps), (c, r) -> BenchMain.progress("collector fatal: " + r),
+                    Clock.systemUTC());
+            try {
+                agent.start();
+                CoverageBenchmark.waitFor(() -> agent.readinessProblem() == null, 120_000);
+                Thread reader = new Thread(() -> {
+                    while (reading.get()) {
+                        for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(5))) {
+                            long[] t0 = writtenAt.remove(r.key());
+                            if (t0 != null) {
+                                long nowNanos = System.nanoTime();
+                                long nowMs = System.currentTimeMillis();
+                                latencies.add((nowNanos - t0[0]) / 1e6);
+                                DriftEvent d = drifts.deserialize(r.topic(), r.value());
+                                if (d == null || d.getCause() == null) {
+                                    continue;
+                                }
+                                long observed = d.getCause().getObservedAt().toEpochMilli();
+                                long detected = d.getDetectedAt().toEpochMilli();
+                                toObserved.add((double) (observed - t0[1]));
+                                toDetected.add((double) (detected - observed));
+                                toReadable.add((double) (nowMs - detected));
+                            }
+                        }
+                    }
+                }, "bench-drift-reader");
+                reader.setDaemon(true);
+                reader.start();
+                achieved = write(api, prefix, rate, warmup, samples, writtenAt);
+                long deadline = System.currentTimeMillis() + 30_000;
+                while (latencies.size() < samples && System.currentTimeMillis() < deadline) {
+                    Thread.sleep(20);
+                }
+                reading.set(false);
+                reader.join(5_000);
+                metrics = streamsMetrics(processor.streams());
+            } finally {
+                agent.close(Duration.ofSeconds(10));
+            }
+        } finally {
+            InitialSyncBenchmark.destroy(server);
+        }
+        List<Double> copy;
+        synchronized (latencies) {
+            copy = new ArrayList<>(latencies);
+        }
+        int lost = Math.max(0, samples - copy.size());
+        return new Result(setting.name(), rate, achieved, Stats.summary(copy), lost, Stats.summary(copy(toObserved)),
+                Stats.summary(copy(toDetected)), Stats.summary(copy(toReadable)), metrics);
+    }
+
+    /** The stream thread's own timings: where its loop spends time (commit is the transaction under EOS). */
+    static String streamsMetrics(KafkaStreams streams) {
+        Map<String, Double> m = new java.util.TreeMap<>();
+        streams.metrics().forEach((name, metric) -> {
+            if (name.group().equals("stream-thread-metrics") && List.of("commit-latency-avg", "commit-latency-max",
+                    "poll-latency-avg", "process-latency-avg", "punctuate-latency-avg", "commit-rate")
+                    .contains(name.name()) && metric.metricValue() instanceof Double d && !d.isNaN()) {
+                m.merge(name.name(), d, Math::max);
+            }
+        });
+        StringBuilder b = new StringBuilder("stream thread:");
+        m.forEach((k, v) -> b.append(' ').append(k).append('=').append(BenchMain.Figures.fmt(v)));
+        return b.toString();
+    }
+
+    private static List<Double> copy(List<Double> synced) {
+        synchronized (synced) {
+            return new ArrayList<>(synced);
+        }
+    }
+
+    /**
+     * Creates {@code warmup + samples} namespaces, write i due at start + i/rate; the measured ones
+     * record when their write returned. Returns the achieved rate of writes per second.
+     */
+    private static double write(KubernetesClient api, String prefix, int rate, int warmup, int samples,
+            Map<String, long[]> writtenAt) throws InterruptedException {
+        int total = warmup + samples;
+        AtomicInteger next = new AtomicInteger();
+        long start = System.nanoTime();
+        long periodNanos = 1_000_000_000L / rate;
+        ExecutorService pool = Executors.newFixedThreadPool(WRITERS);
+        for (int w = 0; w < WRITERS; w++) {
+            pool.execute(() -> {
+                for (int i = next.getAndIncrement(); i < total; i = next.getAndIncrement()) {
+                    long due = start + i * periodNanos;
+                    long wait = due - System.nanoTime();
+                    if (wait > 0) {
+                        try {
+                            TimeUnit.NANOSECONDS.sleep(wait);
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                            return;
+                        }
+                    }
+                    String name = prefix.replace('.', '-') + "-ns-" + i;
+                    api.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(name).endMetadata()
+                            .build()).create();
+                    if (i >= warmup) {
+                        writtenAt.put(Keys.of(CLUSTER, name), new long[] {System.nanoTime(), System.currentTimeMillis()});
+                    }
+                }
+            });
+        }
+        pool.shutdown();
+        pool.awaitTermination(10, TimeUnit.MINUTES);
+        double seconds = (System.nanoTime() - start) / 1e9;
+        return total / seconds;
+    }
+
+    private KafkaConsumer<String, byte[]> readCommitted(String topic) {
+        Properties p = broker.clientProperties();
+        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        p.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, "5");
+        KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer());
+        List<TopicPartition> parts = new ArrayList<>();
+        c.partitionsFor(topic).forEach(i -> parts.add(new TopicPartition(topic, i.partition())));
+        c.assign(parts);
+        c.seekToBeginning(parts);
+        return c;
+    }
+}

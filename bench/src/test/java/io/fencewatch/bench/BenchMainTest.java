@@ -1,0 +1,75 @@
+package io.fencewatch.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
+
+import org.junit.jupiter.api.Test;
+
+class BenchMainTest {
+
+    @Test
+    void shouldRunFullByDefaultWritingDocsBenchmarks() {
+        BenchMain.Options o = BenchMain.parse(new String[0]);
+        assertThat(o.quick()).isFalse();
+        assertThat(o.doc()).isEqualTo(Path.of("docs", "benchmarks.md"));
+        assertThat(o.runs("scale")).isTrue();
+    }
+
+    @Test
+    void shouldParseQuickDocAndOnly() {
+        BenchMain.Options o = BenchMain.parse(new String[] {"--quick", "--doc=/tmp/x.md", "--only=latency,query"});
+        assertThat(o.quick()).isTrue();
+        assertThat(o.doc()).isEqualTo(Path.of("/tmp/x.md"));
+        assertThat(o.only()).isEqualTo(Set.of("latency", "query"));
+        assertThat(o.runs("latency")).isTrue();
+        assertThat(o.runs("throughput")).isFalse();
+        assertThat(BenchMain.parse(new String[] {"--doc="}).doc()).isNull();
+    }
+
+    @Test
+    void shouldReturnNullForHelp() {
+        assertThat(BenchMain.parse(new String[] {"--quick", "--help"})).isNull();
+        assertThat(BenchMain.parse(new String[] {"-h"})).isNull();
+    }
+
+    @Test
+    void shouldRejectAnUnknownFlagInOneLineNamingIt() {
+        assertThatThrownBy(() -> BenchMain.parse(new String[] {"--fast"}))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("--fast: unknown flag")
+                .hasMessageNotContaining("\n");
+        assertThatThrownBy(() -> BenchMain.parse(new String[] {"--only=latency,nope"}))
+                .hasMessageStartingWith("--only: 'nope' is not a section");
+    }
+
+    @Test
+    void shouldTakeNearestRankPercentiles() {
+        List<Double> hundred = new java.util.ArrayList<>();
+        for (int i = 1; i <= 100; i++) {
+            hundred.add((double) i);
+        }
+        assertThat(Stats.percentile(hundred, 50)).isEqualTo(50.0);
+        assertThat(Stats.percentile(hundred, 99)).isEqualTo(99.0);
+        assertThat(Stats.percentile(hundred, 100)).isEqualTo(100.0);
+        assertThat(Stats.percentile(List.of(7.0), 99)).isEqualTo(7.0);
+        assertThat(Stats.percentile(List.of(), 50)).isNaN();
+        Stats.Summary s = Stats.summary(List.of(3.0, 1.0, 2.0));
+        assertThat(s.n()).isEqualTo(3);
+        assertThat(s.p50()).isEqualTo(2.0);
+        assertThat(s.p99()).isEqualTo(3.0);
+        assertThat(s.max()).isEqualTo(3.0);
+        assertThat(Stats.median(List.of(4.0, 1.0, 3.0, 2.0))).isEqualTo(2.5);
+    }
+
+    @Test
+    void shouldJudgeTargets() {
+        assertThat(BenchMain.atMost(250, 250)).isEqualTo("yes");
+        assertThat(BenchMain.atMost(251, 250)).isEqualTo("NO");
+        assertThat(BenchMain.atLeast(0.69, 0.7)).isEqualTo("NO");
+        assertThat(BenchMain.atLeast(Double.NaN, 0.7)).isEqualTo("n/a");
+    }
+}
