@@ -1,16 +1,13 @@
 package io.fencewatch.bench;
 
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.ConcurrentHashMap;
@@ -19,18 +16,14 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.OffsetSpec;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Serdes;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.StreamsConfig;
@@ -213,7 +206,7 @@ final class CoverageBenchmark {
             waitFor(() -> streams.state() == KafkaStreams.State.RUNNING, 60_000);
             long start = System.nanoTime();
             try (Admin admin = broker.admin()) {
-                waitFor(() -> committed(admin, prefix, input) >= total, 300_000);
+                waitFor(() -> BenchKafka.committed(admin, prefix, input) >= total, 300_000);
             }
             double seconds = (System.nanoTime() - start) / 1e9;
             streams.close(Duration.ofSeconds(30));
@@ -236,21 +229,6 @@ final class CoverageBenchmark {
         }
     }
 
-    private static long committed(Admin admin, String group, String topic) {
-        try {
-            Map<TopicPartition, OffsetAndMetadata> offsets = admin.listConsumerGroupOffsets(group)
-                    .partitionsToOffsetAndMetadata().get(10, TimeUnit.SECONDS);
-            long sum = 0;
-            for (var e : offsets.entrySet()) {
-                if (e.getKey().topic().equals(topic) && e.getValue() != null) {
-                    sum += e.getValue().offset();
-                }
-            }
-            return sum;
-        } catch (Exception e) {
-            return 0;
-        }
-    }
 
     /** p50 and p99 (ms) from producing a namespace event to reading its drift record, read_committed. */
     double[] latency(Setting setting, int samples, boolean bare) throws Exception {
@@ -333,17 +311,7 @@ final class CoverageBenchmark {
     }
 
     private KafkaConsumer<String, byte[]> readCommitted(String topic) {
-        Properties p = broker.clientProperties();
-        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-        p.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, "5");
-        KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer());
-        List<TopicPartition> parts = new ArrayList<>();
-        c.partitionsFor(topic).forEach(i -> parts.add(new TopicPartition(topic, i.partition())));
-        c.assign(parts);
-        c.seekToBeginning(parts);
-        return c;
+        return BenchKafka.readCommitted(broker, topic);
     }
 
     static void waitFor(Wait.Condition c, long timeoutMs) throws Exception {

@@ -16,12 +16,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.streams.KafkaStreams;
 
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
@@ -69,11 +65,7 @@ final class DriftLatencyBenchmark {
     Result run(CoverageBenchmark.Setting setting, int rate, int samples) throws Exception {
         String prefix = "bench-e2e-drift-" + (++runs);
         TopicNames topics = new TopicNames(prefix);
-        broker.createTopic(topics.inventory(), PARTITIONS);
-        broker.createTopic(topics.coverage(), PARTITIONS, Map.of("cleanup.policy", "compact"));
-        broker.createTopic(topics.drift(), PARTITIONS);
-        broker.createTopic(topics.findings(), PARTITIONS);
-        broker.createTopic(topics.dlq(), PARTITIONS);
+        BenchKafka.createTopics(broker, topics, PARTITIONS);
 
         Map<String, String> flags = new HashMap<>(setting.props());
         flags.put("bootstrap-servers", broker.bootstrapServers());
@@ -217,16 +209,6 @@ final class DriftLatencyBenchmark {
     }
 
     private KafkaConsumer<String, byte[]> readCommitted(String topic) {
-        Properties p = broker.clientProperties();
-        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-        p.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, "5");
-        KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer());
-        List<TopicPartition> parts = new ArrayList<>();
-        c.partitionsFor(topic).forEach(i -> parts.add(new TopicPartition(topic, i.partition())));
-        c.assign(parts);
-        c.seekToBeginning(parts);
-        return c;
+        return BenchKafka.readCommitted(broker, topic);
     }
 }

@@ -58,11 +58,7 @@ final class QueryBenchmark {
             throws Exception {
         String prefix = "bench-query";
         TopicNames topics = new TopicNames(prefix);
-        broker.createTopic(topics.inventory(), PARTITIONS);
-        broker.createTopic(topics.coverage(), PARTITIONS, Map.of("cleanup.policy", "compact"));
-        broker.createTopic(topics.drift(), PARTITIONS);
-        broker.createTopic(topics.findings(), PARTITIONS);
-        broker.createTopic(topics.dlq(), PARTITIONS);
+        BenchKafka.createTopics(broker, topics, PARTITIONS);
         produceInventory(broker, topics.inventory(), namespaces);
         try (ProcessorApp a = start(broker, stateRoot, prefix, "a"); ProcessorApp b = start(broker, stateRoot, prefix, "b")) {
             int portA = a.queryServer().port();

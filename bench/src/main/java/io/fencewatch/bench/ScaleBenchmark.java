@@ -16,7 +16,6 @@ import java.util.concurrent.TimeUnit;
 
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.OffsetSpec;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
@@ -49,11 +48,7 @@ final class ScaleBenchmark {
     static void run(EmbeddedKafkaBroker broker, Path stateRoot, BenchMain.Figures figures) throws Exception {
         String prefix = "bench-scale";
         TopicNames topics = new TopicNames(prefix);
-        broker.createTopic(topics.inventory(), PARTITIONS);
-        broker.createTopic(topics.coverage(), PARTITIONS, Map.of("cleanup.policy", "compact"));
-        broker.createTopic(topics.drift(), PARTITIONS);
-        broker.createTopic(topics.findings(), PARTITIONS);
-        broker.createTopic(topics.dlq(), PARTITIONS);
+        BenchKafka.createTopics(broker, topics, PARTITIONS);
         long t0 = System.nanoTime();
         long records = produce(broker, topics.inventory());
         double produceS = (System.nanoTime() - t0) / 1e9;
@@ -76,7 +71,7 @@ final class ScaleBenchmark {
             long lastReport = System.currentTimeMillis();
             do {
                 Thread.sleep(1000);
-                consumed = committed(admin, prefix, topics.inventory());
+                consumed = BenchKafka.committed(admin, prefix, topics.inventory());
                 if (System.currentTimeMillis() - lastReport > 30_000) {
                     BenchMain.progress(String.format(Locale.ROOT, "scale: %,d of %,d records processed", consumed, records));
                     lastReport = System.currentTimeMillis();
@@ -172,21 +167,6 @@ final class ScaleBenchmark {
         return e;
     }
 
-    private static long committed(Admin admin, String group, String topic) {
-        try {
-            Map<TopicPartition, OffsetAndMetadata> offsets = admin.listConsumerGroupOffsets(group)
-                    .partitionsToOffsetAndMetadata().get(10, TimeUnit.SECONDS);
-            long sum = 0;
-            for (var e : offsets.entrySet()) {
-                if (e.getKey().topic().equals(topic) && e.getValue() != null) {
-                    sum += e.getValue().offset();
-                }
-            }
-            return sum;
-        } catch (Exception e) {
-            return 0;
-        }
-    }
 
     static long endOffsets(Admin admin, String topic) throws Exception {
         Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
