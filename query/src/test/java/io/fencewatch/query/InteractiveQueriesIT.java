@@ -202,14 +202,7 @@ class InteractiveQueriesIT {
     @Order(10)
     void shouldAnswer503WithRetryAfterThenRecoverWhenAnInstanceDies() {
         // Record everything a client sees from A while B dies and A takes over its partitions.
-        List<HttpResponse<String>> seen = new CopyOnWriteArrayList<>();
-        AtomicBoolean polling = new AtomicBoolean(true);
-        Thread poller = new Thread(() -> {
-            while (polling.get()) {
-                seen.add(QueryTestApp.get(a.uri("/api/v1/clusters/alpha/namespaces")));
-            }
-        });
-        poller.start();
+        ListPoller poller = new ListPoller();
         try {
             b.close();
             // B is gone but still a group member until its session times out: A cannot be complete.
@@ -227,55 +220,60 @@ class InteractiveQueriesIT {
                 assertThat(QueryTestApp.get(a.uri("/api/v1/clusters/alpha/namespaces/" + ns)).statusCode()).isEqualTo(200);
             }
         } finally {
-            polling.set(false);
-            try {
-                poller.join(10_000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+            poller.stop();
             b = null;
         }
-        assertThat(seen).isNotEmpty().allSatisfy(r -> {
-            if (r.statusCode() == 200) {
-                assertThat(json(r, 200)).as("never a partial list presented as whole").hasSize(ALPHA.size());
-            } else {
-                assertThat(r.statusCode()).isEqualTo(503);
-                assertThat(r.headers().firstValue("Retry-After")).isPresent();
-            }
-        });
+        poller.assertNeverPartial();
     }
 
     @Test
     @Order(11)
     void shouldAnswer503ThenCompleteListsWhenAnInstanceJoins() {
-        List<HttpResponse<String>> seen = new CopyOnWriteArrayList<>();
-        AtomicBoolean polling = new AtomicBoolean(true);
-        Thread poller = new Thread(() -> {
-            while (polling.get()) {
-                seen.add(QueryTestApp.get(a.uri("/api/v1/clusters/alpha/namespaces")));
-            }
-        });
-        poller.start();
+        ListPoller poller = new ListPoller();
         try {
             b = QueryTestApp.start(broker, appId, topics, Map.of(), Map.of());
             awaitBothOwnPartitions();
         } finally {
+            poller.stop();
+        }
+        poller.assertNeverPartial();
+        assertThat(poller.seen).anySatisfy(r -> assertThat(r.statusCode()).isEqualTo(503));
+    }
+
+    /** Lists alpha's namespaces from instance A in a loop, recording every answer a client would see. */
+    private final class ListPoller {
+        final List<HttpResponse<String>> seen = new CopyOnWriteArrayList<>();
+        private final AtomicBoolean polling = new AtomicBoolean(true);
+        private final Thread thread = new Thread(() -> {
+            while (polling.get()) {
+                seen.add(QueryTestApp.get(a.uri("/api/v1/clusters/alpha/namespaces")));
+            }
+        });
+
+        ListPoller() {
+            thread.start();
+        }
+
+        void stop() {
             polling.set(false);
             try {
-                poller.join(10_000);
+                thread.join(10_000);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
         }
-        assertThat(seen).isNotEmpty().allSatisfy(r -> {
-            if (r.statusCode() == 200) {
-                assertThat(json(r, 200)).as("never a partial list presented as whole").hasSize(ALPHA.size());
-            } else {
-                assertThat(r.statusCode()).isEqualTo(503);
-                assertThat(r.headers().firstValue("Retry-After")).isPresent();
-            }
-        });
-        assertThat(seen).anySatisfy(r -> assertThat(r.statusCode()).isEqualTo(503));
+
+        /** Every answer was either the whole list or a 503 with Retry-After. */
+        void assertNeverPartial() {
+            assertThat(seen).isNotEmpty().allSatisfy(r -> {
+                if (r.statusCode() == 200) {
+                    assertThat(json(r, 200)).as("never a partial list presented as whole").hasSize(ALPHA.size());
+                } else {
+                    assertThat(r.statusCode()).isEqualTo(503);
+                    assertThat(r.headers().firstValue("Retry-After")).isPresent();
+                }
+            });
+        }
     }
 
     private static long sumNamespaces(String metrics, String cluster) {
