@@ -7,7 +7,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -45,7 +44,6 @@ class ClusterAgentIT {
     private MockCluster cluster;
     private String topic;
     private CollectorConfig config;
-    private final List<ClusterAgent> started = new ArrayList<>();
 
     @BeforeEach
     void setUp(EmbeddedKafkaBroker broker) {
@@ -59,15 +57,12 @@ class ClusterAgentIT {
 
     @AfterEach
     void tearDown() {
-        for (ClusterAgent a : started) {
-            a.close(Duration.ofSeconds(5));
-        }
+        agents.closeAll();
         cluster.close();
     }
 
     private ClusterAgent start() {
         ClusterAgent agent = agents.agent(config, cluster.newClient());
-        started.add(agent);
         agent.start();
         await().atMost(Duration.ofSeconds(30)).until(() -> agent.readinessProblem() == null);
         return agent;

@@ -6,7 +6,6 @@ import static org.awaitility.Awaitility.await;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -35,13 +34,10 @@ class KafkaOutageIT {
 
     private final TestAgents agents = new TestAgents();
     private final MockCluster cluster = new MockCluster();
-    private final List<ClusterAgent> started = new ArrayList<>();
 
     @AfterEach
     void tearDown() {
-        for (ClusterAgent a : started) {
-            a.close(Duration.ofSeconds(5));
-        }
+        agents.closeAll();
         cluster.close();
     }
 
@@ -54,7 +50,6 @@ class KafkaOutageIT {
         CollectorConfig config = TestAgents.config(broker.bootstrapServers(), "outage", prefix,
                 Map.of("heartbeat-interval", "1s"));
         ClusterAgent agent = agents.agent(config, cluster.newClient());
-        started.add(agent);
         agent.start();
         await().atMost(Duration.ofSeconds(30)).until(() -> agent.readinessProblem() == null);
         long epoch = agent.publisher().openEpoch();
@@ -110,7 +105,6 @@ class KafkaOutageIT {
                 Map.of("heartbeat-interval", "1h"));
         cluster.createNamespace("waiting");
         ClusterAgent agent = agents.agent(config, cluster.newClient());
-        started.add(agent);
         agent.start();
 
         await().atMost(Duration.ofSeconds(20)).until(agent::informersSynced);

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -26,13 +25,10 @@ class LeaderElectionIT {
     private static final String CLUSTER = "ha";
     private final TestAgents agents = new TestAgents();
     private final MockCluster cluster = new MockCluster();
-    private final List<ClusterAgent> started = new ArrayList<>();
 
     @AfterEach
     void tearDown() {
-        for (ClusterAgent a : started) {
-            a.close(Duration.ofSeconds(5));
-        }
+        agents.closeAll();
         cluster.close();
     }
 
@@ -42,7 +38,6 @@ class LeaderElectionIT {
                 "lease-duration", "3s", "lease-renew-deadline", "2s", "lease-retry-period", "200ms",
                 "heartbeat-interval", "500ms"));
         ClusterAgent a = agents.agent(config, cluster.newClient());
-        started.add(a);
         a.start();
         return a;
     }

@@ -25,6 +25,7 @@ import io.fencewatch.testing.TopicReader;
 /** Builds agents against the in-process broker and reads what they published. */
 final class TestAgents {
     final List<String> fatalReasons = new CopyOnWriteArrayList<>();
+    private final List<ClusterAgent> built = new CopyOnWriteArrayList<>();
 
     static String uniquePrefix() {
         return "t" + UUID.randomUUID().toString().substring(0, 8);
@@ -41,11 +42,22 @@ final class TestAgents {
         return CollectorConfig.fromMap(m);
     }
 
+    /** A new agent (not started); {@link #closeAll()} closes it. */
     ClusterAgent agent(CollectorConfig config, KubernetesClient client) {
         AgentSettings settings = AgentSettings.from(config, config.targets().get(0));
-        return new ClusterAgent(settings, client,
+        ClusterAgent agent = new ClusterAgent(settings, client,
                 ProducerSettings.newProducer(ProducerSettings.producerProperties(config, settings.clusterId())),
                 (cluster, reason) -> fatalReasons.add(cluster + ": " + reason), Clock.systemUTC());
+        built.add(agent);
+        return agent;
+    }
+
+    /** Closes every agent built here, one at a time (the mock server stalls if many watches close at once). */
+    void closeAll() {
+        for (ClusterAgent a : built) {
+            a.close(Duration.ofSeconds(5));
+        }
+        built.clear();
     }
 
     static TopicReader<String, InventoryEvent> reader(EmbeddedKafkaBroker broker, String topic) {
