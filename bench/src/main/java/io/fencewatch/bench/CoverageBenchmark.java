@@ -203,10 +203,10 @@ final class CoverageBenchmark {
         long total = endOffsets(input);
         try (KafkaStreams streams = new KafkaStreams(topology, props(setting, prefix))) {
             streams.start();
-            waitFor(() -> streams.state() == KafkaStreams.State.RUNNING, 60_000);
+            Wait.until(() -> streams.state() == KafkaStreams.State.RUNNING, Duration.ofMinutes(1));
             long start = System.nanoTime();
             try (Admin admin = broker.admin()) {
-                waitFor(() -> BenchKafka.committed(admin, prefix, input) >= total, 300_000);
+                Wait.until(() -> BenchKafka.committed(admin, prefix, input) >= total, Duration.ofMinutes(5));
             }
             double seconds = (System.nanoTime() - start) / 1e9;
             streams.close(Duration.ofSeconds(30));
@@ -250,7 +250,7 @@ final class CoverageBenchmark {
                 KafkaConsumer<String, byte[]> consumer = readCommitted(output);
                 KafkaProducer<byte[], byte[]> producer = producer(true)) {
             streams.start();
-            waitFor(() -> streams.state() == KafkaStreams.State.RUNNING, 60_000);
+            Wait.until(() -> streams.state() == KafkaStreams.State.RUNNING, Duration.ofMinutes(1));
             Thread reader = new Thread(() -> {
                 while (reading.get()) {
                     for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(5))) {
@@ -275,7 +275,7 @@ final class CoverageBenchmark {
                 producer.send(new ProducerRecord<>(topics.inventory().name(), key(key), value));
                 Thread.sleep(10);
             }
-            waitFor(() -> latencies.size() >= samples, 30_000);
+            Wait.until(() -> latencies.size() >= samples, Duration.ofSeconds(30));
             reading.set(false);
             reader.join(5_000);
             streams.close(Duration.ofSeconds(30));
@@ -312,10 +312,6 @@ final class CoverageBenchmark {
 
     private KafkaConsumer<String, byte[]> readCommitted(String topic) {
         return BenchKafka.readCommitted(broker, topic);
-    }
-
-    static void waitFor(Wait.Condition c, long timeoutMs) throws Exception {
-        Wait.until(c, Duration.ofMillis(timeoutMs), Duration.ofMillis(20));
     }
 
     static byte[] key(String k) {

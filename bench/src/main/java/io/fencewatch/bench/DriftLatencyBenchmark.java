@@ -92,7 +92,7 @@ final class DriftLatencyBenchmark {
                 KubernetesClient api = server.createClient();
                 KubernetesClient agentClient = server.createClient();
                 KafkaConsumer<String, byte[]> consumer = readCommitted(topics.drift())) {
-            CoverageBenchmark.waitFor(() -> processor.state() == KafkaStreams.State.RUNNING, 120_000);
+            Wait.until(() -> processor.state() == KafkaStreams.State.RUNNING, Duration.ofMinutes(2));
             CollectorConfig cc = CollectorConfig.fromMap(Map.of("cluster-id", CLUSTER, "bootstrap-servers",
                     broker.bootstrapServers(), "topic-prefix", prefix, "http-port", "-1", "heartbeat-interval", "1h"));
             Properties producerProps = ProducerSettings.producerProperties(cc, CLUSTER);
@@ -101,7 +101,7 @@ final class DriftLatencyBenchmark {
                     Clock.systemUTC());
             try {
                 agent.start();
-                CoverageBenchmark.waitFor(() -> agent.readinessProblem() == null, 120_000);
+                Wait.until(() -> agent.readinessProblem() == null, Duration.ofMinutes(2));
                 Thread reader = new Thread(() -> {
                     while (reading.get()) {
                         for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(5))) {

@@ -145,14 +145,14 @@ final class QueryBenchmark {
     }
 
     private static void awaitReady(ProcessorApp a, ProcessorApp b, int port, int namespaces) throws Exception {
-        CoverageBenchmark.waitFor(() -> {
+        Wait.until(() -> {
             if (a.state() != KafkaStreams.State.RUNNING || b.state() != KafkaStreams.State.RUNNING
                     || a.streams().streamsMetadataForStore(CoverageTopology.COVERAGE_STORE).size() != 2) {
                 return false;
             }
             HttpResponse<String> r = get(URI.create("http://127.0.0.1:" + port + "/api/v1/clusters"));
             return r.statusCode() == 200 && r.body().contains("\"namespaces\":" + namespaces);
-        }, 180_000);
+        }, Duration.ofMinutes(3));
     }
 
     private static Stats.Summary points(int port, List<String> keys, int n) {

@@ -15,6 +15,11 @@ final class Wait {
         boolean holds() throws Exception;
     }
 
+    /** Until {@code c} holds, checking every 20 ms; an IllegalStateException after {@code timeout}. */
+    static void until(Condition c, Duration timeout) throws Exception {
+        until(c, timeout, Duration.ofMillis(20));
+    }
+
     /** Until {@code c} holds, checking every {@code poll}; an IllegalStateException after {@code timeout}. */
     static void until(Condition c, Duration timeout, Duration poll) throws Exception {
         long deadline = System.nanoTime() + timeout.toNanos();
