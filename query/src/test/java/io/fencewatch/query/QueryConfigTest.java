@@ -14,7 +14,7 @@ class QueryConfigTest {
     void shouldUseDocumentedDefaultsWhenMapIsEmpty() {
         QueryConfig c = QueryConfig.fromMap(Map.of(), Map.of());
         assertThat(c.port()).isEqualTo(8080);
-        assertThat(c.bindAddress()).isEqualTo("0.0.0.0");
+        assertThat(c.bindAddress()).isEqualTo("127.0.0.1");
         assertThat(c.applicationServer()).isEqualTo("localhost:8080");
         assertThat(c.historySize()).isEqualTo(10_000);
         assertThat(c.topicPrefix()).isEqualTo("fencewatch");

@@ -246,7 +246,13 @@ public final class ProcessorConfig {
         if (!get(APPLICATION_SERVER).isEmpty()) {
             q.putIfAbsent(QueryConfig.ADVERTISED.name(), get(APPLICATION_SERVER));
         }
-        return QueryConfig.fromMap(q, env);
+        QueryConfig qc = QueryConfig.fromMap(q, env);
+        // Refused at start-up, not at the first request: a non-loopback bind needs a token or query.auth=none.
+        String exposure = qc.exposureProblem();
+        if (exposure != null) {
+            throw new IllegalArgumentException(exposure);
+        }
+        return qc;
     }
 
     /**
