@@ -28,6 +28,7 @@ import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.vertx.core.Handler;
+import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpMethod;
@@ -53,6 +54,7 @@ final class ApiHandler implements Handler<HttpServerRequest> {
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
     private static final int DEFAULT_DRIFT_LIMIT = 100;
     static final int MAX_DRIFT_LIMIT = 1_000_000;
+    private static final long LINGER_MS = 1000;
 
     private final QueryConfig config;
     private final CoverageQueryService queries;
@@ -118,7 +120,6 @@ final class ApiHandler implements Handler<HttpServerRequest> {
         LOG.debug("refused an unreadable request: {}", cause == null ? "?" : cause.getClass().getSimpleName());
         HttpServerResponse res = req.response();
         securityHeaders(res);
-        res.putHeader("Connection", "close");
         write(req, r, true);
     }
 
@@ -420,9 +421,24 @@ final class ApiHandler implements Handler<HttpServerRequest> {
         if (closeAfter) {
             res.putHeader("Connection", "close");
         }
+        if (closeAfter) {
+            // Discard what else the client sends (the decoder does too after a bad message)...
+            try {
+                req.handler(ignored -> { });
+            } catch (IllegalStateException e) {
+                LOG.trace("request already read: {}", e.toString());
+            }
+        }
         (body == null ? res.end() : res.end(body)).onComplete(done -> {
             if (closeAfter) {
-                req.connection().close();
+                // ...and close a moment later, not at once: closing with unread input makes the
+                // kernel send a reset, and the client could lose the answer it was sent.
+                Vertx vertx = Vertx.currentContext() == null ? null : Vertx.currentContext().owner();
+                if (vertx == null) {
+                    req.connection().close();
+                } else {
+                    vertx.setTimer(LINGER_MS, id -> req.connection().close());
+                }
             }
         });
     }
