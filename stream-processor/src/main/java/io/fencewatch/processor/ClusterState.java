@@ -11,9 +11,11 @@ import org.apache.kafka.common.serialization.Serializer;
 /**
  * What one task knows of one cluster's collector: its current epoch, the last sequence applied in
  * that epoch (in this partition), when it was last heard from (processor clock) and whether it is
- * stale. Kept per task in {@link CoverageTopology#CLUSTER_STORE}, keyed by cluster id.
+ * stale. Kept per task in {@link CoverageTopology#CLUSTER_STORE}, keyed by cluster id; the query
+ * surface reads {@code lastSeen} from it (a cluster's heartbeats count as being seen).
  */
-public record ClusterState(long epoch, long lastSequence, long lastSeen, boolean stale) {
+public record ClusterState(long epoch, long lastSequence, long lastSeen, boolean stale)
+        implements io.fencewatch.query.ClusterLiveness {
 
     public ClusterState withEpoch(long newEpoch) {
         return new ClusterState(newEpoch, Long.MIN_VALUE, lastSeen, stale);

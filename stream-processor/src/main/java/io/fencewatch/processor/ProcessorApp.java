@@ -36,7 +36,8 @@ public final class ProcessorApp implements AutoCloseable {
         });
         streams.setStateListener((now, before) -> LOG.info("Kafka Streams {} -> {}", before, now));
         this.queryServer = config.queryConfig() == null ? null
-                : new QueryServer(config.queryConfig(), streams, CoverageTopology.COVERAGE_STORE, config.clientProperties());
+                : new QueryServer(config.queryConfig(), streams, CoverageTopology.COVERAGE_STORE,
+                        CoverageTopology.CLUSTER_STORE, config.clientProperties());
     }
 
     /** Creates missing topics (if configured) and starts processing. */

@@ -113,8 +113,11 @@ public final class ProcessorConfig {
             }
             String rest = e.getKey().substring("FENCEWATCH_".length());
             if (rest.startsWith("QUERY_")) {
-                given.put(QUERY_PREFIX + rest.substring("QUERY_".length()).toLowerCase(Locale.ROOT).replace('_', '.'),
-                        e.getValue());
+                // A key's own env name first: FENCEWATCH_QUERY_ALLOWED_HOSTS is query.allowed-hosts.
+                String name = QueryConfig.KEYS.stream().filter(k -> k.envName().equals(e.getKey()))
+                        .map(QueryConfig.Key::name).findFirst()
+                        .orElse(QUERY_PREFIX + rest.substring("QUERY_".length()).toLowerCase(Locale.ROOT).replace('_', '.'));
+                given.put(name, e.getValue());
                 continue;
             }
             if (rest.startsWith("KAFKA_")) {
@@ -246,7 +249,13 @@ public final class ProcessorConfig {
         if (!get(APPLICATION_SERVER).isEmpty()) {
             q.putIfAbsent(QueryConfig.ADVERTISED.name(), get(APPLICATION_SERVER));
         }
-        return QueryConfig.fromMap(q, env);
+        QueryConfig qc = QueryConfig.fromMap(q, env);
+        // Refused at start-up, not at the first request: a non-loopback bind needs a token or query.auth=none.
+        String exposure = qc.exposureProblem();
+        if (exposure != null) {
+            throw new IllegalArgumentException(exposure);
+        }
+        return qc;
     }
 
     /**

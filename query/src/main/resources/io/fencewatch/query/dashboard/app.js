@@ -135,7 +135,7 @@
           h('span', {}, h('b', {}, c.namespaces), ' namespaces · ',
             h('b', { class: c.nonCompliant > 0 ? 'bad' : '' }, c.nonCompliant), ' non-compliant · ',
             h('b', {}, c.pending), ' pending · ', h('b', {}, c.exempt), ' exempt'),
-          h('span', {}, 'last seen ', timeEl(c.lastSeen)))));
+          h('span', { title: c.lastChange ? 'last change ' + c.lastChange : 'no change recorded' }, 'last seen ', timeEl(c.lastSeen)))));
     }
   }
 
