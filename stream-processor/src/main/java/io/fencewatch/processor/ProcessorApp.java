@@ -23,12 +23,17 @@ public final class ProcessorApp implements AutoCloseable {
     private final ProcessorConfig config;
     private final KafkaStreams streams;
     private final QueryServer queryServer;
+    private final DeadLetterFailures dlqFailures;
     private boolean closed;
 
     public ProcessorApp(ProcessorConfig config) {
         this.config = config;
-        Topology topology = CoverageTopology.build(config.topics(), config.rules(), config.topologyOptions());
+        this.dlqFailures = new DeadLetterFailures();
+        Topology topology = CoverageTopology.build(config.topics(), config.rules(),
+                config.topologyOptions().withDlqFailures(dlqFailures));
         Properties props = config.streamsProperties();
+        // The handler and the processor share this instance (see DeadLetterFailures).
+        props.put(DeadLetterFailures.CONFIG, dlqFailures);
         this.streams = new KafkaStreams(topology, props);
         streams.setUncaughtExceptionHandler(e -> {
             LOG.error("stream thread failed, replacing it: {}", e.toString(), e);
@@ -43,7 +48,7 @@ public final class ProcessorApp implements AutoCloseable {
     public ProcessorApp start() {
         if (config.get(ProcessorConfig.CREATE_TOPICS)) {
             TopicBootstrap.ensureTopics(config.streamsProperties(), config.topicNames(),
-                    config.get(ProcessorConfig.PARTITIONS));
+                    config.get(ProcessorConfig.PARTITIONS), config.get(ProcessorConfig.MAX_RECORD_SIZE));
         }
         LOG.info("starting: application {} on {} reading {} ({}, profile {})",
                 config.get(ProcessorConfig.APPLICATION_ID), config.get(ProcessorConfig.BOOTSTRAP_SERVERS),
@@ -55,6 +60,11 @@ public final class ProcessorApp implements AutoCloseable {
         }
         streams.start();
         return this;
+    }
+
+    /** Dead letters the producer refused ({@code fencewatch_dlq_write_failures_total}). */
+    public DeadLetterFailures dlqFailures() {
+        return dlqFailures;
     }
 
     public KafkaStreams streams() {

@@ -33,6 +33,16 @@ public final class TopicBootstrap {
     }
 
     public static void ensureTopics(Properties clientProperties, TopicNames names, int partitions) {
+        ensureTopics(clientProperties, names, partitions, 1_048_576);
+    }
+
+    /**
+     * As above; the inventory topic gets {@code max.message.bytes} = {@code maxRecordBytes}, the
+     * collector's {@code max.request.size}, so the broker, the collector and the processor agree on
+     * the largest record. The broker checks a batch as sent, compressed, so a compressible record
+     * larger than the limit still passes it: the processor checks each record again.
+     */
+    public static void ensureTopics(Properties clientProperties, TopicNames names, int partitions, int maxRecordBytes) {
         Properties p = new Properties();
         for (String key : clientProperties.stringPropertyNames()) {
             if (AdminClientConfig.configNames().contains(key)) {
@@ -48,7 +58,8 @@ public final class TopicBootstrap {
                 count = d.partitions().size();
             }
             List<NewTopic> missing = new ArrayList<>();
-            add(missing, existing, names.inventory(), count, Map.of());
+            add(missing, existing, names.inventory(), count,
+                    Map.of(TopicConfig.MAX_MESSAGE_BYTES_CONFIG, Integer.toString(maxRecordBytes)));
             add(missing, existing, names.coverage(), count,
                     Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT));
             add(missing, existing, names.drift(), count, Map.of());
