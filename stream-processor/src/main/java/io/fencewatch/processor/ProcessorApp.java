@@ -42,6 +42,11 @@ public final class ProcessorApp implements AutoCloseable {
         streams.setStateListener((now, before) -> LOG.info("Kafka Streams {} -> {}", before, now));
         this.queryServer = config.queryConfig() == null ? null
                 : new QueryServer(config.queryConfig(), streams, CoverageTopology.COVERAGE_STORE, config.clientProperties());
+        if (queryServer != null) {
+            queryServer.metrics().addCounter("fencewatch_dlq_write_failures_total",
+                    "Dead letters the producer refused (logged and skipped; see the processor log).",
+                    dlqFailures::failures);
+        }
     }
 
     /** Creates missing topics (if configured) and starts processing. */
