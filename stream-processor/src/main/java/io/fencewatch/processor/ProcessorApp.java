@@ -24,6 +24,7 @@ public final class ProcessorApp implements AutoCloseable {
     private final KafkaStreams streams;
     private final QueryServer queryServer;
     private final DeadLetterFailures dlqFailures;
+    private final java.util.List<KafkaStreams.StateListener> stateListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
     private boolean closed;
 
     public ProcessorApp(ProcessorConfig config) {
@@ -39,7 +40,10 @@ public final class ProcessorApp implements AutoCloseable {
             LOG.error("stream thread failed, replacing it: {}", e.toString(), e);
             return StreamThreadExceptionResponse.REPLACE_THREAD;
         });
-        streams.setStateListener((now, before) -> LOG.info("Kafka Streams {} -> {}", before, now));
+        streams.setStateListener((now, before) -> {
+            LOG.info("Kafka Streams {} -> {}", before, now);
+            stateListeners.forEach(l -> l.onChange(now, before));
+        });
         this.queryServer = config.queryConfig() == null ? null
                 : new QueryServer(config.queryConfig(), streams, CoverageTopology.COVERAGE_STORE, config.clientProperties());
         if (queryServer != null) {
@@ -64,6 +68,12 @@ public final class ProcessorApp implements AutoCloseable {
             LOG.info("REST, drift feed, dashboard and /metrics on port {}", config.queryConfig().port());
         }
         streams.start();
+        return this;
+    }
+
+    /** Also tells {@code listener} of every Kafka Streams state transition (e.g. to prove that no rebalance happened). */
+    public ProcessorApp onStateChange(KafkaStreams.StateListener listener) {
+        stateListeners.add(listener);
         return this;
     }
 
