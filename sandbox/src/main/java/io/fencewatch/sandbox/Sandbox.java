@@ -99,6 +99,8 @@ public final class Sandbox implements AutoCloseable {
         p.put("application-server", advertised());
         p.put("query.http.bind", config.httpBind());
         p.put("partitions", "3");
+        // Only the sandbox's own cluster: records of any other are dead letters (issue 19).
+        p.put("clusters", config.clusterId());
         this.processor = new ProcessorApp(ProcessorConfig.fromMap(p));
         this.drift = new DriftPrinter(broker.bootstrapServers(), topics.drift(), out);
     }
