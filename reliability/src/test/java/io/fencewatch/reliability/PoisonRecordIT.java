@@ -73,6 +73,7 @@ class PoisonRecordIT {
     private static final int UNLISTED = 10_000;
 
     private Pipeline pipeline;
+    private long poisonEnd;
     private final List<String> transitions = new CopyOnWriteArrayList<>();
 
     @AfterEach
@@ -110,6 +111,7 @@ class PoisonRecordIT {
             await().atMost(WAIT).until(() -> live.latencies.size() >= 3);
 
             long epoch = pipeline.openEpoch();
+            long poisonStart = System.nanoTime();
             List<Future<RecordMetadata>> acks = new ArrayList<>();
             List<String> kinds = new ArrayList<>();
             Random random = new Random(19);
@@ -163,6 +165,7 @@ class PoisonRecordIT {
             try (TopicReader<byte[], byte[]> dlq = new TopicReader<>(pipeline.bootstrap, pipeline.prefix + ".dlq",
                     new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
                 List<ConsumerRecord<byte[], byte[]>> dead = dlq.pollUntil(rs -> rs.size() >= produced.size(), WAIT);
+                poisonEnd = System.nanoTime();
                 figures.put("send_to_all_dead_lettered_ms", Figures.millisSince(sendStart));
                 Map<String, Integer> where = new HashMap<>();
                 Map<String, Integer> reasons = new TreeMap<>();
@@ -215,6 +218,16 @@ class PoisonRecordIT {
             assertThat(Processors.get(port, "/metrics").body()).contains("fencewatch_dlq_write_failures_total 0");
             assertThat(pipeline.fatal).isEmpty();
 
+            // Latency of changes written before, while and after the poison was processed.
+            Map<String, Long> maxByPhase = new TreeMap<>();
+            for (int i = 0; i < live.latencies.size(); i++) {
+                long t = live.startedAt.get(i);
+                long end = t + live.latencies.get(i) * 1_000_000;
+                String phase = end < poisonStart ? "1-before" : t > poisonEnd ? "3-after" : "2-overlapping";
+                maxByPhase.merge(phase + "-max-ms", live.latencies.get(i), Math::max);
+                maxByPhase.merge(phase + "-count", 1L, Long::sum);
+            }
+            figures.put("drift_latency_by_phase", maxByPhase);
             List<Long> sorted = new ArrayList<>(live.latencies);
             Collections.sort(sorted);
             figures.put("live_changes", sorted.size())
@@ -266,6 +279,8 @@ class PoisonRecordIT {
     private static final class LiveChanges implements Runnable {
         final AtomicBoolean stop = new AtomicBoolean();
         final List<Long> latencies = new CopyOnWriteArrayList<>();
+        /** When each measured change was written (nanoTime), beside its latency. */
+        final List<Long> startedAt = new CopyOnWriteArrayList<>();
         volatile Throwable failure;
         private final Pipeline pipeline;
 
@@ -281,10 +296,12 @@ class PoisonRecordIT {
                     long t0 = System.nanoTime();
                     pipeline.cluster.createNamespace(ns);
                     await().atMost(WAIT).until(() -> has(drift.read(), ns, DriftReason.NAMESPACE_CREATED_WITHOUT_POLICY));
+                    startedAt.add(t0);
                     latencies.add(Figures.millisSince(t0));
                     t0 = System.nanoTime();
                     pipeline.cluster.createDefaultDeny(ns, "default-deny");
                     await().atMost(WAIT).until(() -> has(drift.read(), ns, DriftReason.POLICY_ADDED));
+                    startedAt.add(t0);
                     latencies.add(Figures.millisSince(t0));
                 }
             } catch (Throwable t) {

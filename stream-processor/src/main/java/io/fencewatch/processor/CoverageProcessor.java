@@ -411,9 +411,10 @@ final class CoverageProcessor implements Processor<byte[], byte[], Object, Objec
 
     /**
      * The recovery of a collector whose epoch is older than the stored one (a clock set back, or a
-     * forged epoch inside the allowed skew): a SYNC_START of another collector instance whose epoch
-     * is near the processor's clock opens its epoch at once; a HEARTBEAT of another instance, live
-     * (observed near the processor's clock) while the cluster is stale, does too. So no single
+     * forged epoch inside the allowed skew): while the stored epoch lies ahead of the processor's
+     * clock, a SYNC_START of another collector instance whose epoch is near the clock opens its
+     * epoch at once; a HEARTBEAT of another instance, live (observed within --stale-after of the
+     * clock) while the cluster is stale, does too. So no single
      * record can lock a cluster out: at worst it is stale until its collector's next heartbeat.
      */
     private boolean mayRewind(ClusterState state, InventoryEvent event, long now) {
@@ -424,10 +425,12 @@ final class CoverageProcessor implements Processor<byte[], byte[], Object, Objec
             return false;
         }
         if (event.getOp() == Op.SYNC_START) {
-            return Math.abs(source.getEpoch() - now) <= skew;
+            // Only a stored epoch ahead of the clock (forged, or a clock that was ahead) gives way:
+            // a late SYNC_START of a previous leader never displaces the current, earlier-or-now epoch.
+            return state.epoch() > now && Math.abs(source.getEpoch() - now) <= skew;
         }
         return event.getOp() == Op.HEARTBEAT && state.stale()
-                && Math.abs(source.getObservedAt().toEpochMilli() - now) <= skew;
+                && Math.abs(source.getObservedAt().toEpochMilli() - now) <= Math.min(skew, rules.staleAfter().toMillis());
     }
 
     private void applyObject(String key, NamespaceEntry.Fact fact, EventRef cause, long now) {

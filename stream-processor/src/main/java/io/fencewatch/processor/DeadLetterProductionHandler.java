@@ -44,13 +44,39 @@ public final class DeadLetterProductionHandler implements ProductionExceptionHan
     @Override
     public Response handleError(ErrorHandlerContext context, ProducerRecord<byte[], byte[]> record, Exception exception) {
         if (dlqTopic != null && dlqTopic.equals(record.topic())) {
-            failures.failed(context.topic(), context.partition(), context.offset());
+            // The source is read from the dead letter's own headers: the callback of an asynchronous
+            // failure runs while the stream thread is at another record, so the context may not be it.
+            String topic = header(record, DeadLetters.TOPIC, context.topic());
+            int partition = parse(header(record, DeadLetters.PARTITION, null), context.partition());
+            long offset = parse(header(record, DeadLetters.OFFSET, null), context.offset());
+            failures.failed(topic, partition, offset);
             LOG.error("could not write the dead letter of {}-{}@{} to {} ({}): skipped, counted in "
-                    + "fencewatch_dlq_write_failures_total", context.topic(), context.partition(), context.offset(),
-                    record.topic(), exception.toString());
+                    + "fencewatch_dlq_write_failures_total", topic, partition, offset, record.topic(),
+                    exception.toString());
             return Response.resume();
         }
         return fallback.handleError(context, record, exception);
+    }
+
+    private static String header(ProducerRecord<byte[], byte[]> record, String key, String fallback) {
+        org.apache.kafka.common.header.Header h = record.headers() == null ? null : record.headers().lastHeader(key);
+        return h == null || h.value() == null ? fallback : new String(h.value(), java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    private static int parse(String s, int fallback) {
+        try {
+            return s == null ? fallback : Integer.parseInt(s);
+        } catch (NumberFormatException e) {
+            return fallback;
+        }
+    }
+
+    private static long parse(String s, long fallback) {
+        try {
+            return s == null ? fallback : Long.parseLong(s);
+        } catch (NumberFormatException e) {
+            return fallback;
+        }
     }
 
     DeadLetterFailures failures() {

@@ -117,14 +117,22 @@ class PoisonLimitsConfigTest {
 
         var dlq = handler.handleError(context("fw.inventory", 2, 41), new ProducerRecord<>("fw.dlq", new byte[1], new byte[1]),
                 tooLarge);
+        // An asynchronous failure: the context is at another record by now; the headers say which it was.
+        var headers = new RecordHeaders();
+        headers.add(DeadLetters.TOPIC, "fw.inventory".getBytes());
+        headers.add(DeadLetters.PARTITION, "1".getBytes());
+        headers.add(DeadLetters.OFFSET, "7".getBytes());
+        handler.handleError(context("fw.inventory", 2, 99),
+                new ProducerRecord<>("fw.dlq", null, null, new byte[1], new byte[1], headers), tooLarge);
+        assertThat(failures.failedBefore("fw.inventory", 1, 7)).isEqualTo(1);
+        assertThat(failures.failedBefore("fw.inventory", 2, 99)).isZero();
         assertThat(dlq.result()).isEqualTo(ProductionExceptionHandler.Result.RESUME);
-        assertThat(failures.failures()).isEqualTo(1);
         assertThat(failures.failedBefore("fw.inventory", 2, 41)).isEqualTo(1);
 
         var coverage = handler.handleError(context("fw.inventory", 2, 42),
                 new ProducerRecord<>("fw.coverage", new byte[1], new byte[1]), tooLarge);
         assertThat(coverage.result()).isEqualTo(ProductionExceptionHandler.Result.FAIL);
-        assertThat(failures.failures()).isEqualTo(1);
+        assertThat(failures.failures()).isEqualTo(2);
         assertThat(List.of(failures.failedBefore("fw.inventory", 2, 42))).containsExactly(0);
     }
 }

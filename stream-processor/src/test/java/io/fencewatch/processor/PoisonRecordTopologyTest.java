@@ -277,6 +277,24 @@ class PoisonRecordTopologyTest {
     }
 
     @Test
+    void shouldIgnoreALateSyncStartOfAPreviousLeaderWhenTheCurrentEpochIsNotAhead() {
+        try (Harness h = harness(Limits.defaults())) {
+            Feed leader = new Feed("c1", Harness.T0.toEpochMilli() - 1_000, h::now);
+            h.send(leader.syncStart(leader.epoch));
+            h.send(leader.namespace(Op.SNAPSHOT, "team", Feed.active(OLD)));
+            h.send(leader.syncEnd());
+            Feed previous = new Feed("c1", Harness.T0.toEpochMilli() - 2_000, h::now);
+            KeyValue<String, InventoryEvent> late = previous.syncStart(previous.epoch);
+            late.value.getSource().setCollector("previous-leader");
+            h.send(late);
+            h.send(leader.policy(Op.UPSERT, "team", "p", Policies.denyAll()));
+            assertThat(h.coverage("c1/team").getStatus()).isEqualTo(Status.COMPLIANT);
+            KeyValueStore<String, ClusterState> clusters = h.driver.getKeyValueStore(CoverageTopology.CLUSTER_STORE);
+            assertThat(clusters.get("c1").epoch()).isEqualTo(leader.epoch);
+        }
+    }
+
+    @Test
     void shouldAcceptALiveHeartbeatOfAnotherCollectorWhenTheForgedEpochLeftTheClusterStale() {
         Rules rules = Rules.defaults();
         try (Harness h = harness(Limits.defaults())) {
