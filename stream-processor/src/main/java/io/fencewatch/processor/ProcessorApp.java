@@ -57,7 +57,7 @@ public final class ProcessorApp implements AutoCloseable {
     public ProcessorApp start() {
         if (config.get(ProcessorConfig.CREATE_TOPICS)) {
             TopicBootstrap.ensureTopics(config.streamsProperties(), config.topicNames(),
-                    config.get(ProcessorConfig.PARTITIONS), config.get(ProcessorConfig.MAX_RECORD_SIZE));
+                    config.get(ProcessorConfig.PARTITIONS), config.limits());
         }
         LOG.info("starting: application {} on {} reading {} ({}, profile {})",
                 config.get(ProcessorConfig.APPLICATION_ID), config.get(ProcessorConfig.BOOTSTRAP_SERVERS),

@@ -30,7 +30,7 @@ class TopicLimitsIT {
         ProcessorConfig config = ProcessorConfig.fromMap(Map.of("bootstrap-servers", broker.bootstrapServers(),
                 "topic-prefix", names.prefix(), "max-record-size", "2MiB"));
         Properties props = config.streamsProperties();
-        TopicBootstrap.ensureTopics(props, names, 3, config.get(ProcessorConfig.MAX_RECORD_SIZE));
+        TopicBootstrap.ensureTopics(props, names, 3, config.limits());
         try (Admin admin = broker.admin()) {
             ConfigResource inventory = new ConfigResource(ConfigResource.Type.TOPIC, names.inventory());
             Config c = admin.describeConfigs(List.of(inventory)).all().get(30, TimeUnit.SECONDS).get(inventory);
