@@ -94,12 +94,16 @@ public record Limits(int maxRecordBytes, int dlqMaxPayload, List<String> cluster
             return true;
         }
         for (String glob : clusters) {
-            if (glob(glob).matcher(cluster).matches()) {
+            boolean plain = glob.indexOf('*') < 0 && glob.indexOf('?') < 0;
+            if (plain ? glob.equals(cluster) : GLOBS.computeIfAbsent(glob, Limits::glob).matcher(cluster).matches()) {
                 return true;
             }
         }
         return false;
     }
+
+    /** Compiled globs of --clusters, shared: a record asks on every event. */
+    private static final java.util.Map<String, Pattern> GLOBS = new java.util.concurrent.ConcurrentHashMap<>();
 
     static Pattern glob(String glob) {
         StringBuilder re = new StringBuilder();

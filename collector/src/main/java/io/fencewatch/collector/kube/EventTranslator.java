@@ -103,6 +103,11 @@ public final class EventTranslator {
      * estimate of its encoded size, {@code maxBytes}: then it must be sent {@link #truncated}.
      */
     public static boolean exceedsLimits(InventoryEvent e, int maxBytes) {
+        return exceedsBounds(e) || estimatedBytes(e) > maxBytes;
+    }
+
+    /** Whether an event exceeds the processor's bounds on maps and rules ({@link FactLimits}), whatever its size. */
+    public static boolean exceedsBounds(InventoryEvent e) {
         NamespaceFacts n = e.getNamespaceFacts();
         if (n != null && (n.getLabels().size() > FactLimits.MAX_MAP_ENTRIES
                 || n.getAnnotations().size() > FactLimits.MAX_MAP_ENTRIES)) {
@@ -116,7 +121,7 @@ public final class EventTranslator {
                 return true;
             }
         }
-        return estimatedBytes(e) > maxBytes;
+        return false;
     }
 
     /**
@@ -210,7 +215,7 @@ public final class EventTranslator {
     }
 
     /** An upper estimate of the event's Avro size: its strings' lengths (UTF-8 at most 3 bytes each) plus framing. */
-    static long estimatedBytes(InventoryEvent e) {
+    public static long estimatedBytes(InventoryEvent e) {
         long n = 256;
         n += len(e.getNamespace()) + len(e.getName()) + len(e.getUid()) + len(e.getResourceVersion());
         NamespaceFacts f = e.getNamespaceFacts();

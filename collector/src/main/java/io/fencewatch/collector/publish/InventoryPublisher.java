@@ -503,8 +503,12 @@ public final class InventoryPublisher implements AutoCloseable {
     private InventoryEvent withinLimits(InventoryEvent record, String key, HasMetadata obj) {
         // Room for the key, the record's framing in its batch and the single-object header.
         int budget = maxRecordBytes - key.length() * 3 - 1024;
-        if (!EventTranslator.exceedsLimits(record, budget)) {
-            return record;
+        if (!EventTranslator.exceedsBounds(record)) {
+            // The estimate is an upper bound (3 bytes per character): measure before cutting.
+            if (EventTranslator.estimatedBytes(record) <= budget
+                    || FencewatchSerdes.inventoryEvent().serialize(topic, record).length <= budget) {
+                return record;
+            }
         }
         InventoryEvent cut = EventTranslator.truncated(record, budget);
         int size = FencewatchSerdes.inventoryEvent().serialize(topic, cut).length;

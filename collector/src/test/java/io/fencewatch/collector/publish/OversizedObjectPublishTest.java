@@ -96,8 +96,10 @@ class OversizedObjectPublishTest {
         labels.put("kubernetes.io/metadata.name", "team");
         namespaces.add(new NamespaceBuilder().withNewMetadata().withName("team").withLabels(labels).endMetadata().build());
         policies.add(policy("many-rules", 20_000, 4));
-        policies.add(policy("large", 900, 60));
+        policies.add(policy("large", 900, 150));
         policies.add(policy("small", 3, 4));
+        // About 45 KB encoded, estimated (3 bytes per character) over the 100,000-byte limit: sent whole.
+        policies.add(policy("near", 400, 60));
         publisher.maxRecordBytes(100_000);
         publisher.start();
         publisher.setPublishing(true, "test");
@@ -127,6 +129,10 @@ class OversizedObjectPublishTest {
         InventoryEvent small = sent.get(Kind.NETWORK_POLICY + "/small");
         assertThat(small.getTruncated()).isFalse();
         assertThat(small.getPolicyFacts().getIngress()).hasSize(3);
+        InventoryEvent near = sent.get(Kind.NETWORK_POLICY + "/near");
+        assertThat(near.getTruncated()).isFalse();
+        assertThat(near.getPolicyFacts().getIngress()).hasSize(400);
+        assertThat(io.fencewatch.collector.kube.EventTranslator.estimatedBytes(near)).isGreaterThan(100_000);
         assertThat(publisher.metrics().truncatedObjects()).isEqualTo(3);
     }
 }
