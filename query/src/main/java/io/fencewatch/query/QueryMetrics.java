@@ -118,7 +118,22 @@ public final class QueryMetrics {
         sb.append("# TYPE fencewatch_webhook_alerts_total counter\n");
         new java.util.TreeMap<>(webhook).forEach((result, v) -> sb.append("fencewatch_webhook_alerts_total{")
                 .append(label("result", result)).append("} ").append(v.get()).append('\n'));
+        for (Counter c : counters) {
+            sb.append("# HELP ").append(c.name()).append(' ').append(c.help()).append('\n');
+            sb.append("# TYPE ").append(c.name()).append(" counter\n");
+            sb.append(c.name()).append(' ').append(c.value().getAsLong()).append('\n');
+        }
         return sb.toString();
+    }
+
+    private record Counter(String name, String help, java.util.function.LongSupplier value) {
+    }
+
+    private final java.util.List<Counter> counters = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    /** A counter the host application keeps (e.g. the processor's dead-letter write failures), read at scrape time. */
+    public void addCounter(String name, String help, java.util.function.LongSupplier value) {
+        counters.add(new Counter(name, help, value));
     }
 
     private static String format(double d) {
