@@ -16,7 +16,9 @@ import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fencewatch.collector.config.ClusterTarget;
 import io.fencewatch.collector.config.CollectorConfig;
 import io.fencewatch.collector.http.CollectorHttpServer;
+import io.fencewatch.collector.publish.InventorySink;
 import io.fencewatch.collector.publish.ProducerSettings;
+import io.fencewatch.collector.publish.oci.OciSinks;
 
 /**
  * A collector process: one {@link ClusterAgent} per configured cluster (each with its own
@@ -43,9 +45,10 @@ public final class Collector implements AutoCloseable {
             KubernetesClient client = clients.create(target);
             this.clients.add(client);
             AgentSettings settings = AgentSettings.from(config, target);
-            agents.add(new ClusterAgent(settings, client,
-                    ProducerSettings.newProducer(ProducerSettings.producerProperties(config, target.clusterId())), fatal,
-                    Clock.systemUTC()));
+            InventorySink sink = config.ociSink() ? OciSinks.create(config, target.clusterId())
+                    : InventorySink.kafka(ProducerSettings.newProducer(ProducerSettings.producerProperties(config,
+                            target.clusterId())));
+            agents.add(new ClusterAgent(settings, client, sink, fatal, Clock.systemUTC()));
         }
     }
 
@@ -69,7 +72,8 @@ public final class Collector implements AutoCloseable {
             a.start();
         }
         LOG.info("collector {} watching {} cluster(s) {}, publishing to {}", config.collectorId(), agents.size(),
-                config.targets(), config.topics().inventory());
+                config.targets(), config.ociSink() ? "OCI stream " + config.get(CollectorConfig.OCI_STREAM_OCID)
+                        : config.topics().inventory());
         return this;
     }
 

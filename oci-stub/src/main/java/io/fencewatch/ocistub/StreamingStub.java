@@ -102,6 +102,8 @@ public final class StreamingStub extends OciStubServer {
     private volatile Duration cursorTtl = DEFAULT_CURSOR_TTL;
     private volatile long bytesPerSecond = Long.MAX_VALUE;
     private volatile double throttleEntryFraction;
+    private volatile double throttleRequestFraction;
+    private volatile long throttleHintMillis = -1;
     private final Random random = new Random(14);
     private final AtomicInteger failEntries = new AtomicInteger();
     private final AtomicLong throttledEntries = new AtomicLong();
@@ -146,6 +148,19 @@ public final class StreamingStub extends OciStubServer {
     /** Each entry of a PutMessages is throttled with this probability (seeded: runs repeat). */
     public void throttleEntries(double fraction) {
         this.throttleEntryFraction = fraction;
+    }
+
+    /**
+     * This fraction of PutMessages requests runs out of budget part-way: from a random entry on, every
+     * entry comes back throttled, as when the byte limit is exhausted within a request.
+     */
+    public void throttleRequests(double fraction) {
+        this.throttleRequestFraction = fraction;
+    }
+
+    /** The "next request can be made in N ms" of injected throttling (default: the rest of the 1 s window). */
+    public void throttleHint(Duration hint) {
+        this.throttleHintMillis = hint.toMillis();
     }
 
     /** The next {@code n} entries fail with error "500" inside a 200 answer. */
@@ -266,6 +281,8 @@ public final class StreamingStub extends OciStubServer {
                 s.windowBytes = 0;
             }
             Instant now = clock.instant().truncatedTo(ChronoUnit.MILLIS);
+            int exhaustedFrom = throttleRequestFraction > 0 && random.nextDouble() < throttleRequestFraction
+                    ? random.nextInt(keys.size()) : Integer.MAX_VALUE;
             for (int i = 0; i < keys.size(); i++) {
                 byte[] key = keys.get(i);
                 byte[] value = values.get(i);
@@ -275,8 +292,11 @@ public final class StreamingStub extends OciStubServer {
                     e.put("error", "500");
                     e.put("errorMessage", "Internal error while appending the message (injected by the stand-in)");
                     failures++;
-                } else if (s.windowBytes + size > bytesPerSecond || throttleEntryFraction > 0 && random.nextDouble() < throttleEntryFraction) {
-                    long waitMs = Math.max(1, 1000 - (nowMs - s.windowStartMillis));
+                } else if (s.windowBytes + size > bytesPerSecond || i >= exhaustedFrom
+                        || throttleEntryFraction > 0 && random.nextDouble() < throttleEntryFraction) {
+                    boolean injected = s.windowBytes + size <= bytesPerSecond;
+                    long waitMs = injected && throttleHintMillis >= 0 ? throttleHintMillis
+                            : Math.max(1, 1000 - (nowMs - s.windowStartMillis));
                     e.put("error", "429");
                     e.put("errorMessage", "Request was throttled because bytes limit exhausted, next request can be made in "
                             + waitMs + " ms");
