@@ -26,8 +26,8 @@ import org.slf4j.LoggerFactory;
  * is strictly more than "every partition read past the marker". Duplicates (at-least-once on both
  * sides) are dropped; so are events of an epoch older than one already started. A new epoch starts at
  * its {@code SYNC_START} (sequence 0): what is still held of the older epoch is released first, in
- * order. Where the start is unknown (the bridge resumed mid-epoch from committed offsets), the chain
- * starts at the lowest sequence held once the reader has caught up ({@link #caughtUp}) — the bridge
+ * order. Where the start is unknown (the bridge resumed mid-epoch from committed offsets), the chain of
+ * a cluster read before the reader first caught up ({@link #caughtUp}) starts at its lowest held sequence — the bridge
  * commits only when nothing is held, so that lowest sequence is the first one not yet forwarded. A gap
  * that stays open longer than the gap timeout (a collector that died before resending an entry), or
  * more than {@code maxHeld} events waiting, is skipped with a warning and counted.
@@ -47,6 +47,8 @@ public final class SequenceGate {
         final TreeMap<Long, TreeMap<Long, Item>> held = new TreeMap<>(); // epoch -> seq -> item
         long waitingSinceNanos = -1;
         int size;
+        /** Held when the reader first caught up: its start may be the lowest sequence held (a resume). */
+        boolean resumed;
     }
 
     private final Map<String, Chain> chains = new HashMap<>();
@@ -103,7 +105,14 @@ public final class SequenceGate {
     public void caughtUp(long nowNanos) {
         if (!caughtUp) {
             caughtUp = true;
-            chains.forEach((cluster, c) -> drain(cluster, c, nowNanos));
+            // Only chains read before this point are resumed mid-epoch; a cluster first seen later waits
+            // for its SYNC_START (or the gap timeout): its lower numbers may still be on their way.
+            chains.forEach((cluster, c) -> {
+                if (c.epoch < 0) {
+                    c.resumed = true;
+                    drain(cluster, c, nowNanos);
+                }
+            });
         }
     }
 
@@ -120,7 +129,7 @@ public final class SequenceGate {
         while (!c.held.isEmpty()) {
             long newestEpoch = c.held.lastKey();
             TreeMap<Long, Item> newest = c.held.lastEntry().getValue();
-            if (newestEpoch > c.epoch && (newest.firstKey() == 0 || caughtUp && c.epoch < 0)) {
+            if (newestEpoch > c.epoch && (newest.firstKey() == 0 || c.resumed && c.epoch < 0)) {
                 startEpoch(cluster, c, newestEpoch);
                 continue;
             }

@@ -79,6 +79,16 @@ class SequenceGateTest {
     }
 
     @Test
+    void shouldWaitForSyncStartWhenAClusterFirstAppearsAfterCatchingUp() {
+        gate.caughtUp(now);
+        offer("c", 1, 2, "2");
+        offer("c", 1, 1, "1");
+        assertThat(released).isEmpty();
+        offer("c", 1, 0, "0");
+        assertThat(released).containsExactly("0", "1", "2");
+    }
+
+    @Test
     void shouldSkipAGapWhenItStaysOpenPastTheTimeout() {
         offer("c", 1, 0, "0");
         offer("c", 1, 2, "2");
