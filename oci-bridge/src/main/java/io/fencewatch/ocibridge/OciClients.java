@@ -59,8 +59,8 @@ public final class OciClients {
 
     /**
      * The stream's messages endpoint: {@code messagesEndpoint} if given, else GetStream on the admin
-     * endpoint ({@code adminEndpoint}, or the region's when null). GetStream needs the
-     * {@code STREAM_INSPECT} permission; giving the endpoint avoids it.
+     * endpoint ({@code adminEndpoint}, or the region's when null). GetStream needs
+     * {@code read streams} (STREAM_READ); giving the endpoint avoids that grant.
      */
     public static String messagesEndpoint(AbstractAuthenticationDetailsProvider auth, String streamId, String messagesEndpoint,
             String adminEndpoint, String region) {
