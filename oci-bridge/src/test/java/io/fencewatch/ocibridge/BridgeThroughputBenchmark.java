@@ -102,50 +102,54 @@ public final class BridgeThroughputBenchmark {
                         .putMessagesDetails(PutMessagesDetails.builder().messages(batch).build()).build());
             }
 
-            // Direct: the same records, produced to explicit partitions as the Kafka-path collector does.
-            broker.createTopic("direct.inventory", 3);
-            long t0 = System.nanoTime();
-            try (KafkaProducer<String, byte[]> p = producer(broker)) {
-                for (int i = 0; i < events; i++) {
-                    String k = keys.get(i);
-                    if (k.endsWith("/*")) {
-                        for (int part = 0; part < 3; part++) {
-                            p.send(new ProducerRecord<>("direct.inventory", part, k, values.get(i)));
+            System.out.printf(Locale.ROOT, "| round | path | events | seconds | events/s |%n|---|---|---|---|---|%n");
+            StringBuilder figures = new StringBuilder();
+            for (int round = 1; round <= 2; round++) {
+                // Direct: the same records, produced to explicit partitions as the Kafka-path collector does.
+                String direct = "direct" + round;
+                broker.createTopic(direct + ".inventory", 3);
+                long t0 = System.nanoTime();
+                try (KafkaProducer<String, byte[]> p = producer(broker)) {
+                    for (int i = 0; i < events; i++) {
+                        String k = keys.get(i);
+                        if (k.endsWith("/*")) {
+                            for (int part = 0; part < 3; part++) {
+                                p.send(new ProducerRecord<>(direct + ".inventory", part, k, values.get(i)));
+                            }
+                        } else {
+                            int part = Utils.toPositive(Utils.murmur2(k.getBytes(StandardCharsets.UTF_8))) % 3;
+                            p.send(new ProducerRecord<>(direct + ".inventory", part, k, values.get(i)));
                         }
-                    } else {
-                        int part = Utils.toPositive(Utils.murmur2(k.getBytes(StandardCharsets.UTF_8))) % 3;
-                        p.send(new ProducerRecord<>("direct.inventory", part, k, values.get(i)));
                     }
+                    p.flush();
                 }
-                p.flush();
-            }
-            double directSeconds = (System.nanoTime() - t0) / 1e9;
+                double directSeconds = (System.nanoTime() - t0) / 1e9;
 
-            broker.createTopic("bridge.inventory", 3);
-            long expected = events - 2 + 2L * 3;
-            long t1 = System.nanoTime();
-            OciBridge bridge = new OciBridge(new OciBridge.Settings(stream, "bench", "b-0", new TopicNames("bridge"),
-                    Duration.ofSeconds(30), 500_000, Duration.ofSeconds(1), true),
-                    OciClients.streamClient(auth, stub.endpoint()), producer(broker)).start();
-            while (bridge.metrics().get("records_acked_total") < expected) {
-                
-                if (bridge.healthProblem() != null) {
-                    throw new IllegalStateException(bridge.healthProblem());
+                String bridged = "bridge" + round;
+                broker.createTopic(bridged + ".inventory", 3);
+                long expected = events - 2 + 2L * 3;
+                long t1 = System.nanoTime();
+                OciBridge bridge = new OciBridge(new OciBridge.Settings(stream, "bench-" + round, "b-0",
+                        new TopicNames(bridged), Duration.ofSeconds(30), 500_000, Duration.ofSeconds(1), true),
+                        OciClients.streamClient(auth, stub.endpoint()), producer(broker)).start();
+                while (bridge.metrics().get("records_acked_total") < expected) {
+                    if (bridge.healthProblem() != null) {
+                        throw new IllegalStateException(bridge.healthProblem());
+                    }
+                    Thread.sleep(5); // polling a counter in a benchmark harness, not a test wait
                 }
-                Thread.sleep(5); // polling a counter in a benchmark harness, not a test wait
+                double bridgeSeconds = (System.nanoTime() - t1) / 1e9;
+                Map<String, Long> m = bridge.metrics();
+                bridge.close(Duration.ofSeconds(10));
+                System.out.printf(Locale.ROOT, "| %d | direct to Kafka (explicit partitions) | %d | %.2f | %.0f |%n", round,
+                        events, directSeconds, events / directSeconds);
+                System.out.printf(Locale.ROOT, "| %d | OCI stand-in → oci-bridge → Kafka (pre-filled stream, 4 OCI partitions) | %d | %.2f | %.0f |%n",
+                        round, events, bridgeSeconds, events / bridgeSeconds);
+                figures.append(String.format(Locale.ROOT, "round%d_direct_events_per_s=%.0f%nround%d_bridge_events_per_s=%.0f%n"
+                        + "round%d_bridge_duplicates=%d%nround%d_bridge_gaps=%d%n", round, events / directSeconds, round,
+                        events / bridgeSeconds, round, m.get("duplicates_dropped_total"), round, m.get("gaps_skipped_total")));
             }
-            double bridgeSeconds = (System.nanoTime() - t1) / 1e9;
-            Map<String, Long> m = bridge.metrics();
-            bridge.close(Duration.ofSeconds(10));
-
-            System.out.printf(Locale.ROOT, "| path | events | seconds | events/s |%n|---|---|---|---|%n");
-            System.out.printf(Locale.ROOT, "| direct to Kafka (explicit partitions) | %d | %.2f | %.0f |%n", events, directSeconds,
-                    events / directSeconds);
-            System.out.printf(Locale.ROOT, "| OCI stand-in → oci-bridge → Kafka (stream pre-filled, 4 OCI partitions) | %d | %.2f | %.0f |%n",
-                    events, bridgeSeconds, events / bridgeSeconds);
-            System.out.printf(Locale.ROOT, "bridge_events=%d%nbridge_seconds=%.3f%nbridge_events_per_s=%.0f%ndirect_events_per_s=%.0f%n"
-                    + "bridge_held_peak_unknown=1%nbridge_duplicates=%d%nbridge_gaps=%d%n", events, bridgeSeconds,
-                    events / bridgeSeconds, events / directSeconds, m.get("duplicates_dropped_total"), m.get("gaps_skipped_total"));
+            System.out.print(figures);
         }
     }
 
