@@ -118,6 +118,69 @@ class StreamingStubTest {
                 .anyMatch(f -> f.getPartition().equals(m.getPartition()) && f.getOffset().equals(m.getOffset())));
     }
 
+    @Test
+    void shouldSharePartitionsBetweenInstancesAndHandThemOverWhenOneTimesOut() {
+        MutableClock clock = new MutableClock();
+        try (StreamingStub s = StreamingStub.start(clock)) {
+            s.verifier().trust(creds.keyId(), creds.keyPair().getPublic());
+            String id = s.createStream("x", 4);
+            try (StreamClient c = StreamClient.builder().configuration(noRetries()).endpoint(s.endpoint()).build(provider())) {
+                List<PutMessagesDetailsEntry> entries = new ArrayList<>();
+                for (int i = 0; i < 40; i++) {
+                    entries.add(PutMessagesDetailsEntry.builder().key(("k" + i).getBytes(StandardCharsets.UTF_8))
+                            .value(new byte[] {1}).build());
+                }
+                c.putMessages(PutMessagesRequest.builder().streamId(id)
+                        .putMessagesDetails(PutMessagesDetails.builder().messages(entries).build()).build());
+                java.util.function.Function<String, String> cursorOf = instance -> c.createGroupCursor(
+                        CreateGroupCursorRequest.builder().streamId(id).createGroupCursorDetails(CreateGroupCursorDetails
+                                .builder().groupName("g").instanceName(instance).type(CreateGroupCursorDetails.Type.TrimHorizon)
+                                .commitOnGet(false).timeoutInMs(10_000).build()).build()).getCursor().getValue();
+                String a = cursorOf.apply("a");
+                String b = cursorOf.apply("b");
+                var fromA = c.getMessages(GetMessagesRequest.builder().streamId(id).cursor(a).build()).getItems();
+                var fromB = c.getMessages(GetMessagesRequest.builder().streamId(id).cursor(b).build()).getItems();
+                assertThat(fromA).extracting(Message::getPartition).doesNotContainAnyElementsOf(
+                        fromB.stream().map(Message::getPartition).toList());
+                assertThat(fromA.size() + fromB.size()).isEqualTo(40);
+
+                clock.advance(java.time.Duration.ofSeconds(11)); // a stops reading and heartbeating
+                String b2 = cursorOf.apply("b");
+                assertThat(c.getMessages(GetMessagesRequest.builder().streamId(id).cursor(b2).build()).getItems()).hasSize(40);
+            }
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    @Test
+    void shouldHideALaggingPartitionUntilItIsReleased() {
+        PutMessagesResult r = put("c/a", "1", "c/b", "2", "c/c", "3", "c/d", "4", "c/e", "5");
+        int lagging = Integer.parseInt(r.getEntries().get(0).getPartition());
+        stub.holdPartition(streamId, lagging);
+        put("c/a", "6");
+        String cursor = groupCursor("i-1");
+        var first = client.getMessages(GetMessagesRequest.builder().streamId(streamId).cursor(cursor).build());
+        assertThat(first.getItems()).noneMatch(m -> new String(m.getValue(), StandardCharsets.UTF_8).equals("6"));
+        stub.releasePartition(streamId, lagging);
+        var second = client.getMessages(GetMessagesRequest.builder().streamId(streamId).cursor(first.getOpcNextCursor()).build());
+        assertThat(second.getItems()).extracting(m -> new String(m.getValue(), StandardCharsets.UTF_8)).containsExactly("6");
+    }
+
+    @Test
+    void shouldAnswerLateWhenSlowResponsesAreInjected() {
+        stub.faults().on("GetStream").slow(java.time.Duration.ofMillis(300));
+        long t0 = System.nanoTime();
+        try (StreamAdminClient admin = StreamAdminClient.builder().configuration(noRetries()).endpoint(stub.endpoint())
+                .build(provider())) {
+            admin.getStream(GetStreamRequest.builder().streamId(streamId).build());
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+        assertThat(java.time.Duration.ofNanos(System.nanoTime() - t0)).isGreaterThanOrEqualTo(java.time.Duration.ofMillis(300));
+        assertThat(stub.faults().injected()).isEqualTo(1);
+    }
+
     private String groupCursor(String instance) {
         return client.createGroupCursor(CreateGroupCursorRequest.builder().streamId(streamId)
                 .createGroupCursorDetails(CreateGroupCursorDetails.builder().groupName("g").instanceName(instance)

@@ -60,7 +60,7 @@ public final class Fencewatch {
             case "oci-bridge" -> io.fencewatch.ocibridge.OciBridgeMain.main(rest);
             default -> {
                 err.println("fencewatch: unknown command '" + shorten(args[0])
-                        + "' (commands: sandbox, collector, processor, bench; see fencewatch --help)");
+                        + "' (commands: sandbox, collector, processor, oci-bridge, bench; see fencewatch --help)");
                 return EXIT_USAGE;
             }
         }
