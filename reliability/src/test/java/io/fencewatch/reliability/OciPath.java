@@ -83,6 +83,26 @@ final class OciPath implements AutoCloseable {
         return bridge;
     }
 
+    /**
+     * {@code fencewatch oci-bridge}'s real entry point in a child JVM (so that it can be SIGKILLed),
+     * on this stream, the pipeline's Kafka and prefix, with a stable instance name.
+     */
+    Process startBridgeProcess(Path log) {
+        List<String> cmd = new java.util.ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m", "-XX:+UseSerialGC",
+                "-cp", System.getProperty("java.class.path"), "io.fencewatch.ocibridge.OciBridgeMain",
+                "--oci-stream-ocid=" + stream, "--oci-messages-endpoint=" + stub.endpoint(),
+                "--oci-config-file=" + creds.configFile(), "--oci-profile=" + creds.profile(),
+                "--oci-group=" + GROUP, "--oci-instance=" + INSTANCE, "--bootstrap-servers=" + pipeline.bootstrap,
+                "--topic-prefix=" + pipeline.prefix, "--commit-interval=200ms", "--http-port=-1"));
+        try {
+            return new ProcessBuilder(cmd).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     OciBridge bridge() {
         return bridge;
     }

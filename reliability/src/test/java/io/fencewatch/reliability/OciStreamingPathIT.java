@@ -201,6 +201,50 @@ class OciStreamingPathIT {
         }
     }
 
+    @Test
+    void shouldEqualTheAuditWithoutDuplicateDriftWhenTheBridgeProcessIsSigkilledMidStream(EmbeddedKafkaBroker broker)
+            throws Exception {
+        pipeline = Pipeline.start(broker, "oci-sigkill", CLUSTER);
+        oci = new OciPath(pipeline);
+        java.nio.file.Path log = Processors.tempDir("bridge-log").resolve("bridge.log");
+        Process bridge = oci.startBridgeProcess(log);
+        Process second = null;
+        Churn churn = new Churn(pipeline.cluster, 18, "ns").seed(60);
+        try (CoverageView table = pipeline.coverage(); DriftLog drift = pipeline.drift()) {
+            startCollector();
+            await().atMost(WAIT).untilAsserted(() -> Oracle.assertTable(table.tableAll(), CLUSTER, pipeline.cluster.audit()));
+            // Mid-stream: the cluster changes while the bridge forwards; SIGKILL (no flush, no commit) once
+            // some of the changes reached the table, while the rest are still being written.
+            table.tableAll();
+            int before = table.recordsRead();
+            java.util.concurrent.CompletableFuture<Void> changes = java.util.concurrent.CompletableFuture
+                    .runAsync(() -> churn.run(300, 80));
+            await().atMost(WAIT).until(() -> {
+                table.table();
+                return table.recordsRead() > before;
+            });
+            bridge.destroyForcibly().waitFor();
+            assertThat(bridge.exitValue()).isNotZero();
+            assertThat(changes).as("the kill came mid-stream").isNotDone();
+            changes.get(2, java.util.concurrent.TimeUnit.MINUTES);
+            second = oci.startBridgeProcess(log);
+            await().atMost(WAIT).untilAsserted(() -> Oracle.assertTable(table.tableAll(), CLUSTER, pipeline.cluster.audit()));
+            List<DriftEvent> all = drift.readAll();
+            assertThat(removedByResync(all)).isEmpty();
+            assertThat(DriftLog.duplicates(all)).as("no committed drift twice").isEmpty();
+            assertThat(DriftLog.chainProblems(all, table.tableAll())).isEmpty();
+            assertThat(oci.stub.committed(oci.stream, OciPath.GROUP, 0)).isNotNull();
+            assertThat(pipeline.fatal).isEmpty();
+        } finally {
+            bridge.destroyForcibly();
+            if (second != null) {
+                second.destroy();
+                second.waitFor(10, java.util.concurrent.TimeUnit.SECONDS);
+                second.destroyForcibly();
+            }
+        }
+    }
+
     static String key(StreamingStub.StoredMessage m) {
         return new String(m.key(), StandardCharsets.UTF_8);
     }
