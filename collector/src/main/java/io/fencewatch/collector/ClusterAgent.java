@@ -31,6 +31,7 @@ import io.fencewatch.collector.kube.EventTranslator;
 import io.fencewatch.collector.kube.NamespaceEventHandler;
 import io.fencewatch.collector.kube.PolicyEventHandler;
 import io.fencewatch.collector.publish.InventoryPublisher;
+import io.fencewatch.collector.publish.InventorySink;
 import io.fencewatch.schema.inventory.InventoryEvent;
 
 /**
@@ -68,6 +69,11 @@ public final class ClusterAgent implements AutoCloseable {
 
     public ClusterAgent(AgentSettings settings, KubernetesClient client, Producer<String, InventoryEvent> producer,
             FatalErrorHandler fatal, Clock clock) {
+        this(settings, client, InventorySink.kafka(producer), fatal, clock);
+    }
+
+    public ClusterAgent(AgentSettings settings, KubernetesClient client, InventorySink producer, FatalErrorHandler fatal,
+            Clock clock) {
         this.settings = Objects.requireNonNull(settings);
         this.client = Objects.requireNonNull(client);
         this.fatal = Objects.requireNonNull(fatal);

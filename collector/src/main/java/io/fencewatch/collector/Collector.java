@@ -16,7 +16,10 @@ import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fencewatch.collector.config.ClusterTarget;
 import io.fencewatch.collector.config.CollectorConfig;
 import io.fencewatch.collector.http.CollectorHttpServer;
+import io.fencewatch.collector.publish.InventorySink;
 import io.fencewatch.collector.publish.ProducerSettings;
+import io.fencewatch.collector.publish.oci.OciSinks;
+import io.fencewatch.collector.publish.oci.OciStreamingSink;
 
 /**
  * A collector process: one {@link ClusterAgent} per configured cluster (each with its own
@@ -43,10 +46,17 @@ public final class Collector implements AutoCloseable {
             KubernetesClient client = clients.create(target);
             this.clients.add(client);
             AgentSettings settings = AgentSettings.from(config, target);
-            java.util.Properties props = ProducerSettings.producerProperties(config, target.clusterId());
-            int maxRecordBytes = ProducerSettings.maxRequestSize(props);
-            ClusterAgent agent = new ClusterAgent(settings, client, ProducerSettings.newProducer(props), fatal,
-                    Clock.systemUTC());
+            InventorySink sink;
+            int maxRecordBytes;
+            if (config.ociSink()) {
+                sink = OciSinks.create(config, target.clusterId());
+                maxRecordBytes = OciStreamingSink.MAX_MESSAGE_BYTES;
+            } else {
+                java.util.Properties props = ProducerSettings.producerProperties(config, target.clusterId());
+                maxRecordBytes = ProducerSettings.maxRequestSize(props);
+                sink = InventorySink.kafka(ProducerSettings.newProducer(props));
+            }
+            ClusterAgent agent = new ClusterAgent(settings, client, sink, fatal, Clock.systemUTC());
             agent.publisher().maxRecordBytes(maxRecordBytes);
             agents.add(agent);
         }
@@ -72,7 +82,8 @@ public final class Collector implements AutoCloseable {
             a.start();
         }
         LOG.info("collector {} watching {} cluster(s) {}, publishing to {}", config.collectorId(), agents.size(),
-                config.targets(), config.topics().inventory());
+                config.targets(), config.ociSink() ? "OCI stream " + config.get(CollectorConfig.OCI_STREAM_OCID)
+                        : config.topics().inventory());
         return this;
     }
 

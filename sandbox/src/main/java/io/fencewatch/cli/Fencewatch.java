@@ -22,6 +22,7 @@ public final class Fencewatch {
                           collector, stream processor, dashboard and REST API
               collector   a collector agent: watches one or more clusters and publishes to Kafka
               processor   a stream processor instance: the coverage table, drift, findings, REST and dashboard
+              oci-bridge  forwards an OCI stream that collectors write (--sink=oci-streaming) into Kafka
               bench       end-to-end benchmarks on an in-process broker; --quick runs in under 2 minutes,
                           the full run writes docs/benchmarks.md
 
@@ -56,9 +57,10 @@ public final class Fencewatch {
                 ProcessorMain.main(rest);
             }
             case "bench" -> io.fencewatch.bench.BenchMain.main(rest);
+            case "oci-bridge" -> io.fencewatch.ocibridge.OciBridgeMain.main(rest);
             default -> {
                 err.println("fencewatch: unknown command '" + shorten(args[0])
-                        + "' (commands: sandbox, collector, processor, bench; see fencewatch --help)");
+                        + "' (commands: sandbox, collector, processor, oci-bridge, bench; see fencewatch --help)");
                 return EXIT_USAGE;
             }
         }

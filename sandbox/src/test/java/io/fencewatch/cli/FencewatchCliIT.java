@@ -37,6 +37,18 @@ class FencewatchCliIT {
     }
 
     @Test
+    void shouldExitTwoWithOneLineNamingTheFlagWhenAnOciBridgeFlagIsBad() throws Exception {
+        Run r = run("oci-bridge", "--oci-stream-ocid=ocid1.topic.oc1..x", "--bootstrap-servers=k:9092");
+        assertThat(r.exit).isEqualTo(2);
+        assertThat(r.err.strip()).doesNotContain("\n").isEqualTo(
+                "fencewatch oci-bridge: --oci-stream-ocid: 'ocid1.topic.oc1..x' is not a stream OCID (ocid1.stream.oc1.<region>.<id>)");
+        Run help = run("oci-bridge", "--help");
+        assertThat(help.exit).isZero();
+        assertThat(help.out).contains("--oci-stream-ocid").contains("--oci-group").contains("--bootstrap-servers")
+                .contains("--topic-prefix");
+    }
+
+    @Test
     void shouldExitTwoWithOneLineWhenTheCommandIsUnknown() throws Exception {
         Run r = run("sandbox-please");
         assertThat(r.exit).isEqualTo(2);

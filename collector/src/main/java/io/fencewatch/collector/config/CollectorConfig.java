@@ -102,6 +102,31 @@ public final class CollectorConfig {
             v -> parseInt(v, 0, 100_000),
             "Page size of the informers' initial list (0: no paging).");
 
+    public static final ConfigKey<String> SINK = key("sink", String.class, "kafka",
+            v -> parseChoice(v, "kafka", "oci-streaming"),
+            "Where events go: kafka (the inventory topic) or oci-streaming (an OCI stream that the oci-bridge forwards to Kafka).");
+    public static final ConfigKey<String> OCI_STREAM_OCID = key("oci-stream-ocid", String.class, null,
+            CollectorConfig::parseStreamOcid,
+            "With --sink=oci-streaming: the OCID of the OCI stream (ocid1.stream.oc1...).");
+    public static final ConfigKey<String> OCI_MESSAGES_ENDPOINT = key("oci-messages-endpoint", String.class, null,
+            CollectorConfig::parseUrl,
+            "The stream's messages endpoint (https://cell-1.streaming.<region>.oci.oraclecloud.com); default: looked up with GetStream.");
+    public static final ConfigKey<String> OCI_ADMIN_ENDPOINT = key("oci-admin-endpoint", String.class, null,
+            CollectorConfig::parseUrl,
+            "Streaming admin endpoint for the GetStream lookup; default: the region's.");
+    public static final ConfigKey<String> OCI_REGION = key("oci-region", String.class, null,
+            CollectorConfig::parseNonBlank,
+            "OCI region for the GetStream lookup (e.g. eu-frankfurt-1); default: the config file's.");
+    public static final ConfigKey<String> OCI_AUTH = key("oci-auth", String.class, "api-key",
+            v -> parseChoice(v, "api-key", "instance-principal", "resource-principal"),
+            "OCI authentication: api-key (config file and profile, as the OCI CLI reads them), instance-principal or resource-principal.");
+    public static final ConfigKey<Path> OCI_CONFIG_FILE = key("oci-config-file", Path.class, null,
+            CollectorConfig::parseReadableFile,
+            "OCI config file for --oci-auth=api-key; default: ~/.oci/config.");
+    public static final ConfigKey<String> OCI_PROFILE = key("oci-profile", String.class, "DEFAULT",
+            CollectorConfig::parseNonBlank,
+            "Profile of the OCI config file.");
+
     private final Map<ConfigKey<?>, Object> values;
     private final List<ClusterTarget> targets;
     private final Properties kafkaProperties;
@@ -112,7 +137,11 @@ public final class CollectorConfig {
         this.values = Collections.unmodifiableMap(values);
         this.targets = List.copyOf(buildTargets());
         this.kafkaProperties = loadKafkaProperties();
-        if (get(BOOTSTRAP_SERVERS) == null && kafkaProperties.getProperty("bootstrap.servers") == null) {
+        if (ociSink()) {
+            if (get(OCI_STREAM_OCID) == null) {
+                throw problem(OCI_STREAM_OCID, "is required with " + SINK.flag() + "=oci-streaming");
+            }
+        } else if (get(BOOTSTRAP_SERVERS) == null && kafkaProperties.getProperty("bootstrap.servers") == null) {
             throw problem(BOOTSTRAP_SERVERS, "is required (or set bootstrap.servers in " + KAFKA_PROPERTIES.flag() + ")");
         }
         Set<String> patterns = new LinkedHashSet<>();
@@ -231,6 +260,11 @@ public final class CollectorConfig {
 
     public String collectorId() {
         return collectorId;
+    }
+
+    /** True with {@code --sink=oci-streaming}. */
+    public boolean ociSink() {
+        return "oci-streaming".equals(get(SINK));
     }
 
     public TopicNames topics() {
@@ -355,6 +389,34 @@ public final class CollectorConfig {
         String why = Keys.clusterIdProblem(v);
         if (why != null) {
             throw new IllegalArgumentException("is not a valid cluster id: " + why);
+        }
+        return v;
+    }
+
+    static String parseChoice(String v, String... choices) {
+        for (String c : choices) {
+            if (c.equals(v)) {
+                return v;
+            }
+        }
+        throw new IllegalArgumentException("is not one of " + String.join(", ", choices));
+    }
+
+    static String parseStreamOcid(String v) {
+        if (!v.matches("ocid1\\.stream\\.[a-z0-9-]+\\.[a-z0-9-]*\\.[A-Za-z0-9._-]+")) {
+            throw new IllegalArgumentException("is not a stream OCID (ocid1.stream.oc1.<region>.<id>)");
+        }
+        return v;
+    }
+
+    static String parseUrl(String v) {
+        try {
+            java.net.URI u = new java.net.URI(v);
+            if (!("https".equals(u.getScheme()) || "http".equals(u.getScheme())) || u.getHost() == null) {
+                throw new IllegalArgumentException("is not an http(s) URL");
+            }
+        } catch (java.net.URISyntaxException e) {
+            throw new IllegalArgumentException("is not an http(s) URL");
         }
         return v;
     }

@@ -123,6 +123,19 @@ public final class CollectorHttpServer implements AutoCloseable {
                 a -> a.readinessProblem() == null ? 1 : 0);
         gauge(sb, agents, "fencewatch_collector_kafka_reachable", "gauge", "1 if Kafka took the last write or probe.",
                 a -> a.publisher().kafkaReachable() ? 1 : 0);
+        // The sink's own counters (OCI Streaming: messages and bytes sent, entries throttled and retried).
+        java.util.Set<String> sinkCounters = new java.util.TreeSet<>();
+        agents.forEach(a -> sinkCounters.addAll(a.publisher().sinkCounters().keySet()));
+        for (String name : sinkCounters) {
+            help(sb, "fencewatch_collector_" + name, "counter", "OCI Streaming sink: " + name.replace('_', ' ') + ".");
+            for (ClusterAgent a : agents) {
+                Long v = a.publisher().sinkCounters().get(name);
+                if (v != null) {
+                    sb.append("fencewatch_collector_").append(name).append("{cluster=\"").append(a.clusterId())
+                            .append("\"} ").append(v).append('\n');
+                }
+            }
+        }
         help(sb, "fencewatch_collector_informer_state", "gauge",
                 "Informer state: 1 if the informer is in that state (running, watching, synced).");
         for (ClusterAgent a : agents) {

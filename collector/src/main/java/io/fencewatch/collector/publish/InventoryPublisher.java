@@ -78,7 +78,7 @@ public final class InventoryPublisher implements AutoCloseable {
     private final String cluster;
     private final String collectorId;
     private final String topic;
-    private final Producer<String, InventoryEvent> producer;
+    private final InventorySink producer;
     private final BlockingQueue<AgentEvent> queue;
     private final SnapshotSource source;
     private final EventTranslator translator;
@@ -116,6 +116,14 @@ public final class InventoryPublisher implements AutoCloseable {
     private volatile int maxRecordBytes = FactLimits.DEFAULT_MAX_RECORD_BYTES;
 
     public InventoryPublisher(String cluster, String collectorId, String topic, Producer<String, InventoryEvent> producer,
+            BlockingQueue<AgentEvent> queue, SnapshotSource source, EventTranslator translator,
+            Duration heartbeatInterval, Clock clock) {
+        this(cluster, collectorId, topic, InventorySink.kafka(producer), queue, source, translator, heartbeatInterval,
+                clock);
+    }
+
+    /** With any sink: Kafka, or OCI Streaming (which reports one partition, so markers go once). */
+    public InventoryPublisher(String cluster, String collectorId, String topic, InventorySink producer,
             BlockingQueue<AgentEvent> queue, SnapshotSource source, EventTranslator translator,
             Duration heartbeatInterval, Clock clock) {
         this.cluster = Keys.requireClusterId(cluster);
@@ -163,6 +171,11 @@ public final class InventoryPublisher implements AutoCloseable {
 
     public PublisherMetrics metrics() {
         return metrics;
+    }
+
+    /** The sink's own counters (OCI Streaming: sent, bytes, throttled, retried); empty for Kafka. */
+    public java.util.Map<String, Long> sinkCounters() {
+        return producer.counters();
     }
 
     /** The open epoch, or -1. */

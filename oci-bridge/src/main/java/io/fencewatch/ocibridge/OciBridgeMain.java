@@ -1,0 +1,91 @@
+package io.fencewatch.ocibridge;
+
+import java.time.Duration;
+import java.util.Properties;
+import java.util.concurrent.CountDownLatch;
+
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import com.oracle.bmc.auth.AbstractAuthenticationDetailsProvider;
+
+/** {@code fencewatch oci-bridge}: reads config, wires the bridge, runs until SIGTERM (exit 2 on a bad flag, 1 on failure). */
+public final class OciBridgeMain {
+    private static final Logger LOG = LoggerFactory.getLogger(OciBridgeMain.class);
+
+    private OciBridgeMain() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        for (String a : args) {
+            if (a.equals("--help") || a.equals("-h")) {
+                System.out.print(BridgeConfig.usage());
+                return;
+            }
+        }
+        BridgeConfig config;
+        try {
+            config = BridgeConfig.fromArgs(args, System.getenv());
+        } catch (BridgeConfig.BridgeConfigException e) {
+            System.err.println("fencewatch oci-bridge: " + e.getMessage());
+            System.exit(2);
+            return;
+        }
+        AbstractAuthenticationDetailsProvider auth = OciClients.auth(config.get(BridgeConfig.OCI_AUTH),
+                config.get(BridgeConfig.OCI_CONFIG_FILE), config.get(BridgeConfig.OCI_PROFILE));
+        String stream = config.get(BridgeConfig.OCI_STREAM_OCID);
+        String endpoint = OciClients.messagesEndpoint(auth, stream, config.get(BridgeConfig.OCI_MESSAGES_ENDPOINT),
+                config.get(BridgeConfig.OCI_ADMIN_ENDPOINT), config.get(BridgeConfig.OCI_REGION));
+        OciBridge bridge = new OciBridge(OciBridge.Settings.from(config), OciClients.streamClient(auth, endpoint),
+                producer(config));
+        BridgeHttpServer http = config.get(BridgeConfig.HTTP_PORT) >= 0
+                ? new BridgeHttpServer(config.get(BridgeConfig.HTTP_BIND), config.get(BridgeConfig.HTTP_PORT), bridge).start()
+                : null;
+        CountDownLatch stopped = new CountDownLatch(1);
+        Duration timeout = config.get(BridgeConfig.SHUTDOWN_TIMEOUT);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            bridge.close(timeout);
+            if (http != null) {
+                http.close();
+            }
+            stopped.countDown();
+        }, "fencewatch-oci-bridge-shutdown"));
+        bridge.start();
+        LOG.info("oci-bridge {} started{}", config.instance(), http == null ? "" : " (HTTP on port " + http.port() + ")");
+        while (stopped.getCount() > 0) {
+            if (bridge.healthProblem() != null && !stopped.await(1, java.util.concurrent.TimeUnit.SECONDS)
+                    && bridge.healthProblem() != null) {
+                LOG.error("oci-bridge failed: {}", bridge.healthProblem());
+                System.exit(1);
+            }
+            stopped.await(1, java.util.concurrent.TimeUnit.SECONDS);
+        }
+    }
+
+    /** Producer settings: idempotent, acks=all; the properties file wins (putIfAbsent), serializers are ours. */
+    public static Properties producerProperties(BridgeConfig config) {
+        Properties p = config.kafkaProperties();
+        if (config.get(BridgeConfig.BOOTSTRAP_SERVERS) != null) {
+            p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.get(BridgeConfig.BOOTSTRAP_SERVERS));
+        }
+        p.putIfAbsent(ProducerConfig.CLIENT_ID_CONFIG, "fencewatch-oci-bridge-" + config.instance());
+        p.putIfAbsent(ProducerConfig.ACKS_CONFIG, "all");
+        p.putIfAbsent(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
+        p.putIfAbsent(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
+        p.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, "2");
+        p.putIfAbsent(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "300000");
+        return p;
+    }
+
+    public static Producer<String, byte[]> producer(BridgeConfig config) {
+        Properties p = producerProperties(config);
+        p.remove(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG);
+        p.remove(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG);
+        return new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer());
+    }
+}

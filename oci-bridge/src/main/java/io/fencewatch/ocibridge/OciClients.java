@@ -1,0 +1,84 @@
+package io.fencewatch.ocibridge;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+
+import com.oracle.bmc.ClientConfiguration;
+import com.oracle.bmc.auth.AbstractAuthenticationDetailsProvider;
+import com.oracle.bmc.auth.ConfigFileAuthenticationDetailsProvider;
+import com.oracle.bmc.auth.InstancePrincipalsAuthenticationDetailsProvider;
+import com.oracle.bmc.auth.ResourcePrincipalAuthenticationDetailsProvider;
+import com.oracle.bmc.retrier.RetryConfiguration;
+import com.oracle.bmc.streaming.StreamAdminClient;
+import com.oracle.bmc.streaming.StreamClient;
+import com.oracle.bmc.streaming.requests.GetStreamRequest;
+import com.oracle.bmc.util.CircuitBreakerUtils;
+
+/**
+ * OCI clients as the bridge uses them (the same as the collector's; the lead folds both into one place): authentication as the SDK does it, and a Streaming
+ * messages client for a stream, its endpoint given or looked up with GetStream.
+ */
+public final class OciClients {
+    /** Authentication modes: an API key from the config file, or the instance's / resource's principal. */
+    public static final String API_KEY = "api-key";
+    public static final String INSTANCE_PRINCIPAL = "instance-principal";
+    public static final String RESOURCE_PRINCIPAL = "resource-principal";
+
+    private OciClients() {
+    }
+
+    /**
+     * The SDK's authentication provider. {@code api-key} reads the config file ({@code ~/.oci/config}
+     * when null) and profile as the OCI CLI does; the principals need the instance metadata service or
+     * the resource principal environment (OKE workload or function), which no test here has.
+     */
+    public static AbstractAuthenticationDetailsProvider auth(String mode, Path configFile, String profile) {
+        try {
+            return switch (mode) {
+                case API_KEY -> configFile == null ? new ConfigFileAuthenticationDetailsProvider(profile)
+                        : new ConfigFileAuthenticationDetailsProvider(configFile.toString(), profile);
+                case INSTANCE_PRINCIPAL -> InstancePrincipalsAuthenticationDetailsProvider.builder().build();
+                case RESOURCE_PRINCIPAL -> ResourcePrincipalAuthenticationDetailsProvider.builder().build();
+                default -> throw new IllegalArgumentException("unknown OCI auth mode " + mode);
+            };
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the OCI config file", e);
+        }
+    }
+
+    /**
+     * Retries and the circuit breaker off: the bridge retries by itself with backoff
+     * and must see every failure.
+     */
+    public static ClientConfiguration clientConfiguration() {
+        return ClientConfiguration.builder().retryConfiguration(RetryConfiguration.NO_RETRY_CONFIGURATION)
+                .circuitBreakerConfiguration(CircuitBreakerUtils.getNoCircuitBreakerConfiguration())
+                .connectionTimeoutMillis(10_000).readTimeoutMillis(30_000).build();
+    }
+
+    /**
+     * The stream's messages endpoint: {@code messagesEndpoint} if given, else GetStream on the admin
+     * endpoint ({@code adminEndpoint}, or the region's when null). GetStream needs
+     * {@code read streams} (STREAM_READ); giving the endpoint avoids that grant.
+     */
+    public static String messagesEndpoint(AbstractAuthenticationDetailsProvider auth, String streamId, String messagesEndpoint,
+            String adminEndpoint, String region) {
+        if (messagesEndpoint != null) {
+            return messagesEndpoint;
+        }
+        var builder = StreamAdminClient.builder().configuration(clientConfiguration());
+        if (adminEndpoint != null) {
+            builder.endpoint(adminEndpoint);
+        } else if (region != null) {
+            builder.region(region);
+        }
+        try (StreamAdminClient admin = builder.build(auth)) {
+            return admin.getStream(GetStreamRequest.builder().streamId(streamId).build()).getStream().getMessagesEndpoint();
+        }
+    }
+
+    public static StreamClient streamClient(AbstractAuthenticationDetailsProvider auth, String messagesEndpoint) {
+        return StreamClient.builder().configuration(clientConfiguration()).endpoint(messagesEndpoint).build(auth);
+    }
+}
