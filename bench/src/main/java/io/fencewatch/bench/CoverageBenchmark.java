@@ -34,7 +34,7 @@ import org.apache.kafka.streams.kstream.Produced;
 
 import io.fencewatch.processor.CoverageTopology;
 import io.fencewatch.processor.ProcessorConfig;
-import io.fencewatch.processor.Rules;
+import io.fencewatch.rules.Rules;
 import io.fencewatch.processor.TopologyOptions;
 import io.fencewatch.processor.Topics;
 import io.fencewatch.schema.Keys;

@@ -1,4 +1,4 @@
-package io.fencewatch.processor;
+package io.fencewatch.rules;
 
 import java.time.Instant;
 import java.time.OffsetDateTime;
@@ -12,7 +12,6 @@ import java.util.regex.Pattern;
 
 import io.fencewatch.schema.common.Status;
 import io.fencewatch.schema.coverage.Exemption;
-import io.fencewatch.schema.inventory.InventoryEvent;
 import io.fencewatch.schema.inventory.NamespaceFacts;
 import io.fencewatch.schema.inventory.PolicyFacts;
 
@@ -40,18 +39,11 @@ public final class CoverageEvaluator {
         return rules;
     }
 
-    /** The verdict of an entry that has its namespace. */
-    public Verdict evaluate(NamespaceEntry entry, long now) {
-        InventoryEvent nsEvent = entry.namespaceEvent();
-        if (nsEvent == null) {
-            throw new IllegalArgumentException("no namespace facts to evaluate");
-        }
-        String name = nsEvent.getName();
-        NamespaceFacts facts = nsEvent.getNamespaceFacts();
-        List<PolicyFacts> policies = new ArrayList<>(entry.policies().size());
-        for (NamespaceEntry.Fact p : entry.policies().values()) {
-            policies.add(p.event().getPolicyFacts());
-        }
+    /** The verdict of a namespace from its facts at {@code now} (epoch ms). */
+    public Verdict evaluate(NamespaceState state, long now) {
+        String name = state.name();
+        NamespaceFacts facts = state.facts();
+        List<PolicyFacts> policies = state.policies();
         Isolation isolation = Isolation.of(policies);
 
         if (facts.getDeletionRequestedAt() != null || TERMINATING_PHASE.equalsIgnoreCase(facts.getPhase())) {
@@ -99,7 +91,7 @@ public final class CoverageEvaluator {
         if (exemptionProblem != null) {
             failure = failure + "; " + exemptionProblem;
         }
-        long graceEnd = graceEnd(entry);
+        long graceEnd = graceEnd(state);
         if (now < graceEnd) {
             return new Verdict(Status.PENDING, failure + "; grace period until " + Instant.ofEpochMilli(graceEnd),
                     isolation, null, graceEnd);
@@ -111,9 +103,9 @@ public final class CoverageEvaluator {
      * End of a namespace's grace period: from its creation, or from when the processor first saw
      * it if that was earlier (a skewed source clock never extends the grace).
      */
-    public long graceEnd(NamespaceEntry entry) {
-        long start = entry.firstSeen();
-        Instant created = entry.namespaceEvent().getNamespaceFacts().getCreatedAt();
+    public long graceEnd(NamespaceState state) {
+        long start = state.firstSeen();
+        Instant created = state.facts().getCreatedAt();
         if (created != null) {
             start = Math.min(start, created.toEpochMilli());
         }

@@ -1,4 +1,4 @@
-package io.fencewatch.processor;
+package io.fencewatch.rules;
 
 import java.io.IOException;
 import java.io.StringWriter;
@@ -171,29 +171,8 @@ public final class Findings {
                 + defaultDenyPolicy(namespace) + "EOF\n";
     }
 
-    /** A default-deny NetworkPolicy for the namespace: no ingress, egress only DNS (UDP and TCP 53) to kube-system. */
+    /** The rule's remediation as YAML: {@link RemediationPolicy#defaultFor}, one document. */
     public static String defaultDenyPolicy(String namespace) {
-        return """
-                apiVersion: networking.k8s.io/v1
-                kind: NetworkPolicy
-                metadata:
-                  name: default-deny
-                  namespace: %s
-                spec:
-                  podSelector: {}
-                  policyTypes:
-                  - Ingress
-                  - Egress
-                  egress:
-                  - to:
-                    - namespaceSelector:
-                        matchLabels:
-                          kubernetes.io/metadata.name: kube-system
-                    ports:
-                    - protocol: UDP
-                      port: 53
-                    - protocol: TCP
-                      port: 53
-                """.formatted(namespace);
+        return RemediationPolicy.defaultFor(namespace).toYaml();
     }
 }

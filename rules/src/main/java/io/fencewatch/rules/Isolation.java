@@ -1,4 +1,4 @@
-package io.fencewatch.processor;
+package io.fencewatch.rules;
 
 import java.util.Collection;
 import java.util.List;

@@ -1,4 +1,4 @@
-package io.fencewatch.processor;
+package io.fencewatch.rules;
 
 import java.time.Duration;
 import java.util.List;
@@ -8,7 +8,7 @@ import java.util.regex.Pattern;
 
 /**
  * What the verdict depends on besides the facts: exemptions, grace period, staleness deadline and
- * profile. Immutable; build one from {@link ProcessorConfig} or with {@link #defaults()} and the
+ * profile. Immutable; build one from the processor's (or {@code fencewatch audit}'s) flags or with {@link #defaults()} and the
  * {@code with*} methods.
  *
  * @param systemNamespaces namespaces exempt as system namespaces (source SYSTEM)

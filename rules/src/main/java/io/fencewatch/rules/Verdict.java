@@ -1,4 +1,4 @@
-package io.fencewatch.processor;
+package io.fencewatch.rules;
 
 import io.fencewatch.schema.common.Status;
 import io.fencewatch.schema.coverage.Exemption;

@@ -18,6 +18,8 @@ import org.apache.kafka.streams.StreamsConfig;
 import io.fencewatch.query.QueryConfig;
 
 import io.fencewatch.schema.TopicNames;
+import io.fencewatch.rules.Rules;
+import io.fencewatch.rules.Profile;
 
 /**
  * The processor's configuration: one typed setting per flag, each with its default, parser and

@@ -17,6 +17,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.fencewatch.schema.common.Op;
 import io.fencewatch.schema.drift.DriftEvent;
+import io.fencewatch.rules.Rules;
+import io.fencewatch.rules.Profile;
+import io.fencewatch.rules.Findings;
 
 class FindingsAndHeadersTest {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -78,7 +81,7 @@ class FindingsAndHeadersTest {
             h.send(f.namespace(Op.UPSERT, "ns", Feed.active(OLD)));
             h.send(f.policy(Op.UPSERT, "ns", "default-deny", Policies.remediation()));
             assertThat(h.coverage("c/ns").getStatus().name()).isEqualTo("COMPLIANT");
-            assertThat(Findings.defaultDenyPolicy("ns")).contains("name: default-deny", "namespace: ns");
+            assertThat(Findings.defaultDenyPolicy("ns")).contains("name: fencewatch-default-deny", "namespace: ns", "app.kubernetes.io/managed-by: fencewatch");
         }
     }
 

@@ -12,6 +12,8 @@ import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import io.fencewatch.rules.Rules;
+import io.fencewatch.rules.Profile;
 
 class ProcessorConfigTest {
 
