@@ -17,7 +17,7 @@ import java.util.Set;
 import java.util.LinkedHashSet;
 import java.util.stream.Stream;
 
-import io.fencewatch.testing.EmbeddedKafkaBroker;
+import io.fencewatch.kafka.EmbeddedKafkaBroker;
 
 /**
  * {@code fencewatch bench [--quick] [--doc=<file>]}: end-to-end benchmarks on a real in-process

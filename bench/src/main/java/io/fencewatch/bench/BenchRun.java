@@ -13,7 +13,7 @@ import java.util.List;
 import java.util.Locale;
 
 import io.fencewatch.bench.BenchMain.Figures;
-import io.fencewatch.testing.EmbeddedKafkaBroker;
+import io.fencewatch.kafka.EmbeddedKafkaBroker;
 
 /** One benchmark run: the sections in order, each on the same broker, a failure in one not ending the others. */
 final class BenchRun {

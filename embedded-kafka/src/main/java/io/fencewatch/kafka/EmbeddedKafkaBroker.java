@@ -1,4 +1,4 @@
-package io.fencewatch.testing;
+package io.fencewatch.kafka;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

@@ -1,4 +1,4 @@
-package io.fencewatch.testing;
+package io.fencewatch.kafka;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
