@@ -21,7 +21,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 
 import io.fencewatch.collector.config.CollectorConfig;
-import io.fencewatch.collector.config.ConfigKey;
+import io.fencewatch.config.Setting;
 import io.fencewatch.processor.ProcessorConfig;
 
 /**
@@ -135,7 +135,7 @@ class DeploymentManifestsTest {
 
     private static Set<String> collectorVariables() {
         Set<String> names = new HashSet<>();
-        for (ConfigKey<?> key : CollectorConfig.keys()) {
+        for (Setting<?> key : CollectorConfig.keys()) {
             names.add(key.env());
         }
         return names;
@@ -143,7 +143,7 @@ class DeploymentManifestsTest {
 
     private static Set<String> processorVariables() {
         Set<String> names = new HashSet<>();
-        for (ProcessorConfig.Setting<?> s : ProcessorConfig.SETTINGS) {
+        for (Setting<?> s : ProcessorConfig.SETTINGS) {
             names.add(s.env());
         }
         return names;
