@@ -81,6 +81,28 @@ class FlagContractIT {
                 "query.webhook.statuses", "query.webhook.timeout.ms"));
     }
 
+    @Test
+    void shouldListEveryQueryKeyWithItsVariableWhenTheProcessorIsAskedForHelp() throws Exception {
+        String help = help("processor");
+        for (QueryConfig.Key<?> k : QueryConfig.KEYS) {
+            assertThat(help).contains("--" + k.name(), k.envName());
+        }
+        for (QueryConfig.Key<?> k : WebhookConfig.KEYS) {
+            assertThat(help).contains("--" + k.name(), k.envName());
+        }
+        assertThat(QueryConfig.PORT.envName()).isEqualTo("FENCEWATCH_QUERY_HTTP_PORT");
+    }
+
+    @Test
+    void shouldStopWithTheSameOneLineAndExitTwoWhenAnyCommandGetsAnUnknownFlag() throws Exception {
+        for (String command : List.of("sandbox", "collector", "processor", "bench")) {
+            Run r = run(command, "--no-such-flag=1");
+            assertThat(r.exit()).as(command).isEqualTo(2);
+            assertThat(r.err().strip()).as(command)
+                    .isEqualTo("fencewatch " + command + ": --no-such-flag: unknown flag (see --help)");
+        }
+    }
+
     private static String env(String name) {
         return "FENCEWATCH_" + name.toUpperCase(java.util.Locale.ROOT).replace('-', '_');
     }
@@ -99,18 +121,30 @@ class FlagContractIT {
     }
 
     private String help(String command) throws IOException, InterruptedException {
+        Run r = run(command, "--help");
+        assertThat(r.exit()).as("exit status of fencewatch %s --help", command).isZero();
+        return r.out();
+    }
+
+    private record Run(int exit, String out, String err) {
+    }
+
+    private Run run(String... args) throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.addAll(List.of("-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-cp",
-                System.getProperty("java.class.path"), Fencewatch.class.getName(), command, "--help"));
+                System.getProperty("java.class.path"), Fencewatch.class.getName()));
+        cmd.addAll(List.of(args));
         Path out = Files.createTempFile(dir, "out", ".txt");
+        Path err = Files.createTempFile(dir, "err", ".txt");
         Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectOutput(out.toFile())
-                .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+                .redirectError(err.toFile()).start();
         if (!p.waitFor(60, TimeUnit.SECONDS)) {
             p.destroyForcibly();
-            throw new AssertionError("fencewatch " + command + " --help did not finish within 60 s");
+            throw new AssertionError("fencewatch " + String.join(" ", args) + " did not finish within 60 s");
         }
-        assertThat(p.exitValue()).as("exit status of fencewatch %s --help", command).isZero();
-        return Files.readString(out);
+        String errText = String.join("\n", Files.readAllLines(err).stream()
+                .filter(l -> !l.contains("|-INFO") && !l.contains("|-WARN")).toList());
+        return new Run(p.exitValue(), Files.readString(out), errText);
     }
 }

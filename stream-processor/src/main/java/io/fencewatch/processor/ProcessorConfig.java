@@ -283,6 +283,8 @@ public final class ProcessorConfig {
     /** The usage text: every flag with its environment variable, default and doc (the shared layout). */
     public static String usage() {
         List<Setting<?>> all = new ArrayList<>(SETTINGS);
+        QueryConfig.KEYS.forEach(k -> all.add(k.setting()));
+        io.fencewatch.query.WebhookConfig.KEYS.forEach(k -> all.add(k.setting()));
         return Help.render("processor", "A stream processor instance: the coverage table, drift, findings, REST API,"
                 + " dashboard and /metrics.", all, List.of(
                         new Help.Extra("--kafka.<property>=<value>", "FENCEWATCH_KAFKA_<PROPERTY>",
