@@ -3,12 +3,17 @@ package io.fencewatch.cli;
 import java.io.PrintStream;
 import java.util.Arrays;
 
+import java.time.Clock;
+
+import io.fencewatch.audit.AuditCommand;
+import io.fencewatch.audit.RemediateCommand;
 import io.fencewatch.collector.CollectorMain;
 import io.fencewatch.processor.ProcessorMain;
 import io.fencewatch.sandbox.SandboxMain;
 
 /**
- * The {@code fencewatch} command: {@code sandbox}, {@code collector} or {@code processor}, each with
+ * The {@code fencewatch} command: {@code sandbox}, {@code collector}, {@code processor}, {@code audit},
+ * {@code remediate} or {@code bench}, each with
  * {@code --help}. An unknown command prints one line and exits with status 2.
  */
 public final class Fencewatch {
@@ -22,6 +27,10 @@ public final class Fencewatch {
                           collector, stream processor, dashboard and REST API
               collector   a collector agent: watches one or more clusters and publishes to Kafka
               processor   a stream processor instance: the coverage table, drift, findings, REST and dashboard
+              audit       the rule's audit, once: list namespaces and NetworkPolicies, compare, print
+                          (-o table|json|ocsf|junit); exit 1 when a namespace is NON_COMPLIANT (for CI)
+              remediate   the rule's fix: a default-deny NetworkPolicy per NON_COMPLIANT namespace; prints YAML,
+                          or --dry-run=server, or --apply (a default-deny policy cuts traffic)
               bench       end-to-end benchmarks on an in-process broker; --quick runs in under 2 minutes,
                           the full run writes docs/benchmarks.md
 
@@ -55,10 +64,18 @@ public final class Fencewatch {
                 serviceLogging();
                 ProcessorMain.main(rest);
             }
+            case "audit" -> {
+                quietLogging();
+                return AuditCommand.run(rest, System.getenv(), out, err, Clock.systemUTC());
+            }
+            case "remediate" -> {
+                quietLogging();
+                return RemediateCommand.run(rest, System.getenv(), out, err, Clock.systemUTC());
+            }
             case "bench" -> io.fencewatch.bench.BenchMain.main(rest);
             default -> {
                 err.println("fencewatch: unknown command '" + shorten(args[0])
-                        + "' (commands: sandbox, collector, processor, bench; see fencewatch --help)");
+                        + "' (commands: sandbox, collector, processor, audit, remediate, bench; see fencewatch --help)");
                 return EXIT_USAGE;
             }
         }
@@ -72,6 +89,13 @@ public final class Fencewatch {
     private static void serviceLogging() {
         if (System.getProperty("logback.configurationFile") == null) {
             System.setProperty("logback.configurationFile", "io/fencewatch/cli/logback-service.xml");
+        }
+    }
+
+    /** audit and remediate: stdout is their output, so logs go to stderr, warnings only. */
+    private static void quietLogging() {
+        if (System.getProperty("logback.configurationFile") == null) {
+            System.setProperty("logback.configurationFile", "io/fencewatch/audit/logback-audit.xml");
         }
     }
 

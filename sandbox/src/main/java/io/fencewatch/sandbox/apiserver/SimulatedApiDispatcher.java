@@ -315,9 +315,11 @@ final class SimulatedApiDispatcher extends KubernetesCrudDispatcher {
 
   private MockResponse patch(ApiPath ap, RecordedRequest request) {
     String contentType = mediaType(request.getHeader("Content-Type"));
-    if (contentType.equals("application/apply-patch+yaml") || contentType.equals("application/apply-patch+cbor")) {
-      return ApiStatus.failure(415, "UnsupportedMediaType", "server-side apply is not supported by the simulated API"
-          + " server; use client-side apply (kubectl apply without --server-side)", null, null, null, null);
+    if (contentType.equals("application/apply-patch+cbor")) {
+      return ApiStatus.unsupportedMediaType(contentType);
+    }
+    if (contentType.equals("application/apply-patch+yaml")) {
+      return serverSideApply(ap, request);
     }
     if (!List.of(Patches.JSON_PATCH, Patches.MERGE_PATCH, Patches.STRATEGIC_MERGE_PATCH).contains(contentType)) {
       return ApiStatus.unsupportedMediaType(contentType);
@@ -335,6 +337,47 @@ final class SimulatedApiDispatcher extends KubernetesCrudDispatcher {
         return ApiStatus.failure(422, "Invalid", "the patch could not be applied: " + e.getMessage(), ap.plural(),
             ap.group(), ap.name(), null);
       }
+      if (!patched.isObject()) {
+        return ApiStatus.badRequest("the patched object is not a JSON object");
+      }
+      return update(ap, (ObjectNode) patched);
+    }
+  }
+
+  /**
+   * Server-side apply, as far as Fencewatch and kubectl need it: a field manager is required; an
+   * object that does not exist is created (201) from the applied configuration; an existing one
+   * gets the applied fields merged in (JSON merge semantics, 200). Field ownership and conflicts
+   * are not tracked; the manager is recorded in {@code metadata.managedFields}. Honours dryRun.
+   */
+  private MockResponse serverSideApply(ApiPath ap, RecordedRequest request) {
+    String manager = ap.query().get("fieldManager");
+    if (manager == null || manager.isBlank()) {
+      return ApiStatus.badRequest("PATCH, application/apply-patch+yaml: fieldManager is required for apply requests");
+    }
+    JsonNode applied = mapper.valueToTree(new io.fabric8.kubernetes.client.utils.KubernetesSerialization()
+        .unmarshal(request.getBody().readUtf8(), GenericKubernetesResource.class));
+    if (!applied.isObject()) {
+      return ApiStatus.badRequest("the applied configuration is not an object");
+    }
+    ObjectNode body = (ObjectNode) applied;
+    ObjectNode meta = body.withObjectProperty("metadata");
+    if (!meta.path("name").asString("").isEmpty() && !meta.path("name").asString().equals(ap.name())) {
+      return ApiStatus.badRequest("the name of the object (" + meta.path("name").asString()
+          + ") does not match the name on the URL (" + ap.name() + ")");
+    }
+    meta.put("name", ap.name());
+    ObjectNode entry = mapper.createObjectNode().put("manager", manager).put("operation", "Apply")
+        .put("apiVersion", body.path("apiVersion").asString("")).put("time", Instant.now()
+            .truncatedTo(ChronoUnit.SECONDS).toString()).put("fieldsType", "FieldsV1");
+    synchronized (mutations) {
+      Map.Entry<AttributeSet, String> current = findResource(getKey(itemPath(ap)));
+      if (current == null) {
+        meta.putArray("managedFields").add(entry);
+        ApiPath collection = new ApiPath(ap.group(), ap.version(), ap.namespace(), ap.plural(), null, null, ap.query());
+        return create(collection, body);
+      }
+      JsonNode patched = Patches.apply(Patches.MERGE_PATCH, mapper.readTree(current.getValue()), body);
       if (!patched.isObject()) {
         return ApiStatus.badRequest("the patched object is not a JSON object");
       }
