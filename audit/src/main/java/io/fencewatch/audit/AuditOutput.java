@@ -128,7 +128,7 @@ public final class AuditOutput {
             Map<Status, Integer> n = r.counts();
             int skipped = n.getOrDefault(Status.EXEMPT, 0) + n.getOrDefault(Status.TERMINATING, 0);
             b.append("  <testsuite name=\"").append(xml("FW-NP-001 " + r.cluster())).append("\" tests=\"")
-                    .append(r.rows().size()).append("\" failures=\"").append(n.getOrDefault(Status.NON_COMPLIANT, 0))
+                    .append(r.rows().size() + (r.failed() ? 1 : 0)).append("\" failures=\"").append(n.getOrDefault(Status.NON_COMPLIANT, 0))
                     .append("\" errors=\"").append(r.failed() ? 1 : 0).append("\" skipped=\"").append(skipped)
                     .append("\">\n");
             if (r.failed()) {

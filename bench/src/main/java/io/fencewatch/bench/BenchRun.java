@@ -52,6 +52,9 @@ final class BenchRun {
             if (!quick && options.runs("polling")) {
                 failures += section("6 against polling", broker, stateRoot, (b, s) -> PollingBenchmark.run(figures));
             }
+            if (options.runs("audit")) {
+                failures += section("7 audit", broker, stateRoot, (b, s) -> AuditBenchmark.run(figures, quick));
+            }
             if (!quick && options.runs("scale")) {
                 failures += section("4 scale", broker, stateRoot, (b, s) -> ScaleBenchmark.run(b, s, figures));
             }

@@ -240,6 +240,11 @@ final class SimulatedApiDispatcher extends KubernetesCrudDispatcher {
   // -------------------------------------------------------------------------------------- create
 
   private MockResponse create(ApiPath ap, ObjectNode body) {
+    return create(ap, body, null);
+  }
+
+  /** @param managedFieldsEntry the server-side apply manager's entry, or null */
+  private MockResponse create(ApiPath ap, ObjectNode body, JsonNode managedFieldsEntry) {
     synchronized (mutations) {
       ObjectNode metadata = body.withObjectProperty("metadata");
       if (metadata.path("name").asString("").isEmpty() && !metadata.path("generateName").asString("").isEmpty()) {
@@ -265,6 +270,9 @@ final class SimulatedApiDispatcher extends KubernetesCrudDispatcher {
       for (String serverOwned : List.of("uid", "resourceVersion", "creationTimestamp", "deletionTimestamp",
           "deletionGracePeriodSeconds", "generation", "managedFields", "selfLink")) {
         metadata.remove(serverOwned);
+      }
+      if (managedFieldsEntry != null) {
+        metadata.putArray("managedFields").add(managedFieldsEntry);
       }
       Optional<ApiResource> resource = ap.resource();
       if (resource.isPresent() && !name.isEmpty()) {
@@ -373,9 +381,8 @@ final class SimulatedApiDispatcher extends KubernetesCrudDispatcher {
     synchronized (mutations) {
       Map.Entry<AttributeSet, String> current = findResource(getKey(itemPath(ap)));
       if (current == null) {
-        meta.putArray("managedFields").add(entry);
         ApiPath collection = new ApiPath(ap.group(), ap.version(), ap.namespace(), ap.plural(), null, null, ap.query());
-        return create(collection, body);
+        return create(collection, body, entry);
       }
       JsonNode patched = Patches.apply(Patches.MERGE_PATCH, mapper.readTree(current.getValue()), body);
       if (!patched.isObject()) {
