@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
@@ -16,6 +17,8 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import io.fencewatch.audit.AuditConfig;
+import io.fencewatch.processor.ProcessorConfig;
 import io.fencewatch.query.QueryConfig;
 import io.fencewatch.query.WebhookConfig;
 
@@ -63,6 +66,25 @@ class FlagContractIT {
     }
 
     @Test
+    void shouldListTheAuditAndRemediateFlagsWhenAskedForHelp() throws Exception {
+        List<String> shared = List.of("--kubeconfig", "--contexts", "--cluster-id", "--profile", "--system-namespaces",
+                "--exempt-namespaces", "--exempt-patterns", "--grace-period");
+        assertThat(flags("audit")).containsAll(shared).contains("--output", "--fail-on");
+        assertThat(flags("remediate")).containsAll(shared).contains("--namespaces", "--all", "--allow-dns",
+                "--policy-types", "--output", "--dry-run", "--apply");
+        assertThat(help("remediate")).contains("cuts traffic");
+    }
+
+    @Test
+    void shouldUseTheProcessorsNamesAndDefaultsWhenAuditTakesTheRuleFlags() {
+        Map<String, String> processor = new java.util.TreeMap<>();
+        ProcessorConfig.SETTINGS.forEach(s -> processor.put(s.flag(), s.defaultValue() + " | " + s.env()));
+        for (io.fencewatch.config.Setting<?> s : AuditConfig.RULE_SETTINGS) {
+            assertThat(processor).as(s.option()).containsEntry(s.flag(), s.defaultValue() + " | " + s.env());
+        }
+    }
+
+    @Test
     void shouldListEveryBenchFlagWhenAskedForHelp() throws Exception {
         assertThat(flags("bench")).contains("--quick", "--doc", "--only", "--help");
     }
@@ -95,7 +117,7 @@ class FlagContractIT {
 
     @Test
     void shouldStopWithTheSameOneLineAndExitTwoWhenAnyCommandGetsAnUnknownFlag() throws Exception {
-        for (String command : List.of("sandbox", "collector", "processor", "bench")) {
+        for (String command : List.of("sandbox", "collector", "processor", "bench", "audit", "remediate")) {
             Run r = run(command, "--no-such-flag=1");
             assertThat(r.exit()).as(command).isEqualTo(2);
             assertThat(r.err().strip()).as(command)
