@@ -1,4 +1,4 @@
-# One image for every Fencewatch role: `collector`, `processor`, `sandbox`.
+# One image for every Fencewatch role: `collector`, `processor`, `sandbox`, `audit`, `remediate`.
 #   docker build -t fencewatch:0.1.0 .
 FROM eclipse-temurin:17-jdk AS build
 WORKDIR /src
