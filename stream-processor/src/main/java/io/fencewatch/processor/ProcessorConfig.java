@@ -108,7 +108,12 @@ public final class ProcessorConfig {
     public static ProcessorConfig parse(String[] args, Map<String, String> env) {
         Flags flags;
         try {
-            flags = Flags.read(args, env, SETTINGS, List.of(KAFKA_PREFIX, QUERY_PREFIX));
+            // The query keys as settings too: each variable maps to its key's exact name (a key with a
+            // '-' would not survive the generic FENCEWATCH_QUERY_* -> query.* mapping).
+            List<Setting<?>> all = new ArrayList<>(SETTINGS);
+            QueryConfig.KEYS.forEach(k -> all.add(k.setting()));
+            io.fencewatch.query.WebhookConfig.KEYS.forEach(k -> all.add(k.setting()));
+            flags = Flags.read(args, env, all, List.of(KAFKA_PREFIX, QUERY_PREFIX));
         } catch (BadFlag e) {
             throw new ConfigException(e.getMessage());
         }

@@ -143,4 +143,11 @@ class ProcessorConfigTest {
                 .isInstanceOf(ConfigException.class)
                 .hasMessageStartingWith(message);
     }
+
+    @org.junit.jupiter.api.Test
+    void shouldMapAQueryKeysOwnVariableToItWhenGivenInTheEnvironment() {
+        ProcessorConfig c = ProcessorConfig.parse(new String[] {"--query.http.threads=3"},
+                Map.of("FENCEWATCH_QUERY_SSE_MAX_CLIENTS", "7", "FENCEWATCH_QUERY_HTTP_THREADS", "9"));
+        assertThat(c.queryProperties()).containsEntry("query.sse.max.clients", "7").containsEntry("query.http.threads", "3");
+    }
 }
