@@ -43,9 +43,12 @@ public final class Collector implements AutoCloseable {
             KubernetesClient client = clients.create(target);
             this.clients.add(client);
             AgentSettings settings = AgentSettings.from(config, target);
-            agents.add(new ClusterAgent(settings, client,
-                    ProducerSettings.newProducer(ProducerSettings.producerProperties(config, target.clusterId())), fatal,
-                    Clock.systemUTC()));
+            java.util.Properties props = ProducerSettings.producerProperties(config, target.clusterId());
+            int maxRecordBytes = ProducerSettings.maxRequestSize(props);
+            ClusterAgent agent = new ClusterAgent(settings, client, ProducerSettings.newProducer(props), fatal,
+                    Clock.systemUTC());
+            agent.publisher().maxRecordBytes(maxRecordBytes);
+            agents.add(agent);
         }
     }
 

@@ -5,8 +5,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.security.MessageDigest;
-
-import com.sun.net.httpserver.Headers;
+import java.util.function.Function;
 
 /**
  * Optional bearer token. Accepted from {@code Authorization: Bearer <token>} or, for the dashboard
@@ -45,20 +44,25 @@ final class BearerAuth {
         return token != null;
     }
 
-    boolean allows(Headers headers) {
+    /** {@code header} gives a request header's first value by name, or null. */
+    boolean allows(Function<String, String> header) {
         if (token == null) {
             return true;
         }
-        String auth = headers.getFirst("Authorization");
+        String auth = header.apply("Authorization");
         if (auth != null && auth.regionMatches(true, 0, "Bearer ", 0, 7)) {
             return matches(auth.substring(7).strip());
         }
-        String cookies = headers.getFirst("Cookie");
+        String cookies = header.apply("Cookie");
         if (cookies != null) {
             for (String c : cookies.split(";")) {
                 String kv = c.strip();
                 if (kv.startsWith(COOKIE + "=")) {
-                    return matches(java.net.URLDecoder.decode(kv.substring(COOKIE.length() + 1), StandardCharsets.UTF_8));
+                    try {
+                        return matches(java.net.URLDecoder.decode(kv.substring(COOKIE.length() + 1), StandardCharsets.UTF_8));
+                    } catch (IllegalArgumentException e) {
+                        return false; // malformed percent-encoding: not our token
+                    }
                 }
             }
         }

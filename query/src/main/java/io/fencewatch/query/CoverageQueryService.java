@@ -81,17 +81,24 @@ public final class CoverageQueryService {
     private static final Serializer<String> KEYS = Serdes.String().serializer();
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
+    /** Partition numbers at or above this are refused before the metadata is asked. */
+    static final int MAX_PARTITIONS = 100_000;
+    /** A key no namespace has ('*' is not a namespace character): readiness reads it in every local partition. */
+    private static final String PROBE_KEY = "fencewatch.readiness" + Keys.SEPARATOR + Keys.MARKER_NAMESPACE + "probe";
+
     private final KafkaStreams streams;
     private final String storeName;
+    private final String clusterStoreName;
     private final HostInfo self;
     private final HttpClient http;
     private final String scheme;
     private final Duration timeout;
 
-    CoverageQueryService(KafkaStreams streams, String storeName, HostInfo self, HttpClient http, boolean tls,
-            Duration timeout) {
+    CoverageQueryService(KafkaStreams streams, String storeName, String clusterStoreName, HostInfo self, HttpClient http,
+            boolean tls, Duration timeout) {
         this.streams = Objects.requireNonNull(streams, "streams");
         this.storeName = Objects.requireNonNull(storeName, "storeName");
+        this.clusterStoreName = clusterStoreName;
         this.self = Objects.requireNonNull(self, "self");
         this.http = Objects.requireNonNull(http, "http");
         this.scheme = tls ? "https" : "http";
@@ -201,10 +208,16 @@ public final class CoverageQueryService {
                 partitions -> localNamespaces(cluster, status, partitions), NamespacesPart::parse, NamespacesPart::partitions);
         // Merged as bytes: a list of 10,000 namespaces is megabytes, so no decoding and re-encoding.
         TreeMap<String, Slice> merged = new TreeMap<>();
+        boolean known = false;
         for (NamespacesPart part : parts) {
+            known |= part.known();
             for (Map.Entry<String, Slice> item : part.items()) {
                 merged.put(item.getKey(), item.getValue());
             }
+        }
+        if (!known && merged.isEmpty()) {
+            // Every partition answered and none has heard of it: a typo, not an empty cluster.
+            throw new ApiHandler.NotFound("cluster not found");
         }
         int size = 2 + Math.max(0, merged.size() - 1);
         for (Slice s : merged.values()) {
@@ -241,17 +254,40 @@ public final class CoverageQueryService {
 
     /** A peer's share of a list: the namespaces of the given partitions held here as active. */
     Reply localNamespacesReply(String cluster, Status status, Set<Integer> partitions) {
+        requireRunning();
+        requireExisting(partitions);
         return new Reply(200, NamespacesPart.CONTENT_TYPE, localNamespaces(cluster, status, partitions).toBytes(), Map.of());
     }
 
     Reply localClustersReply(Set<Integer> partitions) {
+        requireRunning();
+        requireExisting(partitions);
         return Reply.json(200, localClusters(partitions));
+    }
+
+    /** A peer asked for partitions the application does not have: its request is wrong (400), not early. */
+    private void requireExisting(Set<Integer> partitions) {
+        int highest = -1;
+        for (StreamsMetadata m : metadataForStore()) {
+            for (TopicPartition tp : m.topicPartitions()) {
+                highest = Math.max(highest, tp.partition());
+            }
+            for (TopicPartition tp : m.standbyTopicPartitions()) {
+                highest = Math.max(highest, tp.partition());
+            }
+        }
+        for (int p : partitions) {
+            if (p > highest) {
+                throw new ApiHandler.BadRequest("partitions: " + p + " is out of range (0 to " + highest + ")");
+            }
+        }
     }
 
     private NamespacesPart localNamespaces(String cluster, Status status, Set<Integer> partitions) {
         requireRunning();
         List<Map.Entry<String, Slice>> items = new ArrayList<>();
         String prefix = cluster + Keys.SEPARATOR;
+        boolean known = false;
         for (int p : partitions) {
             try (KeyValueIterator<String, NamespaceCoverage> it = store(p, false).prefixScan(prefix, KEYS)) {
                 while (it.hasNext()) {
@@ -259,6 +295,7 @@ public final class CoverageQueryService {
                     if (kv.value == null || Keys.isMarker(kv.key)) {
                         continue;
                     }
+                    known = true;
                     if (status == null || kv.value.getStatus() == status) {
                         items.add(Map.entry(kv.value.getNamespace(), Slice.of(JsonViews.coverageJson(kv.value))));
                     }
@@ -266,8 +303,26 @@ public final class CoverageQueryService {
             } catch (InvalidStateStoreException e) {
                 throw new Unavailable("state store is not queryable here now");
             }
+            if (!known && clusterStoreName != null) {
+                known = lastSeenIn(p, cluster) != null;
+            }
         }
-        return new NamespacesPart(Set.copyOf(partitions), items);
+        return new NamespacesPart(Set.copyOf(partitions), items, known);
+    }
+
+    /** The cluster-state store's lastSeen of {@code cluster} in partition {@code p}, or null. */
+    private Instant lastSeenIn(int p, String cluster) {
+        try {
+            Object v = clusterStore(p).get(cluster);
+            return v instanceof ClusterLiveness l ? Instant.ofEpochMilli(l.lastSeen()) : null;
+        } catch (InvalidStateStoreException e) {
+            throw new Unavailable("state store is not queryable here now");
+        }
+    }
+
+    private ReadOnlyKeyValueStore<String, Object> clusterStore(int partition) {
+        return streams.store(StoreQueryParameters.fromNameAndType(clusterStoreName,
+                QueryableStoreTypes.<String, Object>keyValueStore()).withPartition(partition));
     }
 
     /**
@@ -284,8 +339,12 @@ public final class CoverageQueryService {
         }
     }
 
-    record NamespacesPart(Set<Integer> partitions, List<Map.Entry<String, Slice>> items) {
+    record NamespacesPart(Set<Integer> partitions, List<Map.Entry<String, Slice>> items, boolean known) {
         static final String CONTENT_TYPE = "text/x-fencewatch-namespaces; charset=utf-8";
+
+        NamespacesPart(Set<Integer> partitions, List<Map.Entry<String, Slice>> items) {
+            this(partitions, items, !items.isEmpty());
+        }
 
         byte[] toBytes() {
             int size = 64;
@@ -293,8 +352,8 @@ public final class CoverageQueryService {
                 size += item.getKey().length() * 3 + item.getValue().length() + 2;
             }
             java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(size);
-            out.writeBytes(("partitions " + partitions.stream().map(String::valueOf).collect(Collectors.joining(",")) + "\n")
-                    .getBytes(StandardCharsets.UTF_8));
+            out.writeBytes(("partitions " + partitions.stream().map(String::valueOf).collect(Collectors.joining(","))
+                    + (known ? " known" : "") + "\n").getBytes(StandardCharsets.UTF_8));
             for (Map.Entry<String, Slice> item : items) {
                 out.writeBytes(item.getKey().getBytes(StandardCharsets.UTF_8));
                 out.write('\t');
@@ -313,6 +372,10 @@ public final class CoverageQueryService {
             }
             Set<Integer> partitions = new TreeSet<>();
             String list = header.substring("partitions ".length());
+            boolean known = list.endsWith(" known");
+            if (known) {
+                list = list.substring(0, list.length() - " known".length());
+            }
             try {
                 for (String s : list.isEmpty() ? new String[0] : list.split(",")) {
                     partitions.add(Integer.parseInt(s));
@@ -332,7 +395,7 @@ public final class CoverageQueryService {
                         new Slice(body, tab + 1, end - tab - 1)));
                 from = end + 1;
             }
-            return new NamespacesPart(partitions, items);
+            return new NamespacesPart(partitions, items, known || !items.isEmpty());
         }
 
         private static int indexOf(byte[] b, byte value, int from) {
@@ -376,6 +439,18 @@ public final class CoverageQueryService {
             } catch (InvalidStateStoreException e) {
                 throw new Unavailable("state store is not queryable here now");
             }
+            if (clusterStoreName != null) {
+                try (KeyValueIterator<String, Object> it = clusterStore(p).all()) {
+                    while (it.hasNext()) {
+                        KeyValue<String, Object> kv = it.next();
+                        if (kv.value instanceof ClusterLiveness l) {
+                            byCluster.computeIfAbsent(kv.key, ClusterSummary::new).heard(Instant.ofEpochMilli(l.lastSeen()));
+                        }
+                    }
+                } catch (InvalidStateStoreException e) {
+                    throw new Unavailable("state store is not queryable here now");
+                }
+            }
             served.add(p);
         }
         ArrayNode items = out.putArray("items");
@@ -405,22 +480,49 @@ public final class CoverageQueryService {
         return counts;
     }
 
-    /** True when Streams is RUNNING and the store is queryable here. */
+    /** True when point and list queries answer here now: see {@link #notReady()}. */
     boolean ready() {
-        if (streams.state() != KafkaStreams.State.RUNNING) {
-            return false;
+        return notReady() == null;
+    }
+
+    /**
+     * Why a query could not be answered here now, or null when it can: Streams is RUNNING, every
+     * partition has an owner (a list can be complete), a key's owner can be found (a point query
+     * can be routed), and every partition active here answers a read (not just "is assigned":
+     * a store that is still restoring throws on the read).
+     */
+    String notReady() {
+        KafkaStreams.State state = streams.state();
+        if (state != KafkaStreams.State.RUNNING) {
+            return "the processor is " + state.name().toLowerCase(java.util.Locale.ROOT);
         }
         try {
             Collection<StreamsMetadata> all = streams.streamsMetadataForStore(storeName);
-            if (all.isEmpty()) {
-                return false;
+            if (all == null || all.isEmpty()) {
+                return "no instance hosts the store yet";
+            }
+            Set<Integer> owned = new TreeSet<>();
+            for (StreamsMetadata m : all) {
+                owned.addAll(partitionsOf(m.hostInfo(), List.of(m)));
+            }
+            checkContiguous(owned);
+            KeyQueryMetadata md = streams.queryMetadataForKey(storeName, PROBE_KEY, KEYS);
+            if (md == null || KeyQueryMetadata.NOT_AVAILABLE.equals(md) || md.activeHost() == null) {
+                return "query metadata not available";
             }
             for (int p : partitionsOf(self, all)) {
-                store(p, false);
+                store(p, false).get(PROBE_KEY);
+                if (clusterStoreName != null) {
+                    clusterStore(p).get(PROBE_KEY);
+                }
             }
-            return true;
-        } catch (InvalidStateStoreException | IllegalStateException e) {
-            return false;
+            return null;
+        } catch (Unavailable e) {
+            return e.getMessage();
+        } catch (InvalidStateStoreException e) {
+            return "state store is not queryable here now";
+        } catch (IllegalStateException e) {
+            return "query metadata not available";
         }
     }
 
@@ -602,7 +704,10 @@ public final class CoverageQueryService {
         long exempt;
         long terminating;
         long stale;
-        Instant lastSeen;
+        /** Latest record of any kind (heartbeats included), processor clock; from the cluster-state store. */
+        Instant heard;
+        /** Latest change of a namespace: its last event's observedAt (collector clock), else updatedAt. */
+        Instant lastChange;
 
         ClusterSummary(String cluster) {
             this.cluster = cluster;
@@ -621,10 +726,23 @@ public final class CoverageQueryService {
             if (c.getStale()) {
                 stale++;
             }
-            Instant seen = c.getLastEvent() != null ? c.getLastEvent().getObservedAt() : c.getUpdatedAt();
-            if (seen != null && (lastSeen == null || seen.isAfter(lastSeen))) {
-                lastSeen = seen;
+            lastChange = latest(lastChange, c.getLastEvent() != null ? c.getLastEvent().getObservedAt() : c.getUpdatedAt());
+        }
+
+        void heard(Instant at) {
+            heard = latest(heard, at);
+        }
+
+        /** Any record counts: a heartbeat, or a change. */
+        Instant lastSeen() {
+            return latest(heard, lastChange);
+        }
+
+        private static Instant latest(Instant a, Instant b) {
+            if (a == null) {
+                return b;
             }
+            return b == null || a.isAfter(b) ? a : b;
         }
 
         void merge(JsonNode j) {
@@ -636,10 +754,10 @@ public final class CoverageQueryService {
             terminating += j.path("terminating").asLong();
             stale += j.path("stale").asLong();
             if (j.hasNonNull("lastSeen")) {
-                Instant seen = Instant.parse(j.get("lastSeen").asText());
-                if (lastSeen == null || seen.isAfter(lastSeen)) {
-                    lastSeen = seen;
-                }
+                heard = latest(heard, Instant.parse(j.get("lastSeen").asText()));
+            }
+            if (j.hasNonNull("lastChange")) {
+                lastChange = latest(lastChange, Instant.parse(j.get("lastChange").asText()));
             }
         }
 
@@ -653,7 +771,8 @@ public final class CoverageQueryService {
             o.put("exempt", exempt);
             o.put("terminating", terminating);
             o.put("stale", stale);
-            o.put("lastSeen", JsonViews.time(lastSeen));
+            o.put("lastSeen", JsonViews.time(lastSeen()));
+            o.put("lastChange", JsonViews.time(lastChange));
             return o;
         }
     }

@@ -32,8 +32,12 @@ import io.fencewatch.schema.TopicNames;
  * @param retryAfter        Retry-After sent with 503 during rebalances
  * @param forwardTimeout    timeout of a request forwarded to a peer instance
  * @param workerThreads     threads serving ordinary requests
- * @param maxSseClients     concurrent SSE streams (each holds a thread)
+ * @param maxSseClients     concurrent SSE streams (no thread each: they share the event loop)
  * @param webhook           webhook alert sink settings
+ * @param healthPort        a second port serving only /healthz and /readyz, or -1 for none
+ * @param auth              {@code auto}, {@code token} or {@code none}: see {@link #AUTH}
+ * @param allowedHosts      Host header names accepted besides the defaults, or null for the defaults only
+ * @param limits            timeouts and size limits of the HTTP server
  */
 public record QueryConfig(
         int port,
@@ -50,7 +54,27 @@ public record QueryConfig(
         Duration forwardTimeout,
         int workerThreads,
         int maxSseClients,
-        WebhookConfig webhook) {
+        WebhookConfig webhook,
+        int healthPort,
+        String auth,
+        List<String> allowedHosts,
+        HttpLimits limits) {
+
+    /**
+     * What a hostile client can hold: each setting has its {@link Key} below.
+     *
+     * @param maxConnections  open connections per port (the health port has its own)
+     * @param headerTimeout   time a connection gets to deliver a whole request head, and the longest
+     *                        a keep-alive connection may sit idle between requests
+     * @param idleTimeout     no byte either way for this long closes a connection (SSE sends a
+     *                        keep-alive every 15 s)
+     * @param maxRequestLine  bytes of the request line (beyond: 414)
+     * @param maxHeaderSize   bytes of all request headers together (beyond: 431)
+     * @param queue           requests waiting for a worker thread (beyond: 503)
+     */
+    public record HttpLimits(int maxConnections, Duration headerTimeout, Duration idleTimeout, int maxRequestLine,
+            int maxHeaderSize, int queue) {
+    }
 
     /**
      * One configuration key: name, default, doc and parser, declared in this order; {@link #setting()}
@@ -85,8 +109,8 @@ public record QueryConfig(
 
     public static final Key<Integer> PORT = new Key<>("query.http.port", "8080",
             "HTTP(S) port of the query API and dashboard (0: any free port)", s -> intIn(s, 0, 65535));
-    public static final Key<String> BIND = new Key<>("query.http.bind", "0.0.0.0",
-            "address to listen on", Function.identity());
+    public static final Key<String> BIND = new Key<>("query.http.bind", "127.0.0.1",
+            "address to listen on (0.0.0.0: every interface, which needs a token or query.auth=none)", Function.identity());
     public static final Key<String> ADVERTISED = new Key<>("query.advertised.server", null,
             "host:port peers use to reach this instance; the processor sets application.server to it", QueryConfig::hostPort);
     public static final Key<Path> TOKEN_FILE = new Key<>("query.auth.token.file", null,
@@ -112,8 +136,33 @@ public record QueryConfig(
     public static final Key<Integer> SSE_CLIENTS = new Key<>("query.sse.max.clients", "64",
             "concurrent SSE drift streams", s -> intIn(s, 0, 10_000));
 
+    public static final Key<Integer> HEALTH_PORT = new Key<>("query.health.port", "-1",
+            "second port serving only /healthz and /readyz, with its own connections and threads (-1: none; 0: any free port)",
+            s -> intIn(s, -1, 65535));
+    public static final Key<String> AUTH = new Key<>("query.auth", "auto",
+            "auto: a token if one is configured, and required when query.http.bind is not loopback; token: required; "
+                    + "none: no authentication, explicitly", QueryConfig::authMode);
+    public static final Key<List<String>> ALLOWED_HOSTS = new Key<>("query.allowed-hosts", null,
+            "comma-separated Host header names accepted besides loopback, this host's names and the advertised host "
+                    + "(*.example.com: a domain; *: any)", QueryConfig::hostList);
+    public static final Key<Integer> MAX_CONNECTIONS = new Key<>("query.http.max.connections", "1024",
+            "open connections per port; beyond, new ones are closed at once", s -> intIn(s, 1, 1_000_000));
+    public static final Key<Duration> HEADER_TIMEOUT = new Key<>("query.http.header.timeout.ms", "10000",
+            "time to send a whole request head (and the longest idle time between keep-alive requests)",
+            s -> Duration.ofMillis(intIn(s, 100, 600_000)));
+    public static final Key<Duration> IDLE_TIMEOUT = new Key<>("query.http.idle.timeout.ms", "60000",
+            "a connection with no byte either way for this long is closed", s -> Duration.ofMillis(intIn(s, 1000, 3_600_000)));
+    public static final Key<Integer> MAX_REQUEST_LINE = new Key<>("query.http.max.request.line", "8192",
+            "bytes of the request line (method, path, query); beyond: 414", s -> intIn(s, 256, 1_048_576));
+    public static final Key<Integer> MAX_HEADER_SIZE = new Key<>("query.http.max.header.size", "16384",
+            "bytes of all request headers together; beyond: 431", s -> intIn(s, 1024, 1_048_576));
+    public static final Key<Integer> QUEUE = new Key<>("query.http.queue", "256",
+            "requests waiting for a worker thread; beyond: 503", s -> intIn(s, 1, 100_000));
+
     public static final List<Key<?>> KEYS = List.of(PORT, BIND, ADVERTISED, TOKEN_FILE, TOKEN, KEYSTORE,
-            KEYSTORE_PASSWORD_ENV, CORS_ORIGIN, HISTORY, PREFIX, RETRY_AFTER, FORWARD_TIMEOUT, WORKERS, SSE_CLIENTS);
+            KEYSTORE_PASSWORD_ENV, CORS_ORIGIN, HISTORY, PREFIX, RETRY_AFTER, FORWARD_TIMEOUT, WORKERS, SSE_CLIENTS,
+            HEALTH_PORT, AUTH, ALLOWED_HOSTS, MAX_CONNECTIONS, HEADER_TIMEOUT, IDLE_TIMEOUT, MAX_REQUEST_LINE,
+            MAX_HEADER_SIZE, QUEUE);
 
     public QueryConfig {
         Objects.requireNonNull(bindAddress, "bindAddress");
@@ -121,6 +170,18 @@ public record QueryConfig(
         Objects.requireNonNull(retryAfter, "retryAfter");
         Objects.requireNonNull(forwardTimeout, "forwardTimeout");
         Objects.requireNonNull(webhook, "webhook");
+        Objects.requireNonNull(auth, "auth");
+        Objects.requireNonNull(limits, "limits");
+        allowedHosts = allowedHosts == null ? null : List.copyOf(allowedHosts);
+        if (AUTH_TOKEN.equals(auth) && token == null && tokenFile == null) {
+            throw new IllegalArgumentException(AUTH.name() + "=token needs " + TOKEN_FILE.name() + " or " + TOKEN.name());
+        }
+        if (AUTH_NONE.equals(auth) && (token != null || tokenFile != null)) {
+            throw new IllegalArgumentException(AUTH.name() + "=none contradicts the configured token; drop one of them");
+        }
+        if (healthPort > 0 && healthPort == port) {
+            throw new IllegalArgumentException(HEALTH_PORT.name() + " must differ from " + PORT.name());
+        }
         if (keystore != null && keystorePassword == null) {
             throw new IllegalArgumentException(KEYSTORE.name() + " is set but its password variable is not");
         }
@@ -146,7 +207,40 @@ public record QueryConfig(
         return new QueryConfig(PORT.read(values), BIND.read(values), ADVERTISED.read(values),
                 TOKEN_FILE.read(values), TOKEN.read(values), keystore, password, CORS_ORIGIN.read(values),
                 HISTORY.read(values), PREFIX.read(values), RETRY_AFTER.read(values), FORWARD_TIMEOUT.read(values),
-                WORKERS.read(values), SSE_CLIENTS.read(values), WebhookConfig.fromMap(values));
+                WORKERS.read(values), SSE_CLIENTS.read(values), WebhookConfig.fromMap(values),
+                HEALTH_PORT.read(values), AUTH.read(values), ALLOWED_HOSTS.read(values),
+                new HttpLimits(MAX_CONNECTIONS.read(values), HEADER_TIMEOUT.read(values), IDLE_TIMEOUT.read(values),
+                        MAX_REQUEST_LINE.read(values), MAX_HEADER_SIZE.read(values), QUEUE.read(values)));
+    }
+
+    static final String AUTH_AUTO = "auto";
+    static final String AUTH_TOKEN = "token";
+    static final String AUTH_NONE = "none";
+
+    /** True when a bearer token is configured (a file or the token itself). */
+    public boolean hasToken() {
+        return token != null || tokenFile != null;
+    }
+
+    /** True when {@link #bindAddress} only reaches this machine (127.0.0.0/8, ::1, localhost). */
+    public boolean loopbackBind() {
+        try {
+            return java.net.InetAddress.getByName(bindAddress).isLoopbackAddress();
+        } catch (java.net.UnknownHostException e) {
+            return false;
+        }
+    }
+
+    /**
+     * Why serving with this config would expose the API to the network unauthenticated, or null
+     * when it is fine: a non-loopback bind needs a token unless {@code query.auth=none} says so.
+     */
+    public String exposureProblem() {
+        if (loopbackBind() || hasToken() || AUTH_NONE.equals(auth)) {
+            return null;
+        }
+        return QueryConfig.BIND.name() + "=" + bindAddress + " serves the API beyond this machine without a token: set "
+                + TOKEN_FILE.name() + " (or " + TOKEN.name() + "), or " + AUTH.name() + "=none to run open on purpose";
     }
 
     public static QueryConfig fromMap(Map<String, String> values) {
@@ -197,7 +291,8 @@ public record QueryConfig(
         // Never print the token or the keystore password.
         return "QueryConfig[port=" + port + ", bind=" + bindAddress + ", advertised=" + advertisedServer
                 + ", auth=" + (token != null || tokenFile != null) + ", tls=" + tls() + ", cors=" + corsOrigin
-                + ", history=" + historySize + ", prefix=" + topicPrefix + ", webhook=" + webhook + "]";
+                + ", history=" + historySize + ", prefix=" + topicPrefix + ", webhook=" + webhook + ", healthPort=" + healthPort
+                + ", authMode=" + auth + ", allowedHosts=" + allowedHosts + ", limits=" + limits + "]";
     }
 
     static int intIn(String s, int min, int max) {
@@ -220,6 +315,29 @@ public record QueryConfig(
         }
         intIn(s.substring(colon + 1), 1, 65535);
         return s;
+    }
+
+    static String authMode(String s) {
+        String v = s.toLowerCase(Locale.ROOT);
+        if (!v.equals(AUTH_AUTO) && !v.equals(AUTH_TOKEN) && !v.equals(AUTH_NONE)) {
+            throw new IllegalArgumentException("'" + s + "' is not one of auto, token, none");
+        }
+        return v;
+    }
+
+    static List<String> hostList(String s) {
+        List<String> out = new java.util.ArrayList<>();
+        for (String h : s.split(",")) {
+            String name = h.strip().toLowerCase(Locale.ROOT);
+            if (name.isEmpty()) {
+                continue;
+            }
+            if (!name.matches("\\*|(\\*\\.)?[a-z0-9]([a-z0-9.:\\[\\]_-]*[a-z0-9\\]])?")) {
+                throw new IllegalArgumentException("'" + h.strip() + "' is not a host name, *.domain or *");
+            }
+            out.add(name);
+        }
+        return out;
     }
 
     static String prefix(String s) {

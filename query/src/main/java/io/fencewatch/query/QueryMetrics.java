@@ -38,6 +38,12 @@ public final class QueryMetrics {
     private final Map<String, AtomicLong> webhook = new ConcurrentHashMap<>();
 
     /** Counts one drift read live. */
+    private volatile java.util.function.IntSupplier connections = () -> 0;
+
+    void connections(java.util.function.IntSupplier open) {
+        this.connections = open;
+    }
+
     public void onDrift(DriftEvent d) {
         driftTotal.computeIfAbsent(label("cluster", d.getCluster()) + "," + label("reason", d.getReason().name()),
                 k -> new AtomicLong()).incrementAndGet();
@@ -105,11 +111,29 @@ public final class QueryMetrics {
         sb.append("# HELP fencewatch_sse_clients Open SSE drift streams.\n");
         sb.append("# TYPE fencewatch_sse_clients gauge\n");
         sb.append("fencewatch_sse_clients ").append(sseClients).append('\n');
+        sb.append("# HELP fencewatch_http_connections Open HTTP connections on the main port.\n");
+        sb.append("# TYPE fencewatch_http_connections gauge\n");
+        sb.append("fencewatch_http_connections ").append(connections.getAsInt()).append('\n');
         sb.append("# HELP fencewatch_webhook_alerts_total Webhook alerts by result.\n");
         sb.append("# TYPE fencewatch_webhook_alerts_total counter\n");
         new java.util.TreeMap<>(webhook).forEach((result, v) -> sb.append("fencewatch_webhook_alerts_total{")
                 .append(label("result", result)).append("} ").append(v.get()).append('\n'));
+        for (Counter c : counters) {
+            sb.append("# HELP ").append(c.name()).append(' ').append(c.help()).append('\n');
+            sb.append("# TYPE ").append(c.name()).append(" counter\n");
+            sb.append(c.name()).append(' ').append(c.value().getAsLong()).append('\n');
+        }
         return sb.toString();
+    }
+
+    private record Counter(String name, String help, java.util.function.LongSupplier value) {
+    }
+
+    private final java.util.List<Counter> counters = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    /** A counter the host application keeps (e.g. the processor's dead-letter write failures), read at scrape time. */
+    public void addCounter(String name, String help, java.util.function.LongSupplier value) {
+        counters.add(new Counter(name, help, value));
     }
 
     private static String format(double d) {

@@ -156,7 +156,10 @@ class InteractiveQueriesIT {
 
             JsonNode nonCompliant = json(QueryTestApp.get(i.uri("/api/v1/clusters/alpha/namespaces?status=NON_COMPLIANT")), 200);
             assertThat(nonCompliant).hasSize(8).allSatisfy(n -> assertThat(n.get("status").asText()).isEqualTo("NON_COMPLIANT"));
-            assertThat(json(QueryTestApp.get(i.uri("/api/v1/clusters/nowhere/namespaces")), 200)).isEmpty();
+            // An unknown cluster is a 404 (issue 20: a typo must not look like an empty cluster), from either instance.
+            HttpResponse<String> nowhere = QueryTestApp.get(i.uri("/api/v1/clusters/nowhere/namespaces"));
+            assertThat(nowhere.statusCode()).isEqualTo(404);
+            assertThat(nowhere.body()).isEqualTo("{\"error\":\"cluster not found\"}");
         }
     }
 

@@ -31,6 +31,16 @@ class NamespacesPartTest {
     }
 
     @Test
+    void shouldCarryWhetherTheClusterIsKnownWhenAShareHasNoItems() {
+        NamespacesPart known = NamespacesPart.parse(new NamespacesPart(Set.of(0, 1), List.of(), true).toBytes());
+        assertThat(new String(new NamespacesPart(Set.of(1), List.of(), true).toBytes(), StandardCharsets.UTF_8))
+                .isEqualTo("partitions 1 known\n");
+        assertThat(known.known()).isTrue();
+        assertThat(known.partitions()).containsExactlyInAnyOrder(0, 1);
+        assertThat(NamespacesPart.parse(new NamespacesPart(Set.of(0), List.of(), false).toBytes()).known()).isFalse();
+    }
+
+    @Test
     void shouldAnswerUnavailableWhenAPeerSendsGarbage() {
         assertThatThrownBy(() -> NamespacesPart.parse("<html>oops</html>".getBytes(StandardCharsets.UTF_8)))
                 .isInstanceOf(Unavailable.class);

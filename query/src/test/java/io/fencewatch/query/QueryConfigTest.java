@@ -14,7 +14,7 @@ class QueryConfigTest {
     void shouldUseDocumentedDefaultsWhenMapIsEmpty() {
         QueryConfig c = QueryConfig.fromMap(Map.of(), Map.of());
         assertThat(c.port()).isEqualTo(8080);
-        assertThat(c.bindAddress()).isEqualTo("0.0.0.0");
+        assertThat(c.bindAddress()).isEqualTo("127.0.0.1");
         assertThat(c.applicationServer()).isEqualTo("localhost:8080");
         assertThat(c.historySize()).isEqualTo(10_000);
         assertThat(c.topicPrefix()).isEqualTo("fencewatch");
@@ -24,6 +24,29 @@ class QueryConfigTest {
         assertThat(c.token()).isNull();
         assertThat(c.retryAfter()).isEqualTo(Duration.ofSeconds(2));
         assertThat(c.webhook().enabled()).isFalse();
+    }
+
+    @Test
+    void shouldPinTheHttpLimitKeysAndTheirDefaultsWhenMapIsEmpty() {
+        QueryConfig c = QueryConfig.fromMap(Map.of(), Map.of());
+        assertThat(QueryConfig.KEYS).extracting(QueryConfig.Key::name).contains("query.health.port", "query.auth",
+                "query.allowed-hosts", "query.http.max.connections", "query.http.header.timeout.ms",
+                "query.http.idle.timeout.ms", "query.http.max.request.line", "query.http.max.header.size", "query.http.queue");
+        assertThat(QueryConfig.ALLOWED_HOSTS.envName()).isEqualTo("FENCEWATCH_QUERY_ALLOWED_HOSTS");
+        assertThat(QueryConfig.HEALTH_PORT.envName()).isEqualTo("FENCEWATCH_QUERY_HEALTH_PORT");
+        assertThat(c.healthPort()).isEqualTo(-1);
+        assertThat(c.auth()).isEqualTo("auto");
+        assertThat(c.allowedHosts()).isNull();
+        assertThat(c.limits()).isEqualTo(new QueryConfig.HttpLimits(1024, Duration.ofSeconds(10), Duration.ofSeconds(60),
+                8192, 16384, 256));
+        assertThat(QueryConfig.fromMap(Map.of("query.allowed-hosts", " Fencewatch.Example.test, *.svc.cluster.local ,"),
+                Map.of()).allowedHosts()).containsExactly("fencewatch.example.test", "*.svc.cluster.local");
+        assertThatThrownBy(() -> QueryConfig.fromMap(Map.of("query.allowed-hosts", "evil/path"), Map.of()))
+                .hasMessageStartingWith("query.allowed-hosts:");
+        assertThatThrownBy(() -> QueryConfig.fromMap(Map.of("query.health.port", "8080"), Map.of()))
+                .hasMessage("query.health.port must differ from query.http.port");
+        assertThat(QueryConfig.fromEnv(Map.of("FENCEWATCH_QUERY_ALLOWED_HOSTS", "a.example"), Map.of()).allowedHosts())
+                .containsExactly("a.example");
     }
 
     @Test

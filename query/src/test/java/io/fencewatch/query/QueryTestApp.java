@@ -72,6 +72,46 @@ final class QueryTestApp {
         return builder.build();
     }
 
+    /** The stand-in of the processor's cluster-state store: cluster id to when it was last heard from. */
+    static final String CLUSTER_STORE = "test-cluster-state";
+
+    /** A cluster's liveness as the processor's ClusterState carries it (epoch millis, processor clock). */
+    record Liveness(long lastSeen) implements ClusterLiveness {
+    }
+
+    static final org.apache.kafka.common.serialization.Serde<Liveness> LIVENESS = Serdes.serdeFrom(
+            (topic, v) -> v == null ? null : java.nio.ByteBuffer.allocate(8).putLong(v.lastSeen()).array(),
+            (topic, b) -> b == null ? null : new Liveness(java.nio.ByteBuffer.wrap(b).getLong()));
+
+    static String clusterStateTopic(TopicNames topics) {
+        return topics.prefix() + ".test-cluster-state";
+    }
+
+    /** As {@link #topology}, plus the cluster-state topic as a table in {@link #CLUSTER_STORE}. */
+    static Topology topologyWithClusterState(TopicNames topics, String store) {
+        StreamsBuilder builder = new StreamsBuilder();
+        builder.table(topics.coverage(), Consumed.with(Serdes.String(), FencewatchSerdes.namespaceCoverage()),
+                Materialized.<String, NamespaceCoverage, KeyValueStore<Bytes, byte[]>>as(store)
+                        .withKeySerde(Serdes.String())
+                        .withValueSerde(FencewatchSerdes.namespaceCoverage()));
+        builder.table(clusterStateTopic(topics), Consumed.with(Serdes.String(), LIVENESS),
+                Materialized.<String, Liveness, KeyValueStore<Bytes, byte[]>>as(CLUSTER_STORE)
+                        .withKeySerde(Serdes.String())
+                        .withValueSerde(LIVENESS));
+        return builder.build();
+    }
+
+    /** A heartbeat of {@code cluster} at {@code at}, in every partition (the processor keeps one per task). */
+    static void produceHeartbeat(EmbeddedKafkaBroker broker, TopicNames topics, String cluster, Instant at, int partitions) {
+        try (KafkaProducer<String, Liveness> p = new KafkaProducer<>(producerProps(broker, false), new StringSerializer(),
+                LIVENESS.serializer())) {
+            for (int i = 0; i < partitions; i++) {
+                p.send(new ProducerRecord<>(clusterStateTopic(topics), i, cluster, new Liveness(at.toEpochMilli())));
+            }
+            p.flush();
+        }
+    }
+
     static String uniquePrefix(String name) {
         return "t" + name + "-" + UUID.randomUUID().toString().substring(0, 8);
     }
@@ -110,6 +150,11 @@ final class QueryTestApp {
 
     static Instance start(EmbeddedKafkaBroker broker, String appId, TopicNames topics, Map<String, String> queryOverrides,
             Map<String, Object> streamsOverrides) {
+        return start(broker, appId, topics, queryOverrides, streamsOverrides, false);
+    }
+
+    static Instance start(EmbeddedKafkaBroker broker, String appId, TopicNames topics, Map<String, String> queryOverrides,
+            Map<String, Object> streamsOverrides, boolean clusterState) {
         int port = freePort();
         Path stateDir;
         try {
@@ -138,8 +183,8 @@ final class QueryTestApp {
         p.put(StreamsConfig.consumerPrefix("heartbeat.interval.ms"), 500);
         p.put(StreamsConfig.consumerPrefix("max.poll.interval.ms"), 60000);
         streamsOverrides.forEach(p::put);
-        KafkaStreams streams = new KafkaStreams(topology(topics, STORE), p);
-        QueryServer server = new QueryServer(config, streams, STORE,
+        KafkaStreams streams = new KafkaStreams(clusterState ? topologyWithClusterState(topics, STORE) : topology(topics, STORE), p);
+        QueryServer server = new QueryServer(config, streams, STORE, clusterState ? CLUSTER_STORE : null,
                 Map.of("bootstrap.servers", broker.bootstrapServers())).start();
         streams.start();
         return new Instance(streams, server, server.port(), stateDir);

@@ -203,4 +203,44 @@ class SecurityIT {
             server.close(); // safe twice: try-with-resources closes it again
         }
     }
+
+    @Test
+    void shouldRefuseToServeUnauthenticatedWhenBoundBeyondLoopback(@TempDir Path dir) throws Exception {
+        Properties p = new Properties();
+        p.put(StreamsConfig.APPLICATION_ID_CONFIG, topics.prefix() + "-open");
+        p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
+        p.put(StreamsConfig.STATE_DIR_CONFIG, dir.toString());
+        int port = QueryTestApp.freePort();
+        QueryConfig open = QueryConfig.fromMap(Map.of(QueryConfig.PORT.name(), String.valueOf(port),
+                QueryConfig.BIND.name(), "0.0.0.0", QueryConfig.PREFIX.name(), topics.prefix()), Map.of());
+        assertThat(open.exposureProblem()).isEqualTo("query.http.bind=0.0.0.0 serves the API beyond this machine without a "
+                + "token: set query.auth.token.file (or query.auth.token), or query.auth=none to run open on purpose");
+        try (KafkaStreams idle = new KafkaStreams(QueryTestApp.topology(topics, QueryTestApp.STORE), p);
+                QueryServer server = new QueryServer(open, idle, QueryTestApp.STORE,
+                        Map.of("bootstrap.servers", broker.bootstrapServers()))) {
+            org.assertj.core.api.Assertions.assertThatThrownBy(server::start)
+                    .isInstanceOf(IllegalStateException.class).hasMessage(open.exposureProblem());
+            // Nothing was bound: the port is still free.
+            try (java.net.ServerSocket again = new java.net.ServerSocket(port)) {
+                assertThat(again.getLocalPort()).isEqualTo(port);
+            }
+        }
+        // Explicitly open, or with a token, or on loopback: accepted.
+        assertThat(QueryConfig.fromMap(Map.of(QueryConfig.BIND.name(), "0.0.0.0", QueryConfig.AUTH.name(), "none"), Map.of())
+                .exposureProblem()).isNull();
+        assertThat(QueryConfig.fromMap(Map.of(QueryConfig.BIND.name(), "0.0.0.0", QueryConfig.TOKEN.name(), TOKEN), Map.of())
+                .exposureProblem()).isNull();
+        assertThat(QueryConfig.defaults().exposureProblem()).as("the default bind is loopback").isNull();
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> QueryConfig.fromMap(Map.of(QueryConfig.AUTH.name(), "token"),
+                Map.of())).hasMessage("query.auth=token needs query.auth.token.file or query.auth.token");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> QueryConfig.fromMap(Map.of(QueryConfig.AUTH.name(), "none",
+                QueryConfig.TOKEN.name(), TOKEN), Map.of())).hasMessageContaining("contradicts");
+    }
+
+    @Test
+    void shouldRequireTheTokenOnInternalEndpointsWhenAuthIsOn() {
+        String path = "/api/v1/internal/local/clusters?partitions=0";
+        assertThat(QueryTestApp.get(app.uri(path)).statusCode()).isEqualTo(401);
+        assertThat(QueryTestApp.get(app.uri(path), "Authorization", "Bearer " + TOKEN).statusCode()).isEqualTo(200);
+    }
 }

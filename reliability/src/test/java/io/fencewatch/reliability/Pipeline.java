@@ -4,13 +4,16 @@ import static org.awaitility.Awaitility.await;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 import org.apache.kafka.streams.KafkaStreams;
 
 import io.fencewatch.collector.Collector;
 import io.fencewatch.processor.ProcessorApp;
+import io.fencewatch.processor.ProcessorConfig;
 import io.fencewatch.kafka.EmbeddedKafkaBroker;
 
 /**
@@ -30,14 +33,34 @@ final class Pipeline implements AutoCloseable {
     private Collector collector;
 
     private Pipeline(EmbeddedKafkaBroker broker, String name, String clusterId) {
+        this(broker, name, clusterId, -1, Map.of(), Map.of(), null);
+    }
+
+    private Pipeline(EmbeddedKafkaBroker broker, String name, String clusterId, int httpPort, Map<String, String> flags,
+            Map<String, String> inventoryConfig, KafkaStreams.StateListener states) {
         this.bootstrap = broker.bootstrapServers();
         this.prefix = Processors.uniquePrefix(name);
         this.clusterId = clusterId;
-        broker.createTopic(prefix + ".inventory", Processors.PARTITIONS);
+        broker.createTopic(prefix + ".inventory", Processors.PARTITIONS, inventoryConfig);
         this.stateDir = Processors.tempDir(name);
-        this.processor = Processors.startInProcess(Processors.flags(bootstrap, prefix, prefix + "-app", stateDir, -1));
+        Map<String, String> all = new LinkedHashMap<>(Processors.flags(bootstrap, prefix, prefix + "-app", stateDir, httpPort));
+        all.putAll(flags);
+        ProcessorApp app = new ProcessorApp(ProcessorConfig.fromMap(all));
+        if (states != null) {
+            app.onStateChange(states);
+        }
+        this.processor = app.start();
         await().atMost(WAIT).until(() -> processor.state() == KafkaStreams.State.RUNNING);
         this.cluster = new MockCluster();
+    }
+
+    /**
+     * As {@link #start(EmbeddedKafkaBroker, String, String)}, with HTTP on {@code httpPort}, more
+     * processor flags, the inventory topic's configuration, and a listener of every state change.
+     */
+    static Pipeline start(EmbeddedKafkaBroker broker, String name, String clusterId, int httpPort,
+            Map<String, String> flags, Map<String, String> inventoryConfig, KafkaStreams.StateListener states) {
+        return new Pipeline(broker, name, clusterId, httpPort, flags, inventoryConfig, states);
     }
 
     /** Starts the processor (waits for RUNNING) and an empty mock cluster; no collector yet. */

@@ -175,4 +175,37 @@ public final class Findings {
     public static String defaultDenyPolicy(String namespace) {
         return RemediationPolicy.defaultFor(namespace).toYaml();
     }
+
+    private static final java.util.Set<String> YAML_WORDS = java.util.Set.of("y", "n", "yes", "no", "on", "off",
+            "true", "false", "null");
+
+    /**
+     * A YAML scalar for {@code value}: plain when it is a lower-case name that YAML reads as a string
+     * (starts with a letter, not a boolean or null word), else double-quoted with every character
+     * that needs it escaped, so no value can add lines or structure to the generated YAML.
+     */
+    public static String yamlScalar(String value) {
+        if (value.matches("[a-z][-a-z0-9]*") && !YAML_WORDS.contains(value)) {
+            return value;
+        }
+        StringBuilder b = new StringBuilder("\"");
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            switch (c) {
+                case '"' -> b.append("\\\"");
+                case '\\' -> b.append("\\\\");
+                case '\n' -> b.append("\\n");
+                case '\r' -> b.append("\\r");
+                case '\t' -> b.append("\\t");
+                default -> {
+                    if (c < 0x20 || c == 0x7f || (c >= 0x80 && c <= 0x9f) || c == 0x2028 || c == 0x2029 || c == 0xfeff) {
+                        b.append(String.format("\\u%04x", (int) c));
+                    } else {
+                        b.append(c);
+                    }
+                }
+            }
+        }
+        return b.append('"').toString();
+    }
 }

@@ -98,7 +98,12 @@ public final class Sandbox implements AutoCloseable {
         p.put("http-port", Integer.toString(config.httpPort()));
         p.put("application-server", advertised());
         p.put("query.http.bind", config.httpBind());
+        // --http-bind beyond loopback is the user's explicit choice, and the sandbox serves simulated
+        // data only: open on purpose (the processor itself refuses that without a token).
+        p.put("query.auth", "none");
         p.put("partitions", "3");
+        // Only the sandbox's own cluster: records of any other are dead letters (issue 19).
+        p.put("clusters", config.clusterId());
         this.processor = new ProcessorApp(ProcessorConfig.fromMap(p));
         this.drift = new DriftPrinter(broker.bootstrapServers(), topics.drift(), out);
     }

@@ -3,12 +3,14 @@ package io.fencewatch.processor;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.PriorityQueue;
 import java.util.UUID;
 
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.errors.InvalidProducerEpochException;
 import org.apache.kafka.common.errors.InterruptException;
 import org.apache.kafka.common.errors.OutOfOrderSequenceException;
@@ -41,6 +43,11 @@ import io.fencewatch.schema.drift.CoverageState;
 import io.fencewatch.schema.drift.DriftEvent;
 import io.fencewatch.schema.drift.DriftReason;
 import io.fencewatch.schema.inventory.InventoryEvent;
+import io.fencewatch.schema.inventory.LabelSelector;
+import io.fencewatch.schema.inventory.LabelSelectorRequirement;
+import io.fencewatch.schema.inventory.PolicyFacts;
+import io.fencewatch.schema.inventory.PolicyPeer;
+import io.fencewatch.schema.inventory.PolicyRule;
 import io.fencewatch.schema.inventory.Source;
 import io.fencewatch.rules.Rules;
 import io.fencewatch.rules.Verdict;
@@ -63,6 +70,8 @@ final class CoverageProcessor implements Processor<byte[], byte[], Object, Objec
     private final CoverageEvaluator evaluator;
     private final String productVersion;
     private final boolean keepHistory;
+    private final Limits limits;
+    private final DeadLetterFailures dlqFailures;
 
     private ProcessorContext<Object, Object> context;
     private KeyValueStore<String, NamespaceEntry> facts;
@@ -90,7 +99,10 @@ final class CoverageProcessor implements Processor<byte[], byte[], Object, Objec
         }
     }
 
-    CoverageProcessor(Topics topics, Rules rules, String productVersion, boolean keepHistory) {
+    CoverageProcessor(Topics topics, Rules rules, String productVersion, boolean keepHistory, Limits limits,
+            DeadLetterFailures dlqFailures) {
+        this.limits = limits;
+        this.dlqFailures = dlqFailures;
         this.topics = topics;
         this.rules = rules;
         this.evaluator = new CoverageEvaluator(rules);
@@ -122,28 +134,158 @@ final class CoverageProcessor implements Processor<byte[], byte[], Object, Objec
         context.schedule(rules.tickInterval(), PunctuationType.WALL_CLOCK_TIME, this::tick);
     }
 
+    /**
+     * One inventory record: bounded and decoded (else a dead letter of stage {@code deserialization}),
+     * checked (else a dead letter of stage {@code processing}), then applied. Errors of Kafka Streams
+     * itself (a send that failed, a fenced producer, a migrated task) are never dead letters: they
+     * fail the task, and the transaction's batch is processed again.
+     */
     @Override
     public void process(Record<byte[], byte[]> record) {
         String key;
         InventoryEvent event;
         try {
+            checkShape(record);
             key = decodeKey(record.key());
             if (record.value() == null) {
                 throw new IllegalArgumentException("a tombstone is not an inventory event");
             }
             event = topics.inventory().valueSerde().deserializer().deserialize(topics.inventory().name(), record.value());
+        } catch (Rejection e) {
+            deadLetter(record, "deserialization", e.reason(), e);
+            return;
         } catch (RuntimeException e) {
-            deadLetter(record, "deserialization", e);
+            deadLetter(record, "deserialization", "unreadable", e);
             return;
         }
         try {
             validate(key, event);
-            apply(key, new NamespaceEntry.Fact(event, record.value()));
+            checkBounds(event);
+            admit(event, context.currentSystemTimeMs());
+        } catch (Rejection e) {
+            deadLetter(record, "processing", e.reason(), e);
+            return;
         } catch (RuntimeException e) {
-            if (isFatal(e)) {
+            deadLetter(record, "processing", "invalid", e);
+            return;
+        }
+        try {
+            apply(key, new NamespaceEntry.Fact(event, record.value()));
+        } catch (Rejection e) {
+            deadLetter(record, "processing", e.reason(), e);
+        } catch (RuntimeException e) {
+            // An error of Kafka Streams or its producer (a KafkaException: a failed send, a store
+            // flush, a fenced producer) is thrown on: the transaction fails and the batch is retried.
+            // Dead-lettering it would put the next good record in the DLQ in place of the bad one.
+            if (isFatal(e) || e instanceof KafkaException) {
                 throw e;
             }
-            deadLetter(record, "processing", e);
+            deadLetter(record, "processing", "invalid", e);
+        }
+    }
+
+    /** Bounds checked on the raw record, before anything is decoded. */
+    private void checkShape(Record<byte[], byte[]> record) {
+        long size = 0;
+        int headers = 0;
+        long headerBytes = 0;
+        for (Header h : record.headers()) {
+            headers++;
+            long n = (h.key() == null ? 0 : h.key().length() * 3L) + (h.value() == null ? 0 : h.value().length);
+            headerBytes += n;
+        }
+        if (record.key() != null) {
+            size += record.key().length;
+        }
+        if (record.value() != null) {
+            size += record.value().length;
+        }
+        size += headerBytes;
+        if (size > limits.maxRecordBytes()) {
+            throw new Rejection("too-large", "record of " + size + " bytes is larger than the inventory limit of "
+                    + limits.maxRecordBytes() + " bytes (--max-record-size, the collector's max.request.size)");
+        }
+        if (record.key() != null && record.key().length > Limits.MAX_KEY_BYTES) {
+            throw new Rejection("key-too-long", "key of " + record.key().length + " bytes is longer than "
+                    + Limits.MAX_KEY_BYTES + " bytes");
+        }
+        if (headers > Limits.MAX_HEADERS || headerBytes > Limits.MAX_HEADER_BYTES) {
+            throw new Rejection("header-flood", headers + " headers of " + headerBytes + " bytes (at most "
+                    + Limits.MAX_HEADERS + " headers, " + Limits.MAX_HEADER_BYTES + " bytes)");
+        }
+    }
+
+    /** Bounds of the facts an event carries: map sizes, rule counts. */
+    static void checkBounds(InventoryEvent event) {
+        if (event.getNamespaceFacts() != null) {
+            mapBound("labels", event.getNamespaceFacts().getLabels());
+            mapBound("annotations", event.getNamespaceFacts().getAnnotations());
+        }
+        PolicyFacts p = event.getPolicyFacts();
+        if (p == null) {
+            return;
+        }
+        int rules = size(p.getIngress()) + size(p.getEgress());
+        if (rules > Limits.MAX_RULES) {
+            throw new Rejection("facts-too-large", "NetworkPolicy with " + rules + " rules (at most "
+                    + Limits.MAX_RULES + ")");
+        }
+        long elements = selectorElements(p.getPodSelector()) + size(p.getPolicyTypes());
+        for (List<PolicyRule> direction : Arrays.asList(p.getIngress(), p.getEgress())) {
+            if (direction == null) {
+                continue;
+            }
+            for (PolicyRule r : direction) {
+                elements += size(r.getPorts());
+                if (r.getPeers() != null) {
+                    for (PolicyPeer peer : r.getPeers()) {
+                        elements += 1 + selectorElements(peer.getPodSelector()) + selectorElements(peer.getNamespaceSelector())
+                                + (peer.getIpBlock() == null ? 0 : size(peer.getIpBlock().getExcept()));
+                    }
+                }
+            }
+        }
+        if (elements > Limits.MAX_POLICY_ELEMENTS) {
+            throw new Rejection("facts-too-large", "NetworkPolicy with " + elements + " peers, ports and selector "
+                    + "terms (at most " + Limits.MAX_POLICY_ELEMENTS + ")");
+        }
+    }
+
+    private static long selectorElements(LabelSelector s) {
+        if (s == null) {
+            return 0;
+        }
+        mapBound("matchLabels", s.getMatchLabels());
+        long n = s.getMatchLabels().size();
+        for (LabelSelectorRequirement r : s.getMatchExpressions()) {
+            n += 1 + size(r.getValues());
+        }
+        return n;
+    }
+
+    private static void mapBound(String what, Map<String, String> map) {
+        if (map != null && map.size() > Limits.MAX_MAP_ENTRIES) {
+            throw new Rejection("facts-too-large", what + " with " + map.size() + " entries (at most "
+                    + Limits.MAX_MAP_ENTRIES + ")");
+        }
+    }
+
+    private static int size(List<?> list) {
+        return list == null ? 0 : list.size();
+    }
+
+    /** Which clusters and epochs may enter at all: {@code --clusters} and {@code --max-epoch-skew}. */
+    private void admit(InventoryEvent event, long now) {
+        Source source = event.getSource();
+        if (!limits.acceptsCluster(source.getCluster())) {
+            throw new Rejection("unlisted-cluster", "cluster " + Names.quoted(source.getCluster())
+                    + " is not accepted by --clusters");
+        }
+        long skew = limits.maxEpochSkew().toMillis();
+        if (source.getEpoch() > now + skew) {
+            throw new Rejection("epoch-skew", "epoch " + source.getEpoch() + " lies "
+                    + java.time.Duration.ofMillis(source.getEpoch() - now) + " beyond the processor's clock (at most "
+                    + limits.maxEpochSkew() + ", --max-epoch-skew)");
         }
     }
 
@@ -162,13 +304,21 @@ final class CoverageProcessor implements Processor<byte[], byte[], Object, Objec
             throw new IllegalArgumentException("invalid source: " + problem);
         }
         String cluster = source.getCluster();
+        problem = Names.labelProblem("cluster id", cluster);
+        if (problem != null) {
+            throw new Rejection("invalid-name", problem);
+        }
+        if (source.getCollector() == null || source.getCollector().length() > Names.SUBDOMAIN_MAX) {
+            throw new Rejection("invalid-name", "collector instance id is missing or longer than "
+                    + Names.SUBDOMAIN_MAX + " characters");
+        }
         if (!key.startsWith(cluster + Keys.SEPARATOR)) {
             throw new IllegalArgumentException("key is not of the event's cluster");
         }
         Op op = event.getOp();
         switch (op) {
             case SYNC_START, SYNC_END, HEARTBEAT -> {
-                if (!Keys.isMarker(key)) {
+                if (!key.equals(Keys.marker(cluster))) {
                     throw new IllegalArgumentException(op + " must be keyed <cluster>/*");
                 }
                 return;
@@ -184,6 +334,13 @@ final class CoverageProcessor implements Processor<byte[], byte[], Object, Objec
         }
         if (event.getNamespace() == null || event.getName() == null) {
             throw new IllegalArgumentException(kind + " " + op + " without namespace or name");
+        }
+        problem = Names.labelProblem("namespace", event.getNamespace());
+        if (problem == null && kind == Kind.NETWORK_POLICY) {
+            problem = Names.subdomainProblem("policy name", event.getName());
+        }
+        if (problem != null) {
+            throw new Rejection("invalid-name", problem);
         }
         if (!key.equals(Keys.of(cluster, event.getNamespace()))) {
             throw new IllegalArgumentException("key does not match <cluster>/<namespace> of the event");
@@ -207,14 +364,27 @@ final class CoverageProcessor implements Processor<byte[], byte[], Object, Objec
         Source source = event.getSource();
         String cluster = source.getCluster();
         ClusterState state = clusters.get(cluster);
-        if (state != null && source.getEpoch() < state.epoch()) {
-            LOG.debug("ignored event of old epoch {} < {}: {}", source.getEpoch(), state.epoch(), where(event));
-            return;
-        }
+        long epoch = source.getEpoch();
+        boolean rewound = false;
         if (state == null) {
-            state = new ClusterState(source.getEpoch(), Long.MIN_VALUE, now, false);
-        } else if (source.getEpoch() > state.epoch()) {
-            state = state.withEpoch(source.getEpoch());
+            state = new ClusterState(epoch, Long.MIN_VALUE, now, false, source.getCollector(), 0L, false);
+        } else if (epoch > state.epoch()) {
+            // A new epoch begins with its SYNC_START, sent to every partition before anything else
+            // of that epoch: a newer epoch without one (a forged heartbeat) may not take the cluster.
+            if (event.getOp() != Op.SYNC_START) {
+                throw new Rejection("epoch-not-opened", "epoch " + epoch + " of cluster " + Names.quoted(cluster)
+                        + " was not opened by a SYNC_START in this partition (current epoch " + state.epoch() + ")");
+            }
+            state = state.withEpoch(epoch, source.getCollector());
+        } else if (epoch < state.epoch()) {
+            if (!mayRewind(state, event, now)) {
+                LOG.debug("ignored event of old epoch {} < {}: {}", epoch, state.epoch(), where(event));
+                return;
+            }
+            LOG.warn("cluster {}: collector {} continues at epoch {}, older than the stored epoch {} of {}: accepted",
+                    cluster, Names.quoted(source.getCollector()), epoch, state.epoch(), Names.quoted(state.collector()));
+            state = state.withEpoch(epoch, source.getCollector());
+            rewound = true;
         }
         boolean wasStale = state.stale();
         boolean duplicate = source.getSequence() <= state.lastSequence();
@@ -232,6 +402,9 @@ final class CoverageProcessor implements Processor<byte[], byte[], Object, Objec
             LOG.debug("ignored duplicate sequence {}: {}", source.getSequence(), where(event));
             return;
         }
+        if (rewound) {
+            LOG.info("cluster {}: epoch rewound to {}; facts of other epochs go at its SYNC_END", cluster, epoch);
+        }
         switch (event.getOp()) {
             case SYNC_END -> sweep(cluster, source.getEpoch(), cause, now);
             case SNAPSHOT, UPSERT, DELETE -> applyObject(key, fact, cause, now);
@@ -239,6 +412,30 @@ final class CoverageProcessor implements Processor<byte[], byte[], Object, Objec
                 // SYNC_START and HEARTBEAT: epoch and liveness only.
             }
         }
+    }
+
+    /**
+     * The recovery of a collector whose epoch is older than the stored one (a clock set back, or a
+     * forged epoch inside the allowed skew): while the stored epoch lies ahead of the processor's
+     * clock, a SYNC_START of another collector instance whose epoch is near the clock opens its
+     * epoch at once; a HEARTBEAT of another instance, live (observed within --stale-after of the
+     * clock) while the cluster is stale, does too. So no single
+     * record can lock a cluster out: at worst it is stale until its collector's next heartbeat.
+     */
+    private boolean mayRewind(ClusterState state, InventoryEvent event, long now) {
+        Source source = event.getSource();
+        long skew = limits.maxEpochSkew().toMillis();
+        boolean other = !source.getCollector().equals(state.collector());
+        if (!other) {
+            return false;
+        }
+        if (event.getOp() == Op.SYNC_START) {
+            // Only a stored epoch ahead of the clock (forged, or a clock that was ahead) gives way:
+            // a late SYNC_START of a previous leader never displaces the current, earlier-or-now epoch.
+            return state.epoch() > now && Math.abs(source.getEpoch() - now) <= skew;
+        }
+        return event.getOp() == Op.HEARTBEAT && state.stale()
+                && Math.abs(source.getObservedAt().toEpochMilli() - now) <= Math.min(skew, rules.staleAfter().toMillis());
     }
 
     private void applyObject(String key, NamespaceEntry.Fact fact, EventRef cause, long now) {
@@ -259,6 +456,25 @@ final class CoverageProcessor implements Processor<byte[], byte[], Object, Objec
         if (stored == null && next == null) {
             return;
         }
+        if (next != null && factBytes(next) > limits.maxRecordBytes()) {
+            throw new Rejection("facts-too-large", "the facts of namespace " + Names.quoted(event.getNamespace())
+                    + " would exceed " + limits.maxRecordBytes() + " bytes with this " + event.getKind());
+        }
+        if (stored == null && next != null) {
+            String cluster = event.getSource().getCluster();
+            ClusterState state = clusters.get(cluster);
+            if (state != null && state.namespaces() >= limits.namespacesPerTask()) {
+                if (!state.capped()) {
+                    LOG.warn("cluster {} reached {} namespaces in this task (--max-namespaces-per-cluster {}): "
+                            + "new namespaces go to the DLQ", cluster, state.namespaces(),
+                            limits.maxNamespacesPerCluster());
+                    clusters.put(cluster, state.withCapped(true));
+                }
+                throw new Rejection("namespace-cap", "cluster " + Names.quoted(cluster) + " holds "
+                        + state.namespaces() + " namespaces in this partition, its share of "
+                        + "--max-namespaces-per-cluster " + limits.maxNamespacesPerCluster());
+            }
+        }
         update(key, next, true, cause, DriftReasons.Trigger.EVENT, now, tokenOf(cause));
     }
 
@@ -268,7 +484,7 @@ final class CoverageProcessor implements Processor<byte[], byte[], Object, Objec
         try (KeyValueIterator<String, NamespaceEntry> it = facts.prefixScan(cluster + Keys.SEPARATOR, PREFIX)) {
             while (it.hasNext()) {
                 KeyValue<String, NamespaceEntry> kv = it.next();
-                NamespaceEntry swept = kv.value.sweptBefore(epoch);
+                NamespaceEntry swept = sweptExcept(kv.value, epoch);
                 if (swept != kv.value) {
                     changed.add(KeyValue.pair(kv.key, swept));
                 }
@@ -281,6 +497,37 @@ final class CoverageProcessor implements Processor<byte[], byte[], Object, Objec
         for (KeyValue<String, NamespaceEntry> kv : changed) {
             update(kv.key, kv.value, true, cause, DriftReasons.Trigger.SWEEP, now, tokenOf(cause));
         }
+    }
+
+    /** The entry without facts of any epoch but {@code epoch} (older ones, and newer ones after a rewind). */
+    private static NamespaceEntry sweptExcept(NamespaceEntry entry, long epoch) {
+        NamespaceEntry swept = entry.sweptBefore(epoch);
+        if (swept == null) {
+            return null;
+        }
+        NamespaceEntry.Fact ns = swept.namespace();
+        if (ns != null && ns.event().getSource().getEpoch() > epoch) {
+            ns = null;
+        }
+        java.util.TreeMap<String, NamespaceEntry.Fact> policies = new java.util.TreeMap<>();
+        swept.policies().forEach((name, f) -> {
+            if (f.event().getSource().getEpoch() <= epoch) {
+                policies.put(name, f);
+            }
+        });
+        if (ns == swept.namespace() && policies.size() == swept.policies().size()) {
+            return swept;
+        }
+        NamespaceEntry next = new NamespaceEntry(ns, swept.firstSeen(), policies);
+        return next.isEmpty() ? null : next;
+    }
+
+    private static long factBytes(NamespaceEntry entry) {
+        long n = entry.namespace() == null ? 0 : entry.namespace().bytes().length;
+        for (NamespaceEntry.Fact f : entry.policies().values()) {
+            n += f.bytes().length;
+        }
+        return n;
     }
 
     private void recover(String cluster, EventRef cause, long now) {
@@ -371,12 +618,16 @@ final class CoverageProcessor implements Processor<byte[], byte[], Object, Objec
             deadline = verdict.nextDeadline();
         }
         if (factsChanged) {
+            boolean existed = getFacts(key) != null;
             if (entry == null) {
                 factsCache.remove(key);
                 facts.delete(key);
             } else {
                 factsCache.put(key, entry);
                 facts.put(key, entry);
+            }
+            if (existed != (entry != null)) {
+                countNamespace(Keys.clusterOf(key), entry != null ? 1 : -1);
             }
         }
         schedule(key, deadline);
@@ -385,6 +636,18 @@ final class CoverageProcessor implements Processor<byte[], byte[], Object, Objec
         }
         write(key, old, next, now);
         drift(key, old, next, cause, trigger, now, token);
+    }
+
+    private void countNamespace(String cluster, int delta) {
+        ClusterState state = clusters.get(cluster);
+        if (state == null) {
+            return;
+        }
+        ClusterState next = state.withNamespaces(state.namespaces() + delta);
+        if (next.capped() && next.namespaces() < limits.namespacesPerTask()) {
+            next = next.withCapped(false);
+        }
+        clusters.put(cluster, next);
     }
 
     private void write(String key, NamespaceCoverage old, NamespaceCoverage next, long now) {
@@ -507,26 +770,72 @@ final class CoverageProcessor implements Processor<byte[], byte[], Object, Objec
         }
     }
 
-    private void deadLetter(Record<byte[], byte[]> record, String stage, RuntimeException error) {
+    /**
+     * Writes the dead letter of {@code record}: bounded so the producer can always take it (see
+     * {@link DeadLetters}); after a failed write of the same source record a smaller one, after two
+     * none at all (logged and counted), so a dead letter can never stop the task.
+     */
+    private void deadLetter(Record<byte[], byte[]> record, String stage, String reason, RuntimeException error) {
         RecordMetadata meta = context.recordMetadata().orElse(null);
         String topic = meta == null ? "?" : meta.topic();
         int partition = meta == null ? -1 : meta.partition();
         long offset = meta == null ? -1 : meta.offset();
         String message = summary(error);
-        LOG.warn("dead letter {}-{}@{} ({}): {}", topic, partition, offset, stage, message);
+        int failedBefore = dlqFailures.failedBefore(topic, partition, offset);
+        if (failedBefore >= 2) {
+            dlqFailures.skipped();
+            LOG.error("dead letter {}-{}@{} ({}, {}) not written: two writes failed before", topic, partition, offset,
+                    stage, reason);
+            return;
+        }
+        LOG.warn("dead letter {}-{}@{} ({}, {}): {}", topic, partition, offset, stage, reason, message);
+        boolean minimal = failedBefore == 1;
         Headers headers = new RecordHeaders();
+        int dropped = 0;
+        int budget = Limits.DLQ_MAX_HEADER_BYTES;
         for (Header h : record.headers()) {
+            int n = (h.key() == null ? 0 : h.key().length() * 3) + (h.value() == null ? 0 : h.value().length);
+            if (minimal || headers.toArray().length >= Limits.DLQ_MAX_HEADERS || n > budget
+                    || (h.key() != null && h.key().startsWith("fencewatch.dlq."))) {
+                dropped++;
+                continue;
+            }
+            budget -= n;
             headers.add(h);
+        }
+        byte[] key = record.key();
+        if (key != null && key.length > Limits.MAX_KEY_BYTES) {
+            putHeader(headers, DeadLetters.ORIGINAL_KEY_SIZE, Integer.toString(key.length));
+            key = Arrays.copyOf(key, Limits.MAX_KEY_BYTES);
+        }
+        byte[] value = record.value();
+        if (value != null) {
+            int keep = minimal ? 0 : Math.min(value.length, limits.dlqMaxPayload());
+            putHeader(headers, DeadLetters.ORIGINAL_SIZE, Integer.toString(value.length));
+            putHeader(headers, DeadLetters.ORIGINAL_SHA256, sha256(value));
+            putHeader(headers, DeadLetters.TRUNCATED, Boolean.toString(keep < value.length));
+            value = keep == value.length ? value : Arrays.copyOf(value, keep);
+        }
+        if (dropped > 0) {
+            putHeader(headers, DeadLetters.HEADERS_DROPPED, Integer.toString(dropped));
         }
         putHeader(headers, DeadLetters.TOPIC, topic);
         putHeader(headers, DeadLetters.PARTITION, Integer.toString(partition));
         putHeader(headers, DeadLetters.OFFSET, Long.toString(offset));
         putHeader(headers, DeadLetters.STAGE, stage);
+        putHeader(headers, DeadLetters.REASON, reason);
         putHeader(headers, DeadLetters.ERROR, message);
         putHeader(headers, DeadLetters.ERROR_CLASS, error.getClass().getName());
         putHeader(headers, DeadLetters.TIME, Instant.ofEpochMilli(context.currentSystemTimeMs()).toString());
-        context.forward(new Record<Object, Object>(record.key(), record.value(), record.timestamp(), headers),
-                CoverageTopology.DLQ_SINK);
+        context.forward(new Record<Object, Object>(key, value, record.timestamp(), headers), CoverageTopology.DLQ_SINK);
+    }
+
+    private static String sha256(byte[] value) {
+        try {
+            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(value));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+        }
     }
 
     private static void putHeader(Headers headers, String key, String value) {
@@ -536,8 +845,10 @@ final class CoverageProcessor implements Processor<byte[], byte[], Object, Objec
 
     private static String summary(Throwable e) {
         String m = e.getMessage();
-        String text = e.getClass().getSimpleName() + (m == null || m.isBlank() ? "" : ": " + m);
-        return text.length() > 300 ? text.substring(0, 300) + "..." : text;
+        String text = e instanceof Rejection ? m : e.getClass().getSimpleName() + (m == null || m.isBlank() ? "" : ": " + m);
+        text = text.length() > 300 ? text.substring(0, 300) + "..." : text;
+        // One line: a message that quotes input can hold no line break or control character.
+        return text.replaceAll("[\\p{Cntrl}]", "?");
     }
 
     /** Errors that mean the task or producer is no longer ours: never swallowed into the DLQ. */

@@ -1,6 +1,9 @@
 package io.fencewatch.processor;
 
 import java.time.Duration;
+import java.util.Map;
+
+import org.apache.kafka.common.config.TopicConfig;
 
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.Topology;
@@ -61,10 +64,15 @@ public final class CoverageTopology {
         topology.addSource(SOURCE, Serdes.ByteArray().deserializer(), Serdes.ByteArray().deserializer(),
                 topics.inventory().name());
         topology.addProcessor(PROCESSOR,
-                () -> new CoverageProcessor(topics, rules, options.productVersion(), history), SOURCE);
+                () -> new CoverageProcessor(topics, rules, options.productVersion(), history, options.limits(),
+                        options.dlqFailures()), SOURCE);
 
+        // The facts of one namespace are bounded by the largest inventory record (the processor
+        // dead-letters what would grow them beyond it); their changelog is created to take that.
         topology.addStateStore(Stores.keyValueStoreBuilder(kv(FACTS_STORE, options), Serdes.String(),
-                new NamespaceEntry.StoreSerde()).withCachingEnabled(), PROCESSOR);
+                new NamespaceEntry.StoreSerde()).withCachingEnabled()
+                .withLoggingEnabled(Map.of(TopicConfig.MAX_MESSAGE_BYTES_CONFIG,
+                        Integer.toString(changelogMaxMessageBytes(options.limits())))), PROCESSOR);
         topology.addStateStore(Stores.keyValueStoreBuilder(kv(CLUSTER_STORE, options), Serdes.String(),
                 new ClusterState.StoreSerde()).withCachingEnabled(), PROCESSOR);
         // One serde instance for a store and the sink it feeds: each record is encoded once.
@@ -91,6 +99,11 @@ public final class CoverageTopology {
         topology.addSink(DLQ_SINK, topics.dlq().name(), topics.dlq().keySerde().serializer(),
                 topics.dlq().valueSerde().serializer(), PROCESSOR);
         return topology;
+    }
+
+    /** {@code max.message.bytes} of the facts changelog: the largest entry plus room for the record's framing. */
+    static int changelogMaxMessageBytes(Limits limits) {
+        return limits.maxRecordBytes() + 64 * 1024;
     }
 
     private static KeyValueBytesStoreSupplier kv(String name, TopologyOptions options) {

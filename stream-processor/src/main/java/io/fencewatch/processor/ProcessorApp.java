@@ -23,27 +23,42 @@ public final class ProcessorApp implements AutoCloseable {
     private final ProcessorConfig config;
     private final KafkaStreams streams;
     private final QueryServer queryServer;
+    private final DeadLetterFailures dlqFailures;
+    private final java.util.List<KafkaStreams.StateListener> stateListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
     private boolean closed;
 
     public ProcessorApp(ProcessorConfig config) {
         this.config = config;
-        Topology topology = CoverageTopology.build(config.topics(), config.rules(), config.topologyOptions());
+        this.dlqFailures = new DeadLetterFailures();
+        Topology topology = CoverageTopology.build(config.topics(), config.rules(),
+                config.topologyOptions().withDlqFailures(dlqFailures));
         Properties props = config.streamsProperties();
+        // The handler and the processor share this instance (see DeadLetterFailures).
+        props.put(DeadLetterFailures.CONFIG, dlqFailures);
         this.streams = new KafkaStreams(topology, props);
         streams.setUncaughtExceptionHandler(e -> {
             LOG.error("stream thread failed, replacing it: {}", e.toString(), e);
             return StreamThreadExceptionResponse.REPLACE_THREAD;
         });
-        streams.setStateListener((now, before) -> LOG.info("Kafka Streams {} -> {}", before, now));
+        streams.setStateListener((now, before) -> {
+            LOG.info("Kafka Streams {} -> {}", before, now);
+            stateListeners.forEach(l -> l.onChange(now, before));
+        });
         this.queryServer = config.queryConfig() == null ? null
-                : new QueryServer(config.queryConfig(), streams, CoverageTopology.COVERAGE_STORE, config.clientProperties());
+                : new QueryServer(config.queryConfig(), streams, CoverageTopology.COVERAGE_STORE,
+                        CoverageTopology.CLUSTER_STORE, config.clientProperties());
+        if (queryServer != null) {
+            queryServer.metrics().addCounter("fencewatch_dlq_write_failures_total",
+                    "Dead letters the producer refused (logged and skipped; see the processor log).",
+                    dlqFailures::failures);
+        }
     }
 
     /** Creates missing topics (if configured) and starts processing. */
     public ProcessorApp start() {
         if (config.get(ProcessorConfig.CREATE_TOPICS)) {
             TopicBootstrap.ensureTopics(config.streamsProperties(), config.topicNames(),
-                    config.get(ProcessorConfig.PARTITIONS));
+                    config.get(ProcessorConfig.PARTITIONS), config.limits());
         }
         LOG.info("starting: application {} on {} reading {} ({}, profile {})",
                 config.get(ProcessorConfig.APPLICATION_ID), config.get(ProcessorConfig.BOOTSTRAP_SERVERS),
@@ -55,6 +70,17 @@ public final class ProcessorApp implements AutoCloseable {
         }
         streams.start();
         return this;
+    }
+
+    /** Also tells {@code listener} of every Kafka Streams state transition (e.g. to prove that no rebalance happened). */
+    public ProcessorApp onStateChange(KafkaStreams.StateListener listener) {
+        stateListeners.add(listener);
+        return this;
+    }
+
+    /** Dead letters the producer refused ({@code fencewatch_dlq_write_failures_total}). */
+    public DeadLetterFailures dlqFailures() {
+        return dlqFailures;
     }
 
     public KafkaStreams streams() {

@@ -84,10 +84,24 @@ public final class ProcessorConfig {
     public static final Setting<Integer> HTTP_PORT = new Setting<>("http-port", "8080", ProcessorConfig::httpPort,
             "port of REST, SSE drift feed, dashboard and /metrics; 0 picks a free port, -1 turns HTTP off");
 
+    public static final Setting<Integer> MAX_RECORD_SIZE = new Setting<>("max-record-size", "1048576",
+            ProcessorConfig::byteSize, "largest inventory record applied (bytes; the collector's max.request.size and the"
+            + " inventory topic's max.message.bytes); larger ones are dead letters");
+    public static final Setting<Integer> DLQ_MAX_PAYLOAD = new Setting<>("dlq-max-payload", "64KiB",
+            ProcessorConfig::byteSize, "bytes of the original value a dead letter keeps at most (size and SHA-256 in headers)");
+    public static final Setting<List<String>> CLUSTERS = new Setting<>("clusters", "", ProcessorConfig::clusterGlobs,
+            "comma-separated cluster ids or globs (* and ?) accepted; records of others are dead letters; empty: all");
+    public static final Setting<Integer> MAX_NAMESPACES_PER_CLUSTER = new Setting<>("max-namespaces-per-cluster",
+            "100000", s -> positiveInt(s), "namespaces one cluster may hold; beyond, the cluster is marked and new"
+            + " namespaces are dead letters");
+    public static final Setting<Duration> MAX_EPOCH_SKEW = new Setting<>("max-epoch-skew", "10m",
+            ProcessorConfig::positiveDuration, "how far beyond this clock a collector's epoch may lie; later ones are dead letters");
+
     public static final List<Setting<?>> SETTINGS = List.of(BOOTSTRAP_SERVERS, TOPIC_PREFIX, APPLICATION_ID, STATE_DIR,
             PROCESSING_GUARANTEE, COMMIT_INTERVAL, STREAM_THREADS, APPLICATION_SERVER, HTTP_PORT, SYSTEM_NAMESPACES,
             EXEMPT_NAMESPACES, EXEMPT_PATTERNS, GRACE_PERIOD, STALE_AFTER, TICK_INTERVAL, PROFILE, DRIFT_HISTORY,
-            CREATE_TOPICS, PARTITIONS);
+            CREATE_TOPICS, PARTITIONS, MAX_RECORD_SIZE, DLQ_MAX_PAYLOAD, CLUSTERS, MAX_NAMESPACES_PER_CLUSTER,
+            MAX_EPOCH_SKEW);
 
     private final Map<String, Object> values;
     private final Set<String> explicit;
@@ -175,6 +189,10 @@ public final class ProcessorConfig {
         } catch (IllegalArgumentException ex) {
             throw new ConfigException("--exempt-patterns: " + ex.getMessage());
         }
+        if (config.get(DLQ_MAX_PAYLOAD) > config.get(MAX_RECORD_SIZE) / 2) {
+            throw new ConfigException("--dlq-max-payload: " + config.get(DLQ_MAX_PAYLOAD)
+                    + " bytes is more than half of --max-record-size (" + config.get(MAX_RECORD_SIZE) + ")");
+        }
         return config;
     }
 
@@ -213,7 +231,13 @@ public final class ProcessorConfig {
         if (!get(APPLICATION_SERVER).isEmpty()) {
             q.putIfAbsent(QueryConfig.ADVERTISED.name(), get(APPLICATION_SERVER));
         }
-        return QueryConfig.fromMap(q, env);
+        QueryConfig qc = QueryConfig.fromMap(q, env);
+        // Refused at start-up, not at the first request: a non-loopback bind needs a token or query.auth=none.
+        String exposure = qc.exposureProblem();
+        if (exposure != null) {
+            throw new IllegalArgumentException(exposure);
+        }
+        return qc;
     }
 
     /**
@@ -246,7 +270,13 @@ public final class ProcessorConfig {
     }
 
     public TopologyOptions topologyOptions() {
-        return TopologyOptions.defaults().withDriftHistoryRetention(get(DRIFT_HISTORY));
+        return TopologyOptions.defaults().withDriftHistoryRetention(get(DRIFT_HISTORY)).withLimits(limits());
+    }
+
+    /** The bounds of {@code --max-record-size}, {@code --dlq-max-payload}, {@code --clusters} and the rest. */
+    public Limits limits() {
+        return new Limits(get(MAX_RECORD_SIZE), get(DLQ_MAX_PAYLOAD), get(CLUSTERS), get(MAX_NAMESPACES_PER_CLUSTER),
+                get(PARTITIONS), get(MAX_EPOCH_SKEW));
     }
 
     /**
@@ -267,6 +297,13 @@ public final class ProcessorConfig {
         p.putIfAbsent(StreamsConfig.producerPrefix("retry.backoff.ms"), "10");
         // Kafka 4.x asks for this now and makes it the default in 5.0; the topology has no global state.
         p.putIfAbsent("processing.exception.handler.global.enabled", "true");
+        // A dead letter the producer refuses is logged, counted and skipped; any other failed send
+        // fails the transaction (Kafka's default) and the batch is retried.
+        p.putIfAbsent(StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterProductionHandler.class.getName());
+        p.put(DeadLetterProductionHandler.DLQ_TOPIC_CONFIG, topicNames().dlq());
+        // The facts of one namespace may reach --max-record-size; their changelog record must fit.
+        p.putIfAbsent(StreamsConfig.producerPrefix("max.request.size"),
+                Integer.toString(CoverageTopology.changelogMaxMessageBytes(limits())));
         if (!get(APPLICATION_SERVER).isEmpty()) {
             typed(p, APPLICATION_SERVER, StreamsConfig.APPLICATION_SERVER_CONFIG, v -> v);
         } else if (queryConfig != null && queryConfig.port() != 0) {
@@ -411,6 +448,44 @@ public final class ProcessorConfig {
                 throw new IllegalArgumentException("'" + name + "' is not a namespace name");
             }
             out.add(name);
+        }
+        return out;
+    }
+
+    /** {@code 1048576}, {@code 64KiB}, {@code 1MiB}: a positive number of bytes. */
+    static int byteSize(String s) {
+        String v = s.strip();
+        long unit = 1;
+        if (v.endsWith("KiB")) {
+            unit = 1024;
+            v = v.substring(0, v.length() - 3);
+        } else if (v.endsWith("MiB")) {
+            unit = 1024 * 1024;
+            v = v.substring(0, v.length() - 3);
+        }
+        long n;
+        try {
+            n = Long.parseLong(v.strip()) * unit;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("not a size in bytes: '" + s + "' (use e.g. 65536, 64KiB, 1MiB)");
+        }
+        if (n <= 0 || n > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("must be between 1 byte and 2 GiB, not '" + s + "'");
+        }
+        return (int) n;
+    }
+
+    static List<String> clusterGlobs(String s) {
+        List<String> out = new ArrayList<>();
+        for (String part : s.split(",")) {
+            String glob = part.strip();
+            if (glob.isEmpty()) {
+                continue;
+            }
+            if (!glob.matches("[-a-z0-9*?]{1,63}")) {
+                throw new IllegalArgumentException("'" + glob + "' is not a cluster id or glob (a-z, 0-9, -, *, ?)");
+            }
+            out.add(glob);
         }
         return out;
     }

@@ -30,7 +30,7 @@ import io.fencewatch.rules.Rules;
 final class Harness implements AutoCloseable {
     static final Instant T0 = Instant.parse("2026-06-01T12:00:00Z");
 
-    final Topics topics = Topics.of("fw");
+    final Topics topics;
     final TopologyTestDriver driver;
     final TestInputTopic<String, InventoryEvent> inventory;
     final TestInputTopic<byte[], byte[]> raw;
@@ -42,6 +42,12 @@ final class Harness implements AutoCloseable {
     private final Path stateDir;
 
     Harness(Rules rules) {
+        this(rules, TopologyOptions.defaults(), Topics.of("fw"));
+    }
+
+    /** With other limits, dead-letter failures or serdes than the defaults. */
+    Harness(Rules rules, TopologyOptions options, Topics topics) {
+        this.topics = topics;
         try {
             stateDir = Files.createTempDirectory("fw-ttd-");
         } catch (java.io.IOException e) {
@@ -51,7 +57,7 @@ final class Harness implements AutoCloseable {
         p.put(StreamsConfig.APPLICATION_ID_CONFIG, "fw-test");
         p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
         p.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
-        driver = new TopologyTestDriver(CoverageTopology.build(topics, rules, TopologyOptions.defaults().inMemory()), p, T0);
+        driver = new TopologyTestDriver(CoverageTopology.build(topics, rules, options.inMemory()), p, T0);
         inventory = driver.createInputTopic(topics.inventory().name(), new StringSerializer(),
                 FencewatchSerdes.inventoryEvent().serializer(), T0, Duration.ZERO);
         raw = driver.createInputTopic(topics.inventory().name(), new ByteArraySerializer(), new ByteArraySerializer());

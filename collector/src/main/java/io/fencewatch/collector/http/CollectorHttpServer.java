@@ -96,6 +96,9 @@ public final class CollectorHttpServer implements AutoCloseable {
         gauge(sb, agents, "fencewatch_collector_skipped_objects_total", "counter",
                 "Objects that could not be published at all (no name or namespace).",
                 a -> a.publisher().metrics().skippedObjects());
+        gauge(sb, agents, "fencewatch_collector_truncated_objects_total", "counter",
+                "Objects published as truncated facts (over max.request.size or the bounds on labels and rules).",
+                a -> a.publisher().metrics().truncatedObjects());
         gauge(sb, agents, "fencewatch_collector_duplicates_skipped_total", "counter",
                 "Informer notifications of a version the epoch's snapshot had already sent.",
                 a -> a.publisher().metrics().skippedDuplicates());

@@ -6,8 +6,10 @@ import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.function.Function;
 
 import io.fabric8.kubernetes.api.model.IntOrString;
@@ -20,6 +22,7 @@ import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyIngressRule;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPeer;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPort;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicySpec;
+import io.fencewatch.schema.FactLimits;
 import io.fencewatch.schema.common.Kind;
 import io.fencewatch.schema.common.Op;
 import io.fencewatch.schema.inventory.InventoryEvent;
@@ -83,7 +86,7 @@ public final class EventTranslator {
         NamespaceFacts facts = new NamespaceFacts(phase, stringMap(m.getLabels()), forwardedAnnotations(m.getAnnotations()),
                 timestamp(m.getCreationTimestamp()), timestamp(m.getDeletionTimestamp()));
         return new InventoryEvent(source, op, Kind.NAMESPACE, m.getName(), m.getName(), m.getUid(),
-                m.getResourceVersion(), facts, null, null);
+                m.getResourceVersion(), facts, null, null, false);
     }
 
     public InventoryEvent policyEvent(NetworkPolicy np, Op op, Source source) {
@@ -92,7 +95,188 @@ public final class EventTranslator {
             return null;
         }
         return new InventoryEvent(source, op, Kind.NETWORK_POLICY, m.getNamespace(), m.getName(), m.getUid(),
-                m.getResourceVersion(), null, policyFacts(np.getSpec()), null);
+                m.getResourceVersion(), null, policyFacts(np.getSpec()), null, false);
+    }
+
+    /**
+     * Whether an event exceeds the bounds the processor applies ({@link FactLimits}) or, by a cheap
+     * estimate of its encoded size, {@code maxBytes}: then it must be sent {@link #truncated}.
+     */
+    public static boolean exceedsLimits(InventoryEvent e, int maxBytes) {
+        return exceedsBounds(e) || estimatedBytes(e) > maxBytes;
+    }
+
+    /** Whether an event exceeds the processor's bounds on maps and rules ({@link FactLimits}), whatever its size. */
+    public static boolean exceedsBounds(InventoryEvent e) {
+        NamespaceFacts n = e.getNamespaceFacts();
+        if (n != null && (n.getLabels().size() > FactLimits.MAX_MAP_ENTRIES
+                || n.getAnnotations().size() > FactLimits.MAX_MAP_ENTRIES)) {
+            return true;
+        }
+        PolicyFacts p = e.getPolicyFacts();
+        if (p != null) {
+            int rules = size(p.getIngress()) + size(p.getEgress());
+            if (rules > FactLimits.MAX_RULES || elements(p) > FactLimits.MAX_POLICY_ELEMENTS
+                    || p.getPodSelector().getMatchLabels().size() > FactLimits.MAX_MAP_ENTRIES) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * The event cut to fit, flagged {@code truncated}, never claiming more isolation than the object
+     * has: a policy keeps its policyTypes; its rules become one allow-all rule per direction that had
+     * rules; an oversized pod selector becomes a selector of some pods (those labelled
+     * {@code fencewatch.io/truncated-selector}), so the policy still counts as a policy of the
+     * namespace. A namespace keeps its fencewatch.io/* and kubernetes.io/* labels, then others up to
+     * the bound.
+     */
+    public static InventoryEvent truncated(InventoryEvent e, int maxBytes) {
+        InventoryEvent.Builder b = InventoryEvent.newBuilder(e).setTruncated(true);
+        NamespaceFacts n = e.getNamespaceFacts();
+        if (n != null) {
+            Map<String, String> labels = new LinkedHashMap<>();
+            long bytes = 0;
+            for (boolean own : new boolean[] {true, false}) {
+                for (Map.Entry<String, String> l : new TreeMap<>(n.getLabels()).entrySet()) {
+                    boolean isOwn = l.getKey().startsWith("fencewatch.io/") || l.getKey().contains("kubernetes.io/");
+                    long size = l.getKey().length() + (long) l.getValue().length() + 8;
+                    if (isOwn == own && labels.size() < FactLimits.MAX_MAP_ENTRIES && bytes + size < maxBytes / 4) {
+                        labels.put(l.getKey(), l.getValue());
+                        bytes += size;
+                    }
+                }
+            }
+            Map<String, String> annotations = new LinkedHashMap<>();
+            for (Map.Entry<String, String> a : new TreeMap<>(n.getAnnotations()).entrySet()) {
+                long size = a.getKey().length() + (long) a.getValue().length() + 8;
+                if (annotations.size() < FactLimits.MAX_MAP_ENTRIES && bytes + size < maxBytes / 2) {
+                    annotations.put(a.getKey(), a.getValue());
+                    bytes += size;
+                }
+            }
+            b.setNamespaceFacts(NamespaceFacts.newBuilder(n).setLabels(labels).setAnnotations(annotations).build());
+        }
+        PolicyFacts p = e.getPolicyFacts();
+        if (p != null) {
+            LabelSelector selector = p.getPodSelector();
+            if (selector.getMatchLabels().size() > 32 || selector.getMatchExpressions().size() > 32
+                    || selector.toString().length() > 16 * 1024) {
+                selector = new LabelSelector(Map.of(), List.of(new LabelSelectorRequirement(
+                        "fencewatch.io/truncated-selector", "Exists", List.of())));
+            }
+            List<String> types = p.getPolicyTypes() == null || p.getPolicyTypes().size() <= 3 ? p.getPolicyTypes()
+                    : List.of("Ingress", "Egress");
+            b.setPolicyFacts(new PolicyFacts(selector, types, allowAllIfAny(p.getIngress()), allowAllIfAny(p.getEgress())));
+        }
+        return b.build();
+    }
+
+    private static List<PolicyRule> allowAllIfAny(List<PolicyRule> rules) {
+        if (rules == null || rules.isEmpty()) {
+            return rules;
+        }
+        return List.of(new PolicyRule(null, null));
+    }
+
+    private static int size(List<?> l) {
+        return l == null ? 0 : l.size();
+    }
+
+    private static long elements(PolicyFacts p) {
+        long n = selectorElements(p.getPodSelector()) + size(p.getPolicyTypes());
+        for (List<PolicyRule> rules : java.util.Arrays.asList(p.getIngress(), p.getEgress())) {
+            if (rules == null) {
+                continue;
+            }
+            for (PolicyRule r : rules) {
+                n += size(r.getPorts());
+                if (r.getPeers() != null) {
+                    for (PolicyPeer peer : r.getPeers()) {
+                        n += 1 + selectorElements(peer.getPodSelector()) + selectorElements(peer.getNamespaceSelector())
+                                + (peer.getIpBlock() == null ? 0 : size(peer.getIpBlock().getExcept()));
+                    }
+                }
+            }
+        }
+        return n;
+    }
+
+    private static long selectorElements(LabelSelector s) {
+        if (s == null) {
+            return 0;
+        }
+        long n = s.getMatchLabels().size();
+        for (LabelSelectorRequirement r : s.getMatchExpressions()) {
+            n += 1 + size(r.getValues());
+        }
+        return n;
+    }
+
+    /** An upper estimate of the event's Avro size: its strings' lengths (UTF-8 at most 3 bytes each) plus framing. */
+    public static long estimatedBytes(InventoryEvent e) {
+        long n = 256;
+        n += len(e.getNamespace()) + len(e.getName()) + len(e.getUid()) + len(e.getResourceVersion());
+        NamespaceFacts f = e.getNamespaceFacts();
+        if (f != null) {
+            n += mapBytes(f.getLabels()) + mapBytes(f.getAnnotations());
+        }
+        PolicyFacts p = e.getPolicyFacts();
+        if (p != null) {
+            n += selectorBytes(p.getPodSelector());
+            for (List<PolicyRule> rules : java.util.Arrays.asList(p.getIngress(), p.getEgress())) {
+                if (rules == null) {
+                    continue;
+                }
+                for (PolicyRule r : rules) {
+                    n += 8;
+                    if (r.getPorts() != null) {
+                        for (PolicyPort port : r.getPorts()) {
+                            n += 16 + len(port.getProtocol()) + len(port.getPort());
+                        }
+                    }
+                    if (r.getPeers() != null) {
+                        for (PolicyPeer peer : r.getPeers()) {
+                            n += 8 + selectorBytes(peer.getPodSelector()) + selectorBytes(peer.getNamespaceSelector());
+                            if (peer.getIpBlock() != null) {
+                                n += len(peer.getIpBlock().getCidr()) + 8;
+                                for (String x : peer.getIpBlock().getExcept()) {
+                                    n += len(x) + 2;
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return n;
+    }
+
+    private static long len(String s) {
+        return s == null ? 1 : 3L * s.length() + 2;
+    }
+
+    private static long mapBytes(Map<String, String> m) {
+        long n = 2;
+        for (Map.Entry<String, String> x : m.entrySet()) {
+            n += len(x.getKey()) + len(x.getValue());
+        }
+        return n;
+    }
+
+    private static long selectorBytes(LabelSelector s) {
+        if (s == null) {
+            return 1;
+        }
+        long n = 4 + mapBytes(s.getMatchLabels());
+        for (LabelSelectorRequirement r : s.getMatchExpressions()) {
+            n += len(r.getKey()) + len(r.getOperator()) + 2;
+            for (String v : r.getValues()) {
+                n += len(v);
+            }
+        }
+        return n;
     }
 
     PolicyFacts policyFacts(NetworkPolicySpec spec) {

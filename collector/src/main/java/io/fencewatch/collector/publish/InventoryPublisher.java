@@ -36,11 +36,13 @@ import io.fencewatch.collector.kube.AgentEvent;
 import io.fencewatch.collector.kube.ChangeType;
 import io.fencewatch.collector.kube.EventTranslator;
 import io.fencewatch.collector.kube.ObjectRefs;
+import io.fencewatch.schema.FactLimits;
 import io.fencewatch.schema.Keys;
 import io.fencewatch.schema.common.Op;
 import io.fencewatch.schema.inventory.InventoryEvent;
 import io.fencewatch.schema.inventory.Source;
 import io.fencewatch.schema.inventory.SyncInfo;
+import io.fencewatch.schema.serde.FencewatchSerdes;
 
 /**
  * The one thread that publishes a cluster's facts. It takes events from the bounded queue the
@@ -111,6 +113,7 @@ public final class InventoryPublisher implements AutoCloseable {
     private boolean sendingOnThisThread;
     private Exception syncFailure;
     private volatile long closeDeadlineNanos;
+    private volatile int maxRecordBytes = FactLimits.DEFAULT_MAX_RECORD_BYTES;
 
     public InventoryPublisher(String cluster, String collectorId, String topic, Producer<String, InventoryEvent> producer,
             BlockingQueue<AgentEvent> queue, SnapshotSource source, EventTranslator translator,
@@ -480,11 +483,56 @@ public final class InventoryPublisher implements AutoCloseable {
             return -1;
         }
         String key = Keys.of(cluster, ns);
+        record = withinLimits(record, key, obj);
+        if (record == null) {
+            metrics.skippedObject();
+            return -1;
+        }
         int partition = partitionOf(key, partitions);
         sequence++;
         boolean sent = trySend(new ProducerRecord<>(topic, partition, key, record), epoch, ObjectRefs.where(cluster, obj),
                 null);
         return sent ? partition : -1;
+    }
+
+    /**
+     * The event as it may be sent: itself when it fits the inventory's limits, else a truncated fact
+     * (flagged, never over-stating isolation: see {@link EventTranslator#truncated}) so the object
+     * still counts; null when even that does not fit. Says which object, never its content.
+     */
+    private InventoryEvent withinLimits(InventoryEvent record, String key, HasMetadata obj) {
+        // Room for the key, the record's framing in its batch and the single-object header.
+        int budget = maxRecordBytes - key.length() * 3 - 1024;
+        if (!EventTranslator.exceedsBounds(record)) {
+            // The estimate is an upper bound (3 bytes per character): measure before cutting.
+            if (EventTranslator.estimatedBytes(record) <= budget
+                    || FencewatchSerdes.inventoryEvent().serialize(topic, record).length <= budget) {
+                return record;
+            }
+        }
+        InventoryEvent cut = EventTranslator.truncated(record, budget);
+        int size = FencewatchSerdes.inventoryEvent().serialize(topic, cut).length;
+        if (size > budget) {
+            LOG.error("cluster {}: {} does not fit the inventory limit of {} bytes even truncated ({} bytes): not sent",
+                    cluster, ObjectRefs.where(cluster, obj), maxRecordBytes, size);
+            return null;
+        }
+        metrics.truncatedObject();
+        LOG.warn("cluster {}: {} exceeds the inventory limits (max.request.size {} bytes, or the bounds on labels and"
+                + " rules): published as a truncated fact ({} bytes)", cluster, ObjectRefs.where(cluster, obj),
+                maxRecordBytes, size);
+        return cut;
+    }
+
+    /**
+     * The largest record the producer sends: its {@code max.request.size} (the inventory topic's
+     * {@code max.message.bytes}). Set before {@link #start()}.
+     */
+    public void maxRecordBytes(int bytes) {
+        if (bytes <= 2048) {
+            throw new IllegalArgumentException("max record size must be more than 2048 bytes");
+        }
+        this.maxRecordBytes = bytes;
     }
 
     private void heartbeat() {
@@ -516,7 +564,7 @@ public final class InventoryPublisher implements AutoCloseable {
 
     private InventoryEvent marker(Op op, long epoch, Instant at, SyncInfo info) {
         return new InventoryEvent(new Source(cluster, collectorId, epoch, sequence, at), op, null, null, null, null, null,
-                null, null, info);
+                null, null, info, false);
     }
 
     private Future<RecordMetadata> sendMarker(int partition, InventoryEvent marker, long epoch) {

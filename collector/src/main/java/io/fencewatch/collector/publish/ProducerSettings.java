@@ -45,6 +45,12 @@ public final class ProducerSettings {
         return p;
     }
 
+    /** The producer's {@code max.request.size}: the largest record the publisher sends whole. */
+    public static int maxRequestSize(Properties props) {
+        Object v = props.get(ProducerConfig.MAX_REQUEST_SIZE_CONFIG);
+        return v == null ? 1_048_576 : Integer.parseInt(v.toString().strip());
+    }
+
     public static Producer<String, InventoryEvent> newProducer(Properties props) {
         props.remove(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG);
         return new KafkaProducer<>(props, new StringSerializer(), FencewatchSerdes.inventoryEvent());

@@ -14,6 +14,7 @@ public final class PublisherMetrics {
     private final Map<String, LongAdder> published = new ConcurrentHashMap<>();
     private final LongAdder publishErrors = new LongAdder();
     private final LongAdder skippedObjects = new LongAdder();
+    private final LongAdder truncatedObjects = new LongAdder();
     private final LongAdder epochsOpened = new LongAdder();
     private final LongAdder skippedDuplicates = new LongAdder();
     private final AtomicLong lastAckMillis = new AtomicLong();
@@ -29,6 +30,15 @@ public final class PublisherMetrics {
 
     void skippedObject() {
         skippedObjects.increment();
+    }
+
+    void truncatedObject() {
+        truncatedObjects.increment();
+    }
+
+    /** Objects published as truncated facts: over max.request.size or the bounds on labels and rules. */
+    public long truncatedObjects() {
+        return truncatedObjects.sum();
     }
 
     void skippedDuplicate() {

@@ -135,7 +135,7 @@
           h('span', {}, h('b', {}, c.namespaces), ' namespaces · ',
             h('b', { class: c.nonCompliant > 0 ? 'bad' : '' }, c.nonCompliant), ' non-compliant · ',
             h('b', {}, c.pending), ' pending · ', h('b', {}, c.exempt), ' exempt'),
-          h('span', {}, 'last seen ', timeEl(c.lastSeen)))));
+          h('span', { title: c.lastChange ? 'last change ' + c.lastChange : 'no change recorded' }, 'last seen ', timeEl(c.lastSeen)))));
     }
   }
 
@@ -238,13 +238,21 @@
   }
 
   // --- namespace view
+  // A YAML scalar: plain for a name YAML reads as a string, else double-quoted (JSON escapes are
+  // valid YAML), so a forged name cannot add lines to the copied policy.
+  function yamlScalar(v) {
+    const s = String(v);
+    if (/^[a-z][-a-z0-9]*$/.test(s) && !['y', 'n', 'yes', 'no', 'on', 'off', 'true', 'false', 'null'].includes(s)) return s;
+    return JSON.stringify(s).replace(/[\u007f-\u009f\u2028\u2029\ufeff]/g, (c) => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0'));
+  }
+
   function defaultDenyYaml(ns) {
     return [
       'apiVersion: networking.k8s.io/v1',
       'kind: NetworkPolicy',
       'metadata:',
       '  name: default-deny',
-      '  namespace: ' + ns,
+      '  namespace: ' + yamlScalar(ns),
       'spec:',
       '  podSelector: {}          # every pod in the namespace',
       '  policyTypes:',
