@@ -15,7 +15,7 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 
 import io.fencewatch.schema.TopicNames;
-import io.fencewatch.testing.EmbeddedKafkaBroker;
+import io.fencewatch.kafka.EmbeddedKafkaBroker;
 
 /** Kafka chores the benchmarks share: topics of a prefix, committed offsets, read_committed readers. */
 final class BenchKafka {

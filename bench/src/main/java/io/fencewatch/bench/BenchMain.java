@@ -1,5 +1,10 @@
 package io.fencewatch.bench;
 
+import io.fencewatch.config.Commands;
+import io.fencewatch.config.Flags;
+import io.fencewatch.config.Help;
+import io.fencewatch.config.Parsers;
+import io.fencewatch.config.Setting;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.lang.management.GarbageCollectorMXBean;
@@ -17,7 +22,7 @@ import java.util.Set;
 import java.util.LinkedHashSet;
 import java.util.stream.Stream;
 
-import io.fencewatch.testing.EmbeddedKafkaBroker;
+import io.fencewatch.kafka.EmbeddedKafkaBroker;
 
 /**
  * {@code fencewatch bench [--quick] [--doc=<file>]}: end-to-end benchmarks on a real in-process
@@ -27,19 +32,22 @@ import io.fencewatch.testing.EmbeddedKafkaBroker;
 public final class BenchMain {
     static final int EXIT_USAGE = 2;
 
-    static final String USAGE = """
-            Usage: fencewatch bench [--quick] [--doc=<file>] [--only=<section,...>]
+    static final List<String> SECTIONS = List.of("latency", "throughput", "sync", "query", "polling", "scale", "audit");
 
+    static final Setting<Boolean> QUICK = Setting.toggle("quick", "false",
+            "one rate, smaller inputs; under 2 minutes on 2 cores");
+    static final Setting<Path> DOC = new Setting<>("doc", "docs/benchmarks.md", v -> v.isBlank() ? null : Path.of(v),
+            "where the full run writes its report (--doc= skips it)");
+    static final Setting<Set<String>> ONLY = new Setting<>("only", "", BenchMain::sections,
+            "run only these sections: " + String.join(", ", SECTIONS));
+    static final List<Setting<?>> SETTINGS = List.of(QUICK, DOC, ONLY);
+
+    static final String USAGE = Help.render("bench", """
             End-to-end benchmarks on a real in-process Kafka broker and fabric8's mock API server:
             drift latency (API write -> drift readable, read_committed), processor throughput against a
             bare count, initial sync, queries (point local/forwarded, list), scale and polling (full only).
             Prints a table, then one name=value line per figure.
-
-              --quick        one rate, smaller inputs; under 2 minutes on 2 cores
-              --doc=<file>   where the full run writes its report (default docs/benchmarks.md; --doc= skips it)
-              --only=<list>  run only these sections: latency, throughput, sync, query, polling, scale
-              --help         this text
-            """;
+            """, SETTINGS, List.of());
 
     /** Parsed flags. */
     record Options(boolean quick, Path doc, Set<String> only) {
@@ -47,8 +55,6 @@ public final class BenchMain {
             return only.isEmpty() || only.contains(section);
         }
     }
-
-    static final List<String> SECTIONS = List.of("latency", "throughput", "sync", "query", "polling", "scale");
 
     /** fabric8's mock server logs every request through java.util.logging; held so the level sticks. */
     private static final java.util.logging.Logger MOCK_SERVER_LOG = java.util.logging.Logger.getLogger("io.fabric8");
@@ -63,10 +69,9 @@ public final class BenchMain {
         MOCK_SERVER_LOG.setLevel(java.util.logging.Level.WARNING);
         Options options;
         try {
-            options = parse(args);
+            options = parse(args, System.getenv());
         } catch (IllegalArgumentException e) {
-            System.err.println("fencewatch bench: " + e.getMessage());
-            System.exit(EXIT_USAGE);
+            System.exit(Commands.badFlag(System.err, "bench", e));
             return;
         }
         if (options == null) {
@@ -87,33 +92,31 @@ public final class BenchMain {
 
     /** Null for --help; an IllegalArgumentException (one line, naming the flag) for a bad flag. */
     static Options parse(String[] args) {
-        boolean quick = false;
-        Path doc = Path.of("docs", "benchmarks.md");
-        Set<String> only = new LinkedHashSet<>();
-        for (String a : args) {
-            if (a.equals("--help") || a.equals("-h")) {
-                return null;
-            } else if (a.equals("--quick")) {
-                quick = true;
-            } else if (a.startsWith("--doc=")) {
-                String v = a.substring("--doc=".length());
-                doc = v.isBlank() ? null : Path.of(v);
-            } else if (a.startsWith("--only=")) {
-                for (String part : a.substring("--only=".length()).split(",")) {
-                    String name = part.strip();
-                    if (!SECTIONS.contains(name)) {
-                        throw new IllegalArgumentException("--only: '" + (name.length() <= 20 ? name : name.substring(0, 17)
-                                + "...") + "' is not a section (" + String.join(", ", SECTIONS) + ")");
-                    }
-                    only.add(name);
-                }
-            } else {
-                String shown = a.length() <= 40 ? a : a.substring(0, 37) + "...";
-                throw new IllegalArgumentException(shown.replaceAll("[\\r\\n\\t]", " ")
-                        + ": unknown flag (flags: --quick, --doc=<file>, --only=<sections>, --help)");
-            }
+        return parse(args, Map.of());
+    }
+
+    static Options parse(String[] args, Map<String, String> env) {
+        if (Flags.wantsHelp(args)) {
+            return null;
         }
-        return new Options(quick, doc, Set.copyOf(only));
+        Map<String, String> given = Flags.read(args, env, SETTINGS, List.of()).given();
+        return new Options(value(QUICK, given), value(DOC, given), Set.copyOf(value(ONLY, given)));
+    }
+
+    private static <T> T value(Setting<T> s, Map<String, String> given) {
+        return s.parse(given.getOrDefault(s.flag(), s.defaultValue()));
+    }
+
+    private static Set<String> sections(String v) {
+        Set<String> only = new LinkedHashSet<>();
+        for (String name : Parsers.list(v)) {
+            if (!SECTIONS.contains(name)) {
+                throw new IllegalArgumentException("'" + (name.length() <= 20 ? name : name.substring(0, 17) + "...")
+                        + "' is not a section (" + String.join(", ", SECTIONS) + ")");
+            }
+            only.add(name);
+        }
+        return only;
     }
 
     private static List<String> commandLine(String[] args) {

@@ -13,7 +13,7 @@ import java.util.List;
 import java.util.Locale;
 
 import io.fencewatch.bench.BenchMain.Figures;
-import io.fencewatch.testing.EmbeddedKafkaBroker;
+import io.fencewatch.kafka.EmbeddedKafkaBroker;
 
 /** One benchmark run: the sections in order, each on the same broker, a failure in one not ending the others. */
 final class BenchRun {
@@ -51,6 +51,9 @@ final class BenchRun {
             }
             if (!quick && options.runs("polling")) {
                 failures += section("6 against polling", broker, stateRoot, (b, s) -> PollingBenchmark.run(figures));
+            }
+            if (options.runs("audit")) {
+                failures += section("7 audit", broker, stateRoot, (b, s) -> AuditBenchmark.run(figures, quick));
             }
             if (!quick && options.runs("scale")) {
                 failures += section("4 scale", broker, stateRoot, (b, s) -> ScaleBenchmark.run(b, s, figures));

@@ -34,7 +34,7 @@ import org.apache.kafka.streams.kstream.Produced;
 
 import io.fencewatch.processor.CoverageTopology;
 import io.fencewatch.processor.ProcessorConfig;
-import io.fencewatch.processor.Rules;
+import io.fencewatch.rules.Rules;
 import io.fencewatch.processor.TopologyOptions;
 import io.fencewatch.processor.Topics;
 import io.fencewatch.schema.Keys;
@@ -49,7 +49,7 @@ import io.fencewatch.schema.inventory.PolicyRule;
 import io.fencewatch.schema.inventory.Source;
 import io.fencewatch.schema.serde.AvroSerde;
 import io.fencewatch.schema.serde.FencewatchSerdes;
-import io.fencewatch.testing.EmbeddedKafkaBroker;
+import io.fencewatch.kafka.EmbeddedKafkaBroker;
 
 /**
  * Processor figures (moved here from the stream processor's tests; run by {@link BenchMain}): on

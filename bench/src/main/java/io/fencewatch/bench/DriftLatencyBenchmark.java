@@ -34,7 +34,7 @@ import io.fencewatch.schema.TopicNames;
 import io.fencewatch.schema.drift.DriftEvent;
 import io.fencewatch.schema.serde.AvroSerde;
 import io.fencewatch.schema.serde.FencewatchSerdes;
-import io.fencewatch.testing.EmbeddedKafkaBroker;
+import io.fencewatch.kafka.EmbeddedKafkaBroker;
 
 /**
  * End-to-end drift latency: a namespace created through fabric8's CRUD mock API server (the write

@@ -40,8 +40,8 @@ import io.fencewatch.collector.publish.ProducerSettings;
 import io.fencewatch.schema.common.Op;
 import io.fencewatch.schema.inventory.InventoryEvent;
 import io.fencewatch.schema.serde.FencewatchSerdes;
-import io.fencewatch.testing.EmbeddedKafkaBroker;
-import io.fencewatch.testing.TopicReader;
+import io.fencewatch.kafka.EmbeddedKafkaBroker;
+import io.fencewatch.kafka.TopicReader;
 
 /**
  * Collector figures (moved here from the collector's tests): run by {@link BenchMain}.

@@ -26,7 +26,7 @@ import io.fencewatch.schema.common.Op;
 import io.fencewatch.schema.inventory.InventoryEvent;
 import io.fencewatch.schema.serde.AvroSerde;
 import io.fencewatch.schema.serde.FencewatchSerdes;
-import io.fencewatch.testing.EmbeddedKafkaBroker;
+import io.fencewatch.kafka.EmbeddedKafkaBroker;
 
 /**
  * Figure 4, scale: clusters × namespaces (default 1,000 × 1,000) fed as inventory events (a

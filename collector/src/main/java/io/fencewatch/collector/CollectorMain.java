@@ -34,8 +34,7 @@ public final class CollectorMain {
         try {
             config = CollectorConfig.fromArgs(args, System.getenv());
         } catch (ConfigException e) {
-            System.err.println("fencewatch-collector: " + e.getMessage());
-            System.exit(EXIT_CONFIG);
+            System.exit(io.fencewatch.config.Commands.badFlag(System.err, "collector", e));
             return;
         }
         AtomicInteger exitCode = new AtomicInteger();

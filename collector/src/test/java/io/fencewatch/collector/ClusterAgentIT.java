@@ -30,9 +30,9 @@ import io.fencewatch.schema.common.Op;
 import io.fencewatch.schema.inventory.InventoryEvent;
 import io.fencewatch.schema.inventory.PolicyFacts;
 import io.fencewatch.schema.inventory.SyncInfo;
-import io.fencewatch.testing.EmbeddedKafkaBroker;
+import io.fencewatch.kafka.EmbeddedKafkaBroker;
 import io.fencewatch.testing.KafkaBrokerExtension;
-import io.fencewatch.testing.TopicReader;
+import io.fencewatch.kafka.TopicReader;
 
 /** One agent against fabric8's CRUD mock API server and a real broker. */
 @ExtendWith(KafkaBrokerExtension.class)

@@ -26,9 +26,9 @@ import io.fencewatch.collector.config.CollectorConfig;
 import io.fencewatch.schema.common.Op;
 import io.fencewatch.schema.inventory.InventoryEvent;
 import io.fencewatch.schema.serde.FencewatchSerdes;
-import io.fencewatch.testing.EmbeddedKafkaBroker;
+import io.fencewatch.kafka.EmbeddedKafkaBroker;
 import io.fencewatch.testing.KafkaBrokerExtension;
-import io.fencewatch.testing.TopicReader;
+import io.fencewatch.kafka.TopicReader;
 
 /** The whole collector: several clusters in one process, HTTP endpoints, fatal conditions. */
 @ExtendWith(KafkaBrokerExtension.class)

@@ -23,9 +23,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 import io.fencewatch.schema.common.Op;
 import io.fencewatch.schema.inventory.InventoryEvent;
-import io.fencewatch.testing.EmbeddedKafkaBroker;
+import io.fencewatch.kafka.EmbeddedKafkaBroker;
 import io.fencewatch.testing.KafkaBrokerExtension;
-import io.fencewatch.testing.TopicReader;
+import io.fencewatch.kafka.TopicReader;
 
 /** The real entry point in a child JVM, through a kubeconfig context: SIGTERM flushes and exits cleanly. */
 @ExtendWith(KafkaBrokerExtension.class)

@@ -17,9 +17,9 @@ class CollectorMainTest {
 
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', value = {
-        "--heartbeat-interval=abc|fencewatch-collector: --heartbeat-interval: 'abc' is not a duration (use e.g. 30s, 500ms, 2m or PT30S)",
-        "--heartbeet=1s|fencewatch-collector: unknown flag '--heartbeet=1s' (see --help)",
-        "--queue-capacity=-5|fencewatch-collector: --queue-capacity: '-5' is outside 16..10000000",
+        "--heartbeat-interval=abc|fencewatch collector: --heartbeat-interval: 'abc' is not a duration (use e.g. 30s, 500ms, 2m or PT30S)",
+        "--heartbeet=1s|fencewatch collector: --heartbeet: unknown flag (see --help)",
+        "--queue-capacity=-5|fencewatch collector: --queue-capacity: '-5' is outside 16..10000000",
     })
     void shouldExitWithCodeTwoAndOneLineWhenAFlagIsBad(String flag, String expected) throws Exception {
         Process p = start("--cluster-id=c1", "--bootstrap-servers=127.0.0.1:1", flag);

@@ -20,9 +20,9 @@ import io.fencewatch.collector.config.CollectorConfig;
 import io.fencewatch.schema.common.Kind;
 import io.fencewatch.schema.common.Op;
 import io.fencewatch.schema.inventory.InventoryEvent;
-import io.fencewatch.testing.EmbeddedKafkaBroker;
+import io.fencewatch.kafka.EmbeddedKafkaBroker;
 import io.fencewatch.testing.KafkaBrokerExtension;
-import io.fencewatch.testing.TopicReader;
+import io.fencewatch.kafka.TopicReader;
 
 /** The broker goes away and comes back; the collector loses nothing. */
 class KafkaOutageIT {

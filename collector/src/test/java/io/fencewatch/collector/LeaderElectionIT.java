@@ -15,9 +15,9 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import io.fencewatch.collector.config.CollectorConfig;
 import io.fencewatch.schema.common.Op;
 import io.fencewatch.schema.inventory.InventoryEvent;
-import io.fencewatch.testing.EmbeddedKafkaBroker;
+import io.fencewatch.kafka.EmbeddedKafkaBroker;
 import io.fencewatch.testing.KafkaBrokerExtension;
-import io.fencewatch.testing.TopicReader;
+import io.fencewatch.kafka.TopicReader;
 
 /** Two replicas of one cluster's agent elect a leader on a Lease: only the leader publishes. */
 @ExtendWith(KafkaBrokerExtension.class)

@@ -19,8 +19,8 @@ import io.fencewatch.collector.publish.ProducerSettings;
 import io.fencewatch.schema.common.Op;
 import io.fencewatch.schema.inventory.InventoryEvent;
 import io.fencewatch.schema.serde.FencewatchSerdes;
-import io.fencewatch.testing.EmbeddedKafkaBroker;
-import io.fencewatch.testing.TopicReader;
+import io.fencewatch.kafka.EmbeddedKafkaBroker;
+import io.fencewatch.kafka.TopicReader;
 
 /** Builds agents against the in-process broker and reads what they published. */
 final class TestAgents {

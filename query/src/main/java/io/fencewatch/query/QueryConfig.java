@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.function.Function;
 
+import io.fencewatch.config.Setting;
 import io.fencewatch.schema.TopicNames;
 
 /**
@@ -75,8 +76,16 @@ public record QueryConfig(
             int maxHeaderSize, int queue) {
     }
 
-    /** One configuration key: name, default, doc and parser. */
+    /**
+     * One configuration key: name, default, doc and parser, declared in this order; {@link #setting()}
+     * is the same key as the shared {@link Setting} (help, {@code FENCEWATCH_*} name, bad-flag line).
+     */
     public record Key<T>(String name, String defaultValue, String doc, Function<String, T> parser) {
+        /** This key as a shared setting: flag {@code --query.x.y}, variable {@code FENCEWATCH_QUERY_X_Y}. */
+        public Setting<T> setting() {
+            return new Setting<>(name, defaultValue, parser, doc);
+        }
+
         T read(Map<String, String> values) {
             String raw = values.getOrDefault(name, defaultValue);
             if (raw != null) {
@@ -94,7 +103,7 @@ public record QueryConfig(
 
         /** The environment variable read by {@link #fromEnv}: {@code FENCEWATCH_} + upper-snake name. */
         public String envName() {
-            return "FENCEWATCH_" + name.toUpperCase(Locale.ROOT).replace('.', '_').replace('-', '_');
+            return Setting.envOf(name);
         }
     }
 

@@ -20,7 +20,7 @@ import io.fencewatch.schema.TopicNames;
 import io.fencewatch.schema.common.Status;
 import io.fencewatch.schema.drift.DriftEvent;
 import io.fencewatch.schema.drift.DriftReason;
-import io.fencewatch.testing.EmbeddedKafkaBroker;
+import io.fencewatch.kafka.EmbeddedKafkaBroker;
 import io.fencewatch.testing.KafkaBrokerExtension;
 
 /** The drift feed: warm start, GET /api/v1/drift, SSE live and Last-Event-ID replay, drift metrics. */

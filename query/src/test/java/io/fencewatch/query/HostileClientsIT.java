@@ -33,7 +33,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import io.fencewatch.schema.TopicNames;
 import io.fencewatch.schema.common.Status;
 import io.fencewatch.schema.drift.DriftReason;
-import io.fencewatch.testing.EmbeddedKafkaBroker;
+import io.fencewatch.kafka.EmbeddedKafkaBroker;
 import io.fencewatch.testing.KafkaBrokerExtension;
 
 /**

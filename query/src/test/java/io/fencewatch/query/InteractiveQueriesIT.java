@@ -27,7 +27,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.fencewatch.schema.TopicNames;
 import io.fencewatch.schema.common.Status;
 import io.fencewatch.schema.coverage.NamespaceCoverage;
-import io.fencewatch.testing.EmbeddedKafkaBroker;
+import io.fencewatch.kafka.EmbeddedKafkaBroker;
 import io.fencewatch.testing.KafkaBrokerExtension;
 
 /**

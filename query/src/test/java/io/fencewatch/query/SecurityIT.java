@@ -23,7 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import io.fencewatch.schema.TopicNames;
 import io.fencewatch.schema.common.Status;
-import io.fencewatch.testing.EmbeddedKafkaBroker;
+import io.fencewatch.kafka.EmbeddedKafkaBroker;
 import io.fencewatch.testing.KafkaBrokerExtension;
 
 /** Bearer token on and off, read-only methods, CORS, and error bodies without internals. */

@@ -20,7 +20,7 @@ import io.fencewatch.schema.Keys;
 import io.fencewatch.schema.TopicNames;
 import io.fencewatch.schema.common.Status;
 import io.fencewatch.schema.coverage.NamespaceCoverage;
-import io.fencewatch.testing.EmbeddedKafkaBroker;
+import io.fencewatch.kafka.EmbeddedKafkaBroker;
 import io.fencewatch.testing.KafkaBrokerExtension;
 
 /** With num.standby.replicas=1, a point query whose active owner cannot answer is read from a standby, and says so. */

@@ -14,7 +14,7 @@ import io.fencewatch.schema.TopicNames;
 import io.fencewatch.schema.common.Status;
 import io.fencewatch.schema.drift.DriftEvent;
 import io.fencewatch.schema.drift.DriftReason;
-import io.fencewatch.testing.EmbeddedKafkaBroker;
+import io.fencewatch.kafka.EmbeddedKafkaBroker;
 import io.fencewatch.testing.KafkaBrokerExtension;
 
 /** The webhook sink fed by the real drift topic, against a local target that fails, then recovers. */

@@ -11,7 +11,7 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 
 import io.fencewatch.schema.coverage.NamespaceCoverage;
 import io.fencewatch.schema.serde.FencewatchSerdes;
-import io.fencewatch.testing.TopicReader;
+import io.fencewatch.kafka.TopicReader;
 
 /**
  * The compacted view of {@code <prefix>.coverage} as a consumer sees it: read_committed from the

@@ -16,7 +16,7 @@ import io.fencewatch.schema.coverage.NamespaceCoverage;
 import io.fencewatch.schema.drift.CoverageState;
 import io.fencewatch.schema.drift.DriftEvent;
 import io.fencewatch.schema.serde.FencewatchSerdes;
-import io.fencewatch.testing.TopicReader;
+import io.fencewatch.kafka.TopicReader;
 
 /** Everything committed on {@code <prefix>.drift} (read_committed, from the start), in read order. */
 final class DriftLog implements AutoCloseable {

@@ -21,7 +21,7 @@ import io.fencewatch.schema.drift.DriftEvent;
 import io.fencewatch.schema.drift.DriftReason;
 import io.fencewatch.schema.inventory.InventoryEvent;
 import io.fencewatch.schema.serde.FencewatchSerdes;
-import io.fencewatch.testing.EmbeddedKafkaBroker;
+import io.fencewatch.kafka.EmbeddedKafkaBroker;
 import io.fencewatch.testing.KafkaBrokerExtension;
 
 /**

@@ -14,7 +14,7 @@ import org.apache.kafka.streams.KafkaStreams;
 import io.fencewatch.collector.Collector;
 import io.fencewatch.processor.ProcessorApp;
 import io.fencewatch.processor.ProcessorConfig;
-import io.fencewatch.testing.EmbeddedKafkaBroker;
+import io.fencewatch.kafka.EmbeddedKafkaBroker;
 
 /**
  * The whole path in this JVM for one scenario: a processor (HTTP off) on its own topic prefix and

@@ -45,9 +45,9 @@ import io.fencewatch.schema.inventory.InventoryEvent;
 import io.fencewatch.schema.inventory.NamespaceFacts;
 import io.fencewatch.schema.inventory.Source;
 import io.fencewatch.schema.serde.FencewatchSerdes;
-import io.fencewatch.testing.EmbeddedKafkaBroker;
+import io.fencewatch.kafka.EmbeddedKafkaBroker;
 import io.fencewatch.testing.KafkaBrokerExtension;
-import io.fencewatch.testing.TopicReader;
+import io.fencewatch.kafka.TopicReader;
 
 /**
  * Scenario 7 (issue 19): poison records mixed into a live stream. A gzip producer sends compressible

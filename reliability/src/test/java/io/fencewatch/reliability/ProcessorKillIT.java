@@ -24,7 +24,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import io.fencewatch.processor.ProcessorApp;
 import io.fencewatch.schema.common.Op;
 import io.fencewatch.schema.drift.DriftEvent;
-import io.fencewatch.testing.EmbeddedKafkaBroker;
+import io.fencewatch.kafka.EmbeddedKafkaBroker;
 import io.fencewatch.testing.KafkaBrokerExtension;
 
 /**

@@ -25,7 +25,7 @@ import io.fencewatch.processor.CoverageTopology;
 import io.fencewatch.processor.ProcessorApp;
 import io.fencewatch.schema.Keys;
 import io.fencewatch.schema.common.Status;
-import io.fencewatch.testing.EmbeddedKafkaBroker;
+import io.fencewatch.kafka.EmbeddedKafkaBroker;
 import io.fencewatch.testing.KafkaBrokerExtension;
 
 /**

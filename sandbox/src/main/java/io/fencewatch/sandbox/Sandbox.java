@@ -29,7 +29,7 @@ import io.fencewatch.processor.ProcessorApp;
 import io.fencewatch.processor.ProcessorConfig;
 import io.fencewatch.sandbox.apiserver.SimulatedApiServer;
 import io.fencewatch.schema.TopicNames;
-import io.fencewatch.testing.EmbeddedKafkaBroker;
+import io.fencewatch.kafka.EmbeddedKafkaBroker;
 
 /**
  * The whole of Fencewatch in one JVM: an in-process KRaft broker, the simulated API server (or a

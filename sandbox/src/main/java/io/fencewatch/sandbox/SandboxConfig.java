@@ -16,6 +16,9 @@ import java.util.Objects;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import io.fencewatch.config.Flags;
+import io.fencewatch.config.Help;
+import io.fencewatch.config.Setting;
 import io.fencewatch.schema.Keys;
 
 /**
@@ -51,7 +54,7 @@ public record SandboxConfig(int httpPort, String httpBind, int kafkaPort, int ap
     }
 
     /** A flag that stops start-up: its message is one line naming the flag and why. */
-    public static final class BadFlag extends RuntimeException {
+    public static final class BadFlag extends io.fencewatch.config.BadFlag {
         private static final long serialVersionUID = 1L;
 
         public BadFlag(String message) {
@@ -59,11 +62,9 @@ public record SandboxConfig(int httpPort, String httpBind, int kafkaPort, int ap
         }
     }
 
-    /** One flag: name, default (null: none), and its one-line doc. */
-    record Flag(String name, String defaultValue, String doc) {
-        String flag() {
-            return "--" + name;
-        }
+    /** One flag as text (validated together in {@link #fromMap}): name, default (null: none), doc. */
+    private static Setting<String> flag(String name, String defaultValue, String doc) {
+        return new Setting<>(name, defaultValue, s -> s, doc);
     }
 
     public static final int DEFAULT_HTTP_PORT = 8080;
@@ -72,17 +73,17 @@ public record SandboxConfig(int httpPort, String httpBind, int kafkaPort, int ap
     public static final int DEFAULT_API_PORT = 18443;
     public static final String DEFAULT_CLUSTER_ID = "sandbox";
 
-    static final List<Flag> FLAGS = List.of(
-            new Flag("http-port", "" + DEFAULT_HTTP_PORT, "dashboard, REST API (/api/v1/...), SSE drift feed and /metrics; 0 = any free port"),
-            new Flag("http-bind", "127.0.0.1", "address the HTTP server listens on (0.0.0.0 to reach it from elsewhere)"),
-            new Flag("kafka-port", "" + DEFAULT_KAFKA_PORT, "the in-process Kafka broker's port (127.0.0.1); 0 = any free port"),
-            new Flag("api-port", "" + DEFAULT_API_PORT, "the simulated Kubernetes API server's port (127.0.0.1); 0 = any free port"),
-            new Flag("data-dir", "data/sandbox", "broker log, processor state, kubeconfig and sandbox.log; reused by the next start"),
-            new Flag("scenario", "demo", "demo: play a short story on the simulated cluster; none: start empty"),
-            new Flag("grace", "0s", "how long a new namespace may lack a NetworkPolicy before it is NON_COMPLIANT"),
-            new Flag("kubeconfig", null, "watch the real cluster of this kubeconfig instead of the simulated one"),
-            new Flag("context", null, "the kubeconfig context to watch (default: its current context; implies a real cluster)"),
-            new Flag("cluster-id", DEFAULT_CLUSTER_ID, "the cluster's id in the table and the REST paths"));
+    static final List<Setting<String>> FLAGS = List.of(
+            flag("http-port", "" + DEFAULT_HTTP_PORT, "dashboard, REST API (/api/v1/...), SSE drift feed and /metrics; 0 = any free port"),
+            flag("http-bind", "127.0.0.1", "address the HTTP server listens on (0.0.0.0 to reach it from elsewhere)"),
+            flag("kafka-port", "" + DEFAULT_KAFKA_PORT, "the in-process Kafka broker's port (127.0.0.1); 0 = any free port"),
+            flag("api-port", "" + DEFAULT_API_PORT, "the simulated Kubernetes API server's port (127.0.0.1); 0 = any free port"),
+            flag("data-dir", "data/sandbox", "broker log, processor state, kubeconfig and sandbox.log; reused by the next start"),
+            flag("scenario", "demo", "demo: play a short story on the simulated cluster; none: start empty"),
+            flag("grace", "0s", "how long a new namespace may lack a NetworkPolicy before it is NON_COMPLIANT"),
+            flag("kubeconfig", null, "watch the real cluster of this kubeconfig instead of the simulated one"),
+            flag("context", null, "the kubeconfig context to watch (default: its current context; implies a real cluster)"),
+            flag("cluster-id", DEFAULT_CLUSTER_ID, "the cluster's id in the table and the REST paths"));
 
     public SandboxConfig {
         Objects.requireNonNull(httpBind);
@@ -99,44 +100,34 @@ public record SandboxConfig(int httpPort, String httpBind, int kafkaPort, int ap
 
     /** From command-line arguments; throws {@link BadFlag}. */
     public static SandboxConfig parse(String[] args) {
-        Map<String, String> given = new LinkedHashMap<>();
-        for (int i = 0; i < args.length; i++) {
-            String arg = args[i];
-            if (!arg.startsWith("--") || arg.length() == 2) {
-                throw new BadFlag("unexpected argument '" + shorten(arg) + "': flags look like --name=value (see --help)");
-            }
-            int eq = arg.indexOf('=');
-            String name = eq < 0 ? arg.substring(2) : arg.substring(2, eq);
-            String value;
-            if (eq >= 0) {
-                value = arg.substring(eq + 1);
-            } else if (i + 1 < args.length && !args[i + 1].startsWith("--")) {
-                value = args[++i];
-            } else {
-                if (FLAGS.stream().anyMatch(f -> f.name().equals(name))) {
-                    throw new BadFlag("--" + name + ": needs a value");
-                }
-                value = "";
-            }
-            given.put(name, value);
+        return parse(args, Map.of());
+    }
+
+    /** From command-line arguments and {@code FENCEWATCH_*} variables (flags win); throws {@link BadFlag}. */
+    public static SandboxConfig parse(String[] args, Map<String, String> env) {
+        Flags flags;
+        try {
+            flags = Flags.read(args, env, FLAGS, List.of());
+        } catch (io.fencewatch.config.BadFlag e) {
+            throw new BadFlag(e.getMessage());
         }
-        return fromMap(given);
+        return fromMap(flags.given());
     }
 
     /** From flag names (without {@code --}) to values; unknown names are an error. Throws {@link BadFlag}. */
     public static SandboxConfig fromMap(Map<String, String> given) {
         for (String name : given.keySet()) {
-            if (FLAGS.stream().noneMatch(f -> f.name().equals(name))) {
-                throw new BadFlag("unknown flag '--" + shorten(name) + "' (see --help)");
+            if (FLAGS.stream().noneMatch(f -> f.flag().equals(name))) {
+                throw new BadFlag("--" + shorten(name) + ": unknown flag (see --help)");
             }
         }
         Map<String, String> v = new LinkedHashMap<>();
-        for (Flag f : FLAGS) {
-            String raw = given.get(f.name());
+        for (Setting<String> f : FLAGS) {
+            String raw = given.get(f.flag());
             if (raw != null) {
-                v.put(f.name(), raw.strip());
+                v.put(f.flag(), raw.strip());
             } else if (f.defaultValue() != null) {
-                v.put(f.name(), f.defaultValue());
+                v.put(f.flag(), f.defaultValue());
             }
         }
         int httpPort = port(v, "http-port");
@@ -192,21 +183,13 @@ public record SandboxConfig(int httpPort, String httpBind, int kafkaPort, int ap
         return new SandboxConfig(http, httpBind, kafka, api, dataDir, scenario, grace, kubeconfig, context, clusterId);
     }
 
-    /** The usage text of {@code fencewatch sandbox}. */
+    /** The usage text of {@code fencewatch sandbox} (the shared layout). */
     public static String usage() {
-        StringBuilder b = new StringBuilder("""
-                Usage: fencewatch sandbox [--flag=value ...]
-
+        return Help.render("sandbox", """
                 The whole of Fencewatch in one JVM: a Kafka broker, a simulated Kubernetes API server you drive
                 with kubectl, a collector for cluster 'sandbox', the stream processor and the dashboard.
                 Ctrl-C stops it; started again with the same --data-dir it comes back with its Kafka log and state.
-
-                """);
-        for (Flag f : FLAGS) {
-            b.append(String.format(Locale.ROOT, "  --%-12s %-14s %s%n", f.name(),
-                    f.defaultValue() == null ? "" : f.defaultValue(), f.doc()));
-        }
-        return b.toString();
+                """, FLAGS, List.of());
     }
 
     static boolean portFree(String host, int port) {

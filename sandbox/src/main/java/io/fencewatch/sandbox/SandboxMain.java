@@ -45,7 +45,7 @@ public final class SandboxMain {
         }
         SandboxConfig config;
         try {
-            config = SandboxConfig.parse(args).withPortsChosen();
+            config = SandboxConfig.parse(args, System.getenv()).withPortsChosen();
         } catch (SandboxConfig.BadFlag e) {
             err.println(PREFIX + e.getMessage());
             return EXIT_BAD_FLAG;

@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.stream.Stream;
 
@@ -21,7 +22,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 
 import io.fencewatch.collector.config.CollectorConfig;
-import io.fencewatch.collector.config.ConfigKey;
+import io.fencewatch.config.Setting;
 import io.fencewatch.processor.ProcessorConfig;
 
 /**
@@ -89,6 +90,34 @@ class DeploymentManifestsTest {
     }
 
     @Test
+    void shouldGiveRemediationItsOwnOptInIdentityWithOnlyTheVerbsItUses() throws IOException {
+        ObjectReader reader = new ObjectMapper(new YAMLFactory()).readerFor(JsonNode.class);
+        Map<String, JsonNode> byKind = new java.util.TreeMap<>();
+        try (Stream<Path> files = Files.list(ROOT.resolve("k8s/remediation"))) {
+            for (Path f : files.filter(p -> p.toString().endsWith(".yaml")).sorted().toList()) {
+                assertThat(f.getFileName().toString()).matches("\\d\\d-[a-z0-9-]+\\.yaml");
+                byKind.put(((JsonNode) reader.readValue(f.toFile())).path("kind").asText(), reader.readValue(f.toFile()));
+            }
+        }
+        assertThat(byKind).containsOnlyKeys("ServiceAccount", "ClusterRole", "ClusterRoleBinding");
+        assertThat(byKind.get("ServiceAccount").at("/metadata/name").asText()).isEqualTo("fencewatch-remediator");
+        Map<String, List<String>> verbs = new java.util.TreeMap<>();
+        for (JsonNode rule : byKind.get("ClusterRole").path("rules")) {
+            List<String> v = new ArrayList<>();
+            rule.path("verbs").forEach(x -> v.add(x.asText()));
+            rule.path("resources").forEach(r -> verbs.put(r.asText(), v));
+        }
+        assertThat(verbs).containsExactly(Map.entry("namespaces", List.of("get", "list")),
+                Map.entry("networkpolicies", List.of("get", "list", "create", "patch")));
+        JsonNode binding = byKind.get("ClusterRoleBinding");
+        assertThat(binding.at("/roleRef/name").asText()).isEqualTo("fencewatch-remediator");
+        assertThat(binding.at("/subjects/0/name").asText()).isEqualTo("fencewatch-remediator");
+        // The collector's identity is not the remediator's, and stays read-only (checked above for k8s/).
+        assertThat(MANIFESTS).noneSatisfy(m -> assertThat(m.doc().at("/metadata/name").asText())
+                .isEqualTo("fencewatch-remediator"));
+    }
+
+    @Test
     void shouldFenceFencewatchsOwnNamespaceWithDefaultDenyBothWays() {
         assertThat(MANIFESTS).anySatisfy(m -> {
             assertThat(m.kind()).isEqualTo("NetworkPolicy");
@@ -135,7 +164,7 @@ class DeploymentManifestsTest {
 
     private static Set<String> collectorVariables() {
         Set<String> names = new HashSet<>();
-        for (ConfigKey<?> key : CollectorConfig.keys()) {
+        for (Setting<?> key : CollectorConfig.keys()) {
             names.add(key.env());
         }
         return names;
@@ -143,7 +172,7 @@ class DeploymentManifestsTest {
 
     private static Set<String> processorVariables() {
         Set<String> names = new HashSet<>();
-        for (ProcessorConfig.Setting<?> s : ProcessorConfig.SETTINGS) {
+        for (Setting<?> s : ProcessorConfig.SETTINGS) {
             names.add(s.env());
         }
         return names;

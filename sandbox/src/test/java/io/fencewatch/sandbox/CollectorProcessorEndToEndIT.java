@@ -33,8 +33,8 @@ import io.fencewatch.schema.common.Status;
 import io.fencewatch.schema.drift.DriftEvent;
 import io.fencewatch.schema.drift.DriftReason;
 import io.fencewatch.schema.serde.FencewatchSerdes;
-import io.fencewatch.testing.EmbeddedKafkaBroker;
-import io.fencewatch.testing.TopicReader;
+import io.fencewatch.kafka.EmbeddedKafkaBroker;
+import io.fencewatch.kafka.TopicReader;
 
 /**
  * Issue 4's end-to-end test: the real collector against the simulated API server and the real

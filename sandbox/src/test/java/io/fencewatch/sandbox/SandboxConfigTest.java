@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Map;
 
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -48,6 +49,14 @@ class SandboxConfigTest {
         assertThat(c.scenario()).isEqualTo(SandboxConfig.Scenario.NONE);
     }
 
+    @Test
+    void shouldReadFencewatchVariablesWhenNoFlagIsGiven() {
+        SandboxConfig c = SandboxConfig.parse(new String[] {"--grace=5s"}, Map.of("FENCEWATCH_HTTP_PORT", "9001",
+                "FENCEWATCH_GRACE", "9s"));
+        assertThat(c.httpPort()).isEqualTo(9001);
+        assertThat(c.grace()).isEqualTo(java.time.Duration.ofSeconds(5));
+    }
+
     @ParameterizedTest(name = "{0} -> {1}")
     @CsvSource(delimiter = '|', value = {
         "--http-port=http        | --http-port: 'http' is not a port number",
@@ -57,8 +66,8 @@ class SandboxConfigTest {
         "--kubeconfig=/nope/cfg  | --kubeconfig: '/nope/cfg' is not a readable file",
         "--cluster-id=a/b        | --cluster-id: 'a/b' ",
         "--api-port              | --api-port: needs a value",
-        "--verbose               | unknown flag '--verbose' (see --help)",
-        "sandbox                 | unexpected argument 'sandbox': flags look like --name=value (see --help)",
+        "--verbose               | --verbose: unknown flag (see --help)",
+        "sandbox                 | '''sandbox'': not a flag (flags look like --name=value; see --help)'",
         "--http-port=9092        | --http-port, --kafka-port and --api-port must differ",
     })
     void shouldRefuseWithOneLineNamingTheFlagWhenAFlagIsBad(String arg, String message) {

@@ -49,6 +49,11 @@ import io.fencewatch.schema.inventory.PolicyFacts;
 import io.fencewatch.schema.inventory.PolicyPeer;
 import io.fencewatch.schema.inventory.PolicyRule;
 import io.fencewatch.schema.inventory.Source;
+import io.fencewatch.rules.Rules;
+import io.fencewatch.rules.Verdict;
+import io.fencewatch.rules.CoverageEvaluator;
+import io.fencewatch.rules.Findings;
+import io.fencewatch.rules.CoverageRecords;
 
 /**
  * The heart of the topology: applies inventory events to the per-namespace facts, re-derives the
@@ -122,7 +127,7 @@ final class CoverageProcessor implements Processor<byte[], byte[], Object, Objec
             while (it.hasNext()) {
                 KeyValue<String, NamespaceEntry> kv = it.next();
                 if (kv.value.hasNamespace()) {
-                    schedule(kv.key, evaluator.evaluate(kv.value, now).nextDeadline());
+                    schedule(kv.key, evaluator.evaluate(kv.value.state(), now).nextDeadline());
                 }
             }
         }
@@ -607,7 +612,7 @@ final class CoverageProcessor implements Processor<byte[], byte[], Object, Objec
         NamespaceCoverage next = null;
         long deadline = Verdict.NO_DEADLINE;
         if (entry != null && entry.hasNamespace()) {
-            Verdict verdict = evaluator.evaluate(entry, now);
+            Verdict verdict = evaluator.evaluate(entry.state(), now);
             // Only events that changed the facts become the record's lastEvent (not a waking heartbeat).
             next = coverageOf(key, entry, verdict, old, factsChanged ? cause : null, now);
             deadline = verdict.nextDeadline();
@@ -734,15 +739,11 @@ final class CoverageProcessor implements Processor<byte[], byte[], Object, Objec
         InventoryEvent ns = entry.namespaceEvent();
         Instant since = old != null && old.getStatus() == verdict.status() ? old.getSince() : Instant.ofEpochMilli(now);
         EventRef last = cause != null ? cause : old == null ? null : old.getLastEvent();
-        Isolation iso = verdict.isolation();
-        // The all-arguments constructor: Avro builders validate and copy every field, on the hot path.
-        return new NamespaceCoverage(Keys.clusterOf(key), Keys.namespaceOf(key), ns.getUid(), verdict.status(),
-                verdict.reason(), since, new ArrayList<>(entry.policies().keySet()), iso.ingress(), iso.egress(),
-                iso.ingressAllowsAll(), iso.egressAllowsAll(), verdict.exemption(), false, rules.profile().wireName(),
-                ns.getNamespaceFacts().getCreatedAt(), Instant.ofEpochMilli(now), last);
+        return CoverageRecords.of(Keys.clusterOf(key), Keys.namespaceOf(key), ns.getUid(), verdict,
+                new ArrayList<>(entry.policies().keySet()), rules.profile(), ns.getNamespaceFacts().getCreatedAt(),
+                since, Instant.ofEpochMilli(now), last);
     }
 
-    /** Equal but for the time it was written. */
     private static boolean sameRecord(NamespaceCoverage a, NamespaceCoverage b) {
         if (a == null || b == null) {
             return a == b;

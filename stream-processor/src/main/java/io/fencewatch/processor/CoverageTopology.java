@@ -14,6 +14,7 @@ import org.apache.kafka.streams.state.WindowBytesStoreSupplier;
 
 import io.fencewatch.schema.coverage.NamespaceCoverage;
 import io.fencewatch.schema.drift.DriftEvent;
+import io.fencewatch.rules.Rules;
 
 /**
  * The stream processor's topology, as a pure function of its topics, rules and options (no I/O).

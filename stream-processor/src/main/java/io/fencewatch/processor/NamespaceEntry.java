@@ -6,7 +6,9 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.ArrayList;
 import java.util.Collections;
+import java.util.List;
 import java.util.Map;
 import java.util.SortedMap;
 import java.util.TreeMap;
@@ -16,7 +18,9 @@ import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serializer;
 
+import io.fencewatch.rules.NamespaceState;
 import io.fencewatch.schema.inventory.InventoryEvent;
+import io.fencewatch.schema.inventory.PolicyFacts;
 import io.fencewatch.schema.serde.AvroSerde;
 import io.fencewatch.schema.serde.FencewatchSerdes;
 
@@ -50,6 +54,19 @@ public record NamespaceEntry(Fact namespace, long firstSeen, SortedMap<String, F
     /** The namespace's latest event, or null. */
     public InventoryEvent namespaceEvent() {
         return namespace == null ? null : namespace.event();
+    }
+
+    /** The facts the rule evaluates: the namespace's facts and its policies' (needs the namespace). */
+    public NamespaceState state() {
+        InventoryEvent ns = namespaceEvent();
+        if (ns == null) {
+            throw new IllegalArgumentException("no namespace facts to evaluate");
+        }
+        List<PolicyFacts> facts = new ArrayList<>(policies.size());
+        for (Fact p : policies.values()) {
+            facts.add(p.event().getPolicyFacts());
+        }
+        return new NamespaceState(ns.getName(), ns.getNamespaceFacts(), facts, firstSeen);
     }
 
     public boolean isEmpty() {

@@ -15,9 +15,16 @@ import java.util.function.Function;
 
 import org.apache.kafka.streams.StreamsConfig;
 
+import io.fencewatch.config.BadFlag;
+import io.fencewatch.config.Flags;
+import io.fencewatch.config.Help;
+import io.fencewatch.config.Setting;
+
 import io.fencewatch.query.QueryConfig;
 
 import io.fencewatch.schema.TopicNames;
+import io.fencewatch.rules.Rules;
+import io.fencewatch.rules.Profile;
 
 /**
  * The processor's configuration: one typed setting per flag, each with its default, parser and
@@ -29,13 +36,6 @@ import io.fencewatch.schema.TopicNames;
  * defaults, and a typed flag given explicitly wins over the same raw property.
  */
 public final class ProcessorConfig {
-    /** One setting: flag name, default, parser, doc. */
-    public record Setting<T>(String flag, String defaultValue, Function<String, T> parser, String doc) {
-        public String env() {
-            return "FENCEWATCH_" + flag.toUpperCase(Locale.ROOT).replace('-', '_');
-        }
-    }
-
     public static final String KAFKA_PREFIX = "kafka.";
     /** Settings of the query surface (REST, SSE, dashboard, webhook), passed to {@code QueryConfig}. */
     public static final String QUERY_PREFIX = "query.";
@@ -120,54 +120,18 @@ public final class ProcessorConfig {
 
     /** From command-line arguments and the environment; flags win over environment variables. */
     public static ProcessorConfig parse(String[] args, Map<String, String> env) {
-        Map<String, String> given = new LinkedHashMap<>();
-        for (Map.Entry<String, String> e : env.entrySet()) {
-            if (!e.getKey().startsWith("FENCEWATCH_")) {
-                continue;
-            }
-            String rest = e.getKey().substring("FENCEWATCH_".length());
-            if (rest.startsWith("QUERY_")) {
-                // A key's own env name first: FENCEWATCH_QUERY_ALLOWED_HOSTS is query.allowed-hosts.
-                String name = QueryConfig.KEYS.stream().filter(k -> k.envName().equals(e.getKey()))
-                        .map(QueryConfig.Key::name).findFirst()
-                        .orElse(QUERY_PREFIX + rest.substring("QUERY_".length()).toLowerCase(Locale.ROOT).replace('_', '.'));
-                given.put(name, e.getValue());
-                continue;
-            }
-            if (rest.startsWith("KAFKA_")) {
-                given.put(KAFKA_PREFIX + rest.substring("KAFKA_".length()).toLowerCase(Locale.ROOT).replace('_', '.'),
-                        e.getValue());
-                continue;
-            }
-            for (Setting<?> s : SETTINGS) {
-                if (s.env().equals(e.getKey())) {
-                    given.put(s.flag(), e.getValue());
-                }
-            }
+        Flags flags;
+        try {
+            // The query keys as settings too: each variable maps to its key's exact name (a key with a
+            // '-' would not survive the generic FENCEWATCH_QUERY_* -> query.* mapping).
+            List<Setting<?>> all = new ArrayList<>(SETTINGS);
+            QueryConfig.KEYS.forEach(k -> all.add(k.setting()));
+            io.fencewatch.query.WebhookConfig.KEYS.forEach(k -> all.add(k.setting()));
+            flags = Flags.read(args, env, all, List.of(KAFKA_PREFIX, QUERY_PREFIX));
+        } catch (BadFlag e) {
+            throw new ConfigException(e.getMessage());
         }
-        List<String> list = Arrays.asList(args);
-        for (int i = 0; i < list.size(); i++) {
-            String arg = list.get(i);
-            if (!arg.startsWith("--") || arg.length() == 2) {
-                throw new ConfigException(arg + ": not a flag (flags look like --name=value)");
-            }
-            String body = arg.substring(2);
-            String name;
-            String value;
-            int eq = body.indexOf('=');
-            if (eq >= 0) {
-                name = body.substring(0, eq);
-                value = body.substring(eq + 1);
-            } else {
-                name = body;
-                if (i + 1 >= list.size() || list.get(i + 1).startsWith("--")) {
-                    throw new ConfigException("--" + name + ": needs a value");
-                }
-                value = list.get(++i);
-            }
-            given.put(name, value);
-        }
-        return fromMap(given, env);
+        return fromMap(flags.given(), env);
     }
 
     /**
@@ -358,17 +322,17 @@ public final class ProcessorConfig {
         }
     }
 
-    /** The usage text: every flag with its environment variable, default and doc. */
+    /** The usage text: every flag with its environment variable, default and doc (the shared layout). */
     public static String usage() {
-        StringBuilder b = new StringBuilder("Usage: fencewatch-stream-processor [--flag=value ...]\n\n");
-        for (Setting<?> s : SETTINGS) {
-            b.append(String.format(Locale.ROOT, "  --%-22s %-38s default: %s%n      %s%n", s.flag(), s.env(),
-                    s.defaultValue().isEmpty() ? "(none)" : s.defaultValue(), s.doc()));
-        }
-        b.append("  --kafka.<property>=<value>  FENCEWATCH_KAFKA_<PROPERTY>  any Kafka Streams/client property\n");
-        b.append("  --query.<key>=<value>       FENCEWATCH_QUERY_<KEY>     query surface: auth token, TLS, CORS, webhook"
-                + " (see query/README.md)\n");
-        return b.toString();
+        List<Setting<?>> all = new ArrayList<>(SETTINGS);
+        QueryConfig.KEYS.forEach(k -> all.add(k.setting()));
+        io.fencewatch.query.WebhookConfig.KEYS.forEach(k -> all.add(k.setting()));
+        return Help.render("processor", "A stream processor instance: the coverage table, drift, findings, REST API,"
+                + " dashboard and /metrics.", all, List.of(
+                        new Help.Extra("--kafka.<property>=<value>", "FENCEWATCH_KAFKA_<PROPERTY>",
+                                "any Kafka Streams/client property (explicit flags win over it)"),
+                        new Help.Extra("--query.<key>=<value>", "FENCEWATCH_QUERY_<KEY>",
+                                "query surface: auth token, TLS, CORS, webhook (see query/README.md)")));
     }
 
     // ---- parsers: each throws IllegalArgumentException with a short why ----

@@ -56,8 +56,7 @@ public final class ProcessorMain {
         try {
             return ProcessorConfig.parse(args, env);
         } catch (ConfigException e) {
-            err.println("fencewatch-stream-processor: " + e.getMessage());
-            status[0] = EXIT_BAD_CONFIG;
+            status[0] = io.fencewatch.config.Commands.badFlag(err, "processor", e);
             return null;
         }
     }

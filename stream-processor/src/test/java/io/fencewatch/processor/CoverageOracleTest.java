@@ -35,6 +35,7 @@ import io.fencewatch.schema.inventory.InventoryEvent;
 import io.fencewatch.schema.inventory.NamespaceFacts;
 import io.fencewatch.schema.inventory.PolicyFacts;
 import io.fencewatch.schema.inventory.Source;
+import io.fencewatch.rules.Rules;
 
 /**
  * The rule's own audit as the oracle. For any sequence of namespace and policy changes, collector

@@ -38,9 +38,9 @@ import io.fencewatch.schema.drift.DriftEvent;
 import io.fencewatch.schema.drift.DriftReason;
 import io.fencewatch.schema.inventory.InventoryEvent;
 import io.fencewatch.schema.serde.FencewatchSerdes;
-import io.fencewatch.testing.EmbeddedKafkaBroker;
+import io.fencewatch.kafka.EmbeddedKafkaBroker;
 import io.fencewatch.testing.KafkaBrokerExtension;
-import io.fencewatch.testing.TopicReader;
+import io.fencewatch.kafka.TopicReader;
 
 /** The real application, exactly-once, on the in-process KRaft broker. */
 @ExtendWith(KafkaBrokerExtension.class)

@@ -50,6 +50,8 @@ import io.fencewatch.schema.common.Status;
 import io.fencewatch.schema.coverage.NamespaceCoverage;
 import io.fencewatch.schema.drift.DriftReason;
 import io.fencewatch.schema.inventory.PolicyFacts;
+import io.fencewatch.rules.Rules;
+import io.fencewatch.rules.Profile;
 
 /**
  * One row per semantic case: a scenario fed through the topology, then the namespace

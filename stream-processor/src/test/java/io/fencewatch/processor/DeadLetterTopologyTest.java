@@ -20,6 +20,7 @@ import io.fencewatch.schema.drift.DriftEvent;
 import io.fencewatch.schema.drift.DriftReason;
 import io.fencewatch.schema.inventory.InventoryEvent;
 import io.fencewatch.schema.serde.FencewatchSerdes;
+import io.fencewatch.rules.Rules;
 
 class DeadLetterTopologyTest {
     private static final Instant OLD = Harness.T0.minus(Duration.ofDays(1));

@@ -30,9 +30,9 @@ import io.fencewatch.schema.TopicNames;
 import io.fencewatch.schema.common.Op;
 import io.fencewatch.schema.common.Status;
 import io.fencewatch.schema.serde.FencewatchSerdes;
-import io.fencewatch.testing.EmbeddedKafkaBroker;
+import io.fencewatch.kafka.EmbeddedKafkaBroker;
 import io.fencewatch.testing.KafkaBrokerExtension;
-import io.fencewatch.testing.TopicReader;
+import io.fencewatch.kafka.TopicReader;
 
 /**
  * A dead letter the broker refuses (its DLQ topic takes records of at most 2,000 bytes, so a 64 KiB
@@ -106,7 +106,7 @@ class DeadLetterWriteFailureIT {
             assertThat(new String(d.headers().lastHeader(DeadLetters.ORIGINAL_SIZE).value(), StandardCharsets.UTF_8))
                     .isEqualTo("200000");
             assertThat(app.dlqFailures().failures()).isGreaterThanOrEqualTo(1);
-            var table = new io.fencewatch.testing.TopicReader<>(broker.bootstrapServers(), names.coverage(),
+            var table = new io.fencewatch.kafka.TopicReader<>(broker.bootstrapServers(), names.coverage(),
                     new org.apache.kafka.common.serialization.StringDeserializer(),
                     FencewatchSerdes.namespaceCoverage().deserializer());
             try (table) {

@@ -17,6 +17,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.fencewatch.schema.common.Op;
 import io.fencewatch.schema.drift.DriftEvent;
+import io.fencewatch.rules.Rules;
+import io.fencewatch.rules.Profile;
+import io.fencewatch.rules.Findings;
+import io.fencewatch.rules.OcsfChecks;
 
 class FindingsAndHeadersTest {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -31,30 +35,9 @@ class FindingsAndHeadersTest {
 
             var findings = h.findings();
             assertThat(findings).hasSize(2);
-            JsonNode create = JSON.readTree(findings.get(0).value());
             assertThat(findings.get(0).key()).isEqualTo("prod-eu/payments");
-            assertThat(create.get("class_uid").asInt()).isEqualTo(2003);
-            assertThat(create.get("class_name").asText()).isEqualTo("Compliance Finding");
-            assertThat(create.get("category_uid").asInt()).isEqualTo(2);
-            assertThat(create.get("activity_id").asInt()).isEqualTo(1);
-            assertThat(create.get("activity_name").asText()).isEqualTo("Create");
-            assertThat(create.get("type_uid").asLong()).isEqualTo(200301);
-            assertThat(create.get("severity_id").asInt()).isEqualTo(3);
-            assertThat(create.get("severity").asText()).isEqualTo("Medium");
-            assertThat(create.get("status").asText()).isEqualTo("New");
-            assertThat(create.get("time").asLong()).isEqualTo(h.now().toEpochMilli());
-            assertThat(create.at("/metadata/version").asText()).startsWith("1.");
-            assertThat(create.at("/metadata/product/name").asText()).isEqualTo("Fencewatch");
-            assertThat(create.at("/compliance/control").asText()).isEqualTo("FW-NP-001");
-            assertThat(create.at("/compliance/status").asText()).isEqualTo("Fail");
-            assertThat(create.at("/finding_info/uid").asText()).isEqualTo("FW-NP-001:prod-eu/payments");
-            List<String> resources = new ArrayList<>();
-            create.get("resources").forEach(r -> resources.add(r.get("type").asText() + "=" + r.get("name").asText()));
-            assertThat(resources).containsExactly("Kubernetes Cluster=prod-eu", "Kubernetes Namespace=payments");
-            String remediation = create.at("/remediation/desc").asText();
-            assertThat(remediation)
-                    .contains("kind: NetworkPolicy", "namespace: payments", "podSelector: {}", "- Ingress", "- Egress",
-                            "kubernetes.io/metadata.name: kube-system", "protocol: UDP", "protocol: TCP", "port: 53");
+            JsonNode create = OcsfChecks.assertOpenFinding(findings.get(0).value(), "prod-eu", "payments",
+                    h.now().toEpochMilli());
 
             JsonNode close = JSON.readTree(findings.get(1).value());
             assertThat(close.get("activity_id").asInt()).isEqualTo(3);
@@ -78,7 +61,7 @@ class FindingsAndHeadersTest {
             h.send(f.namespace(Op.UPSERT, "ns", Feed.active(OLD)));
             h.send(f.policy(Op.UPSERT, "ns", "default-deny", Policies.remediation()));
             assertThat(h.coverage("c/ns").getStatus().name()).isEqualTo("COMPLIANT");
-            assertThat(Findings.defaultDenyPolicy("ns")).contains("name: default-deny", "namespace: ns");
+            assertThat(Findings.defaultDenyPolicy("ns")).contains("name: fencewatch-default-deny", "namespace: ns", "app.kubernetes.io/managed-by: fencewatch");
         }
     }
 

@@ -24,6 +24,7 @@ import io.fencewatch.schema.coverage.NamespaceCoverage;
 import io.fencewatch.schema.drift.DriftEvent;
 import io.fencewatch.schema.inventory.InventoryEvent;
 import io.fencewatch.schema.serde.FencewatchSerdes;
+import io.fencewatch.rules.Rules;
 
 /** The topology in a {@link TopologyTestDriver} with in-memory stores and a mocked wall clock. */
 final class Harness implements AutoCloseable {

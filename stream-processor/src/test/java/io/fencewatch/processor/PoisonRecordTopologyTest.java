@@ -31,6 +31,8 @@ import io.fencewatch.schema.inventory.PolicyFacts;
 import io.fencewatch.schema.inventory.PolicyRule;
 import io.fencewatch.schema.inventory.Source;
 import io.fencewatch.schema.serde.FencewatchSerdes;
+import io.fencewatch.rules.Rules;
+import io.fencewatch.rules.Findings;
 
 /** Every way one record could stall the task or poison the table: each is a dead letter with its reason. */
 class PoisonRecordTopologyTest {

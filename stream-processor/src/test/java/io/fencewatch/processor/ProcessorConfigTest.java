@@ -12,6 +12,8 @@ import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import io.fencewatch.rules.Rules;
+import io.fencewatch.rules.Profile;
 
 class ProcessorConfigTest {
 
@@ -75,7 +77,7 @@ class ProcessorConfigTest {
         "--stream-threads=-1      | --stream-threads: must be more than zero",
         "--bogus=1                | --bogus: unknown flag",
         "--grace-period           | --grace-period: needs a value",
-        "positional               | positional: not a flag",
+        "positional               | '''positional'': not a flag'",
     })
     void shouldNameTheFlagAndWhyWhenAFlagIsBad(String arg, String message) {
         assertThatThrownBy(() -> ProcessorConfig.parse(new String[] {arg}, Map.of()))
@@ -93,7 +95,7 @@ class ProcessorConfigTest {
                 new java.io.PrintStream(out), new java.io.PrintStream(err), status);
         assertThat(c).isNull();
         assertThat(status[0]).isEqualTo(2);
-        assertThat(err.toString()).isEqualTo("fencewatch-stream-processor: --stale-after: not a duration: 'never'"
+        assertThat(err.toString()).isEqualTo("fencewatch processor: --stale-after: not a duration: 'never'"
                 + " (use e.g. 500ms, 30s, 5m)" + System.lineSeparator());
         assertThat(out.toString()).isEmpty();
     }
@@ -101,7 +103,7 @@ class ProcessorConfigTest {
     @Test
     void shouldListEveryFlagWhenUsageIsPrinted() {
         String usage = ProcessorConfig.usage();
-        for (ProcessorConfig.Setting<?> s : ProcessorConfig.SETTINGS) {
+        for (io.fencewatch.config.Setting<?> s : ProcessorConfig.SETTINGS) {
             assertThat(usage).contains("--" + s.flag(), s.env());
         }
     }
@@ -140,5 +142,12 @@ class ProcessorConfigTest {
         assertThatThrownBy(() -> ProcessorConfig.fromMap(Map.of(flag, value)))
                 .isInstanceOf(ConfigException.class)
                 .hasMessageStartingWith(message);
+    }
+
+    @org.junit.jupiter.api.Test
+    void shouldMapAQueryKeysOwnVariableToItWhenGivenInTheEnvironment() {
+        ProcessorConfig c = ProcessorConfig.parse(new String[] {"--query.http.threads=3"},
+                Map.of("FENCEWATCH_QUERY_SSE_MAX_CLIENTS", "7", "FENCEWATCH_QUERY_HTTP_THREADS", "9"));
+        assertThat(c.queryProperties()).containsEntry("query.sse.max.clients", "7").containsEntry("query.http.threads", "3");
     }
 }

@@ -5,6 +5,7 @@ import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.ParameterContext;
 import org.junit.jupiter.api.extension.ParameterResolver;
+import io.fencewatch.kafka.EmbeddedKafkaBroker;
 
 /**
  * Gives tests a real in-process KRaft broker ({@link EmbeddedKafkaBroker}).

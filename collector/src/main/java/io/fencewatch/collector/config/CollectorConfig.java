@@ -22,13 +22,16 @@ import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Function;
 
+import io.fencewatch.config.Flags;
+import io.fencewatch.config.Help;
+import io.fencewatch.config.Setting;
 import io.fencewatch.schema.Keys;
 import io.fencewatch.schema.TopicNames;
 
 /**
  * The collector's configuration: one immutable, validated object read from flags
  * ({@code --name=value} or {@code --name value}) and {@code FENCEWATCH_*} environment variables
- * (flags win), or built from a map in tests. Every key is a typed {@link ConfigKey} constant with
+ * (flags win), or built from a map in tests. Every key is a typed {@link Setting} constant with
  * its default, parser and doc. A bad value throws {@link ConfigException} whose one-line message
  * names the flag and says why.
  */
@@ -36,113 +39,113 @@ public final class CollectorConfig {
     /** Annotations always forwarded: Fencewatch's own ({@code fencewatch.io/exempt-reason}, ...). */
     public static final String FENCEWATCH_ANNOTATIONS = "fencewatch.io/*";
 
-    private static final Map<String, ConfigKey<?>> KEYS = new LinkedHashMap<>();
+    private static final Map<String, Setting<?>> KEYS = new LinkedHashMap<>();
 
-    public static final ConfigKey<String> CLUSTER_ID = key("cluster-id", String.class, null,
+    public static final Setting<String> CLUSTER_ID = key("cluster-id", String.class, null,
             CollectorConfig::parseClusterId,
             "Cluster id of the single agent when --contexts is empty (letters, digits, '-', '_', '.'; at most 63).");
-    public static final ConfigKey<String> CONTEXTS = key("contexts", String.class, "",
+    public static final Setting<String> CONTEXTS = key("contexts", String.class, "",
             v -> v,
             "Comma-separated kubeconfig contexts, one agent each: 'context' or 'clusterId=context'. Empty: one agent on the in-cluster service account or the current context.");
-    public static final ConfigKey<Path> KUBECONFIG = key("kubeconfig", Path.class, null,
+    public static final Setting<Path> KUBECONFIG = key("kubeconfig", Path.class, null,
             CollectorConfig::parseReadableFile,
             "Kubeconfig file. Default: $KUBECONFIG, ~/.kube/config or the in-cluster service account.");
-    public static final ConfigKey<String> BOOTSTRAP_SERVERS = key("bootstrap-servers", String.class, null,
+    public static final Setting<String> BOOTSTRAP_SERVERS = key("bootstrap-servers", String.class, null,
             CollectorConfig::parseBootstrap,
             "Kafka bootstrap servers (host:port,...). Required unless the Kafka properties file sets bootstrap.servers.");
-    public static final ConfigKey<Path> KAFKA_PROPERTIES = key("kafka-properties", Path.class, null,
+    public static final Setting<Path> KAFKA_PROPERTIES = key("kafka-properties", Path.class, null,
             CollectorConfig::parseReadableFile,
             "Kafka client properties file (SASL/SSL, compression...); its settings win over the collector's defaults.");
-    public static final ConfigKey<String> TOPIC_PREFIX = key("topic-prefix", String.class, TopicNames.DEFAULT_PREFIX,
+    public static final Setting<String> TOPIC_PREFIX = key("topic-prefix", String.class, TopicNames.DEFAULT_PREFIX,
             CollectorConfig::parseTopicPrefix,
             "Topic prefix: events go to <prefix>.inventory.");
-    public static final ConfigKey<String> FORWARD_ANNOTATIONS = key("forward-annotations", String.class, "",
+    public static final Setting<String> FORWARD_ANNOTATIONS = key("forward-annotations", String.class, "",
             CollectorConfig::parseAnnotationPatterns,
             "Comma-separated namespace annotation keys to forward; 'prefix/*' matches a prefix. fencewatch.io/* always.");
-    public static final ConfigKey<Duration> HEARTBEAT_INTERVAL = key("heartbeat-interval", Duration.class, "30s",
+    public static final Setting<Duration> HEARTBEAT_INTERVAL = key("heartbeat-interval", Duration.class, "30s",
             v -> parseDuration(v, Duration.ofMillis(100), Duration.ofHours(1)),
             "Interval of HEARTBEAT markers to every partition (e.g. 30s, 500ms, 2m).");
-    public static final ConfigKey<Boolean> IDEMPOTENCE = key("idempotence", Boolean.class, "true",
+    public static final Setting<Boolean> IDEMPOTENCE = key("idempotence", Boolean.class, "true",
             CollectorConfig::parseBoolean,
             "Idempotent producer (acks=all either way). Set false for OCI Streaming, which lacks it.");
-    public static final ConfigKey<Integer> QUEUE_CAPACITY = key("queue-capacity", Integer.class, "100000",
+    public static final Setting<Integer> QUEUE_CAPACITY = key("queue-capacity", Integer.class, "100000",
             v -> parseInt(v, 16, 10_000_000),
             "Events buffered per cluster between the informers and the publisher; when full the collector exits non-zero.");
-    public static final ConfigKey<Duration> SHUTDOWN_TIMEOUT = key("shutdown-timeout", Duration.class, "10s",
+    public static final Setting<Duration> SHUTDOWN_TIMEOUT = key("shutdown-timeout", Duration.class, "10s",
             v -> parseDuration(v, Duration.ZERO, Duration.ofMinutes(10)),
             "On SIGTERM, how long to keep publishing what was queued before closing.");
-    public static final ConfigKey<Integer> HTTP_PORT = key("http-port", Integer.class, "8080",
+    public static final Setting<Integer> HTTP_PORT = key("http-port", Integer.class, "8080",
             v -> parseInt(v, -1, 65535),
             "Port of /healthz, /readyz and /metrics; 0 picks a free port, -1 disables the server.");
-    public static final ConfigKey<String> HTTP_BIND = key("http-bind", String.class, "0.0.0.0",
+    public static final Setting<String> HTTP_BIND = key("http-bind", String.class, "0.0.0.0",
             CollectorConfig::parseNonBlank,
             "Address the HTTP server binds to.");
-    public static final ConfigKey<Boolean> LEADER_ELECTION = key("leader-election", Boolean.class, "false",
+    public static final Setting<Boolean> LEADER_ELECTION = key("leader-election", Boolean.class, "false",
             CollectorConfig::parseBoolean,
             "Elect a leader per cluster on a coordination.k8s.io Lease so that only one replica publishes.");
-    public static final ConfigKey<String> LEASE_NAMESPACE = key("lease-namespace", String.class, null,
+    public static final Setting<String> LEASE_NAMESPACE = key("lease-namespace", String.class, null,
             CollectorConfig::parseDnsLabel,
             "Namespace of the Lease. Default: the pod's namespace (service account), else 'default'.");
-    public static final ConfigKey<String> LEASE_NAME = key("lease-name", String.class, "fencewatch-collector",
+    public static final Setting<String> LEASE_NAME = key("lease-name", String.class, "fencewatch-collector",
             CollectorConfig::parseDnsLabel,
             "Name of the Lease (one per cluster, in that cluster).");
-    public static final ConfigKey<Duration> LEASE_DURATION = key("lease-duration", Duration.class, "15s",
+    public static final Setting<Duration> LEASE_DURATION = key("lease-duration", Duration.class, "15s",
             v -> parseDuration(v, Duration.ofMillis(500), Duration.ofMinutes(10)),
             "How long a Lease holds without renewal.");
-    public static final ConfigKey<Duration> LEASE_RENEW_DEADLINE = key("lease-renew-deadline", Duration.class, "10s",
+    public static final Setting<Duration> LEASE_RENEW_DEADLINE = key("lease-renew-deadline", Duration.class, "10s",
             v -> parseDuration(v, Duration.ofMillis(300), Duration.ofMinutes(10)),
             "How long the leader keeps retrying to renew before it stops publishing.");
-    public static final ConfigKey<Duration> LEASE_RETRY_PERIOD = key("lease-retry-period", Duration.class, "2s",
+    public static final Setting<Duration> LEASE_RETRY_PERIOD = key("lease-retry-period", Duration.class, "2s",
             v -> parseDuration(v, Duration.ofMillis(100), Duration.ofMinutes(1)),
             "Interval between attempts to acquire or renew the Lease.");
-    public static final ConfigKey<String> COLLECTOR_ID = key("collector-id", String.class, null,
+    public static final Setting<String> COLLECTOR_ID = key("collector-id", String.class, null,
             CollectorConfig::parseNonBlank,
             "This instance's id in events and in the Lease. Default: $POD_NAME or the host name, plus a random suffix.");
-    public static final ConfigKey<Integer> LIST_PAGE_SIZE = key("list-page-size", Integer.class, "500",
+    public static final Setting<Integer> LIST_PAGE_SIZE = key("list-page-size", Integer.class, "500",
             v -> parseInt(v, 0, 100_000),
             "Page size of the informers' initial list (0: no paging).");
 
-    public static final ConfigKey<String> SINK = key("sink", String.class, "kafka",
+    public static final Setting<String> SINK = key("sink", String.class, "kafka",
             v -> parseChoice(v, "kafka", "oci-streaming"),
             "Where events go: kafka (the inventory topic) or oci-streaming (an OCI stream that the oci-bridge forwards to Kafka).");
-    public static final ConfigKey<String> OCI_STREAM_OCID = key("oci-stream-ocid", String.class, null,
+    public static final Setting<String> OCI_STREAM_OCID = key("oci-stream-ocid", String.class, null,
             CollectorConfig::parseStreamOcid,
             "With --sink=oci-streaming: the OCID of the OCI stream (ocid1.stream.oc1...).");
-    public static final ConfigKey<String> OCI_MESSAGES_ENDPOINT = key("oci-messages-endpoint", String.class, null,
+    public static final Setting<String> OCI_MESSAGES_ENDPOINT = key("oci-messages-endpoint", String.class, null,
             CollectorConfig::parseUrl,
             "The stream's messages endpoint (https://cell-1.streaming.<region>.oci.oraclecloud.com); default: looked up with GetStream.");
-    public static final ConfigKey<String> OCI_ADMIN_ENDPOINT = key("oci-admin-endpoint", String.class, null,
+    public static final Setting<String> OCI_ADMIN_ENDPOINT = key("oci-admin-endpoint", String.class, null,
             CollectorConfig::parseUrl,
             "Streaming admin endpoint for the GetStream lookup; default: the region's.");
-    public static final ConfigKey<String> OCI_REGION = key("oci-region", String.class, null,
+    public static final Setting<String> OCI_REGION = key("oci-region", String.class, null,
             CollectorConfig::parseNonBlank,
             "OCI region for the GetStream lookup (e.g. eu-frankfurt-1); default: the config file's.");
-    public static final ConfigKey<String> OCI_AUTH = key("oci-auth", String.class, "api-key",
+    public static final Setting<String> OCI_AUTH = key("oci-auth", String.class, "api-key",
             v -> parseChoice(v, "api-key", "instance-principal", "resource-principal"),
             "OCI authentication: api-key (config file and profile, as the OCI CLI reads them), instance-principal or resource-principal.");
-    public static final ConfigKey<Path> OCI_CONFIG_FILE = key("oci-config-file", Path.class, null,
+    public static final Setting<Path> OCI_CONFIG_FILE = key("oci-config-file", Path.class, null,
             CollectorConfig::parseReadableFile,
             "OCI config file for --oci-auth=api-key; default: ~/.oci/config.");
-    public static final ConfigKey<String> OCI_PROFILE = key("oci-profile", String.class, "DEFAULT",
+    public static final Setting<String> OCI_PROFILE = key("oci-profile", String.class, "DEFAULT",
             CollectorConfig::parseNonBlank,
             "Profile of the OCI config file.");
 
-    private final Map<ConfigKey<?>, Object> values;
+    private final Map<Setting<?>, Object> values;
     private final List<ClusterTarget> targets;
     private final Properties kafkaProperties;
     private final List<String> annotationPatterns;
     private final String collectorId;
 
-    private CollectorConfig(Map<ConfigKey<?>, Object> values, Map<String, String> env) {
+    private CollectorConfig(Map<Setting<?>, Object> values, Map<String, String> env) {
         this.values = Collections.unmodifiableMap(values);
         this.targets = List.copyOf(buildTargets());
         this.kafkaProperties = loadKafkaProperties();
         if (ociSink()) {
             if (get(OCI_STREAM_OCID) == null) {
-                throw problem(OCI_STREAM_OCID, "is required with " + SINK.flag() + "=oci-streaming");
+                throw problem(OCI_STREAM_OCID, "is required with " + SINK.option() + "=oci-streaming");
             }
         } else if (get(BOOTSTRAP_SERVERS) == null && kafkaProperties.getProperty("bootstrap.servers") == null) {
-            throw problem(BOOTSTRAP_SERVERS, "is required (or set bootstrap.servers in " + KAFKA_PROPERTIES.flag() + ")");
+            throw problem(BOOTSTRAP_SERVERS, "is required (or set bootstrap.servers in " + KAFKA_PROPERTIES.option() + ")");
         }
         Set<String> patterns = new LinkedHashSet<>();
         patterns.add(FENCEWATCH_ANNOTATIONS);
@@ -154,10 +157,10 @@ public final class CollectorConfig {
         this.annotationPatterns = List.copyOf(patterns);
         if (get(LEADER_ELECTION)) {
             if (get(LEASE_RENEW_DEADLINE).compareTo(get(LEASE_DURATION)) >= 0) {
-                throw problem(LEASE_RENEW_DEADLINE, "must be shorter than " + LEASE_DURATION.flag());
+                throw problem(LEASE_RENEW_DEADLINE, "must be shorter than " + LEASE_DURATION.option());
             }
             if (get(LEASE_RETRY_PERIOD).compareTo(get(LEASE_RENEW_DEADLINE)) >= 0) {
-                throw problem(LEASE_RETRY_PERIOD, "must be shorter than " + LEASE_RENEW_DEADLINE.flag());
+                throw problem(LEASE_RETRY_PERIOD, "must be shorter than " + LEASE_RENEW_DEADLINE.option());
             }
         }
         String id = get(COLLECTOR_ID);
@@ -169,13 +172,13 @@ public final class CollectorConfig {
     }
 
     /** Every key, in documentation order. */
-    public static List<ConfigKey<?>> keys() {
+    public static List<Setting<?>> keys() {
         return List.copyOf(KEYS.values());
     }
 
     /** From a map of flag names (without '--') to values; for tests and embedding. */
     public static CollectorConfig fromMap(Map<String, String> settings) {
-        Map<ConfigKey<?>, String> raw = new HashMap<>();
+        Map<Setting<?>, String> raw = new HashMap<>();
         settings.forEach((name, value) -> raw.put(lookup(name, "--" + name), value));
         return build(raw, Map.of(), Map.of());
     }
@@ -185,59 +188,44 @@ public final class CollectorConfig {
      * which win over defaults.
      */
     public static CollectorConfig fromArgs(String[] args, Map<String, String> env) {
-        Map<ConfigKey<?>, String> raw = new HashMap<>();
-        Map<ConfigKey<?>, String> origin = new HashMap<>();
-        for (ConfigKey<?> key : KEYS.values()) {
-            String v = env.get(key.env());
-            if (v != null) {
-                raw.put(key, v);
-                origin.put(key, key.env());
-            }
+        Flags flags;
+        try {
+            flags = Flags.read(args, env, keys(), List.of());
+        } catch (io.fencewatch.config.BadFlag e) {
+            throw new ConfigException(e.getMessage());
         }
-        for (int i = 0; i < args.length; i++) {
-            String arg = args[i];
-            if (!arg.startsWith("--") || arg.length() == 2) {
-                throw new ConfigException("unexpected argument '" + shorten(arg) + "': flags look like --name=value (see --help)");
-            }
-            int eq = arg.indexOf('=');
-            String name = eq < 0 ? arg.substring(2) : arg.substring(2, eq);
-            ConfigKey<?> key = lookup(name, arg);
-            String value;
-            if (eq >= 0) {
-                value = arg.substring(eq + 1);
-            } else if (key.isBoolean() && (i + 1 >= args.length || args[i + 1].startsWith("--"))) {
-                value = "true";
-            } else if (i + 1 < args.length) {
-                value = args[++i];
-            } else {
-                throw new ConfigException(key.flag() + ": needs a value");
-            }
+        Map<Setting<?>, String> raw = new HashMap<>();
+        Map<Setting<?>, String> origin = new HashMap<>();
+        flags.given().forEach((name, value) -> {
+            Setting<?> key = lookup(name, "--" + name);
             raw.put(key, value);
-            origin.remove(key);
-        }
+            if (flags.origin(name) != null) {
+                origin.put(key, flags.origin(name));
+            }
+        });
         return build(raw, origin, env);
     }
 
-    private static CollectorConfig build(Map<ConfigKey<?>, String> raw, Map<ConfigKey<?>, String> origin,
+    private static CollectorConfig build(Map<Setting<?>, String> raw, Map<Setting<?>, String> origin,
             Map<String, String> env) {
-        Map<ConfigKey<?>, Object> values = new HashMap<>();
-        for (ConfigKey<?> key : KEYS.values()) {
+        Map<Setting<?>, Object> values = new HashMap<>();
+        for (Setting<?> key : KEYS.values()) {
             String text = raw.getOrDefault(key, key.defaultValue());
             if (text == null) {
                 continue;
             }
             try {
-                values.put(key, key.parse(text.strip()));
+                values.put(key, key.parser().apply(text.strip()));
             } catch (IllegalArgumentException e) {
                 String from = origin.containsKey(key) ? " (from " + origin.get(key) + ")" : "";
-                throw new ConfigException(key.flag() + from + ": '" + shorten(text) + "' " + e.getMessage());
+                throw new ConfigException(key.option() + from + ": '" + shorten(text) + "' " + e.getMessage());
             }
         }
         return new CollectorConfig(values, env);
     }
 
     @SuppressWarnings("unchecked")
-    public <T> T get(ConfigKey<T> key) {
+    public <T> T get(Setting<T> key) {
         return (T) values.get(key);
     }
 
@@ -292,14 +280,10 @@ public final class CollectorConfig {
         return "default";
     }
 
-    /** A usage text: every flag, its environment variable, default and doc. */
+    /** A usage text: every flag, its environment variable, default and doc (the shared layout). */
     public static String usage() {
-        StringBuilder sb = new StringBuilder("Usage: fencewatch-collector [--flag=value ...]\n\n");
-        for (ConfigKey<?> key : KEYS.values()) {
-            sb.append(String.format(Locale.ROOT, "  %-26s %-36s default: %s%n      %s%n", key.flag(), key.env(),
-                    key.defaultValue() == null ? "(none)" : "'" + key.defaultValue() + "'", key.doc()));
-        }
-        return sb.toString();
+        return Help.render("collector", "A collector agent: watches one or more clusters' namespaces and"
+                + " NetworkPolicies and publishes their facts to Kafka.", keys(), List.of());
     }
 
     private List<ClusterTarget> buildTargets() {
@@ -331,7 +315,7 @@ public final class CollectorConfig {
         }
         if (list.isEmpty()) {
             if (get(CLUSTER_ID) == null) {
-                throw problem(CLUSTER_ID, "is required when " + CONTEXTS.flag() + " is empty");
+                throw problem(CLUSTER_ID, "is required when " + CONTEXTS.option() + " is empty");
             }
             list.add(new ClusterTarget(get(CLUSTER_ID), null));
         }
@@ -352,20 +336,20 @@ public final class CollectorConfig {
         return p;
     }
 
-    private static ConfigException problem(ConfigKey<?> key, String why) {
-        return new ConfigException(key.flag() + ": " + why);
+    private static ConfigException problem(Setting<?> key, String why) {
+        return new ConfigException(key.option() + ": " + why);
     }
 
-    private static <T> ConfigKey<T> key(String name, Class<T> type, String def, Function<String, T> parser, String doc) {
-        ConfigKey<T> k = new ConfigKey<>(name, type, def, parser, doc);
+    private static <T> Setting<T> key(String name, Class<T> type, String def, Function<String, T> parser, String doc) {
+        Setting<T> k = new Setting<>(name, def, parser, doc, type == Boolean.class);
         KEYS.put(name, k);
         return k;
     }
 
-    private static ConfigKey<?> lookup(String name, String asWritten) {
-        ConfigKey<?> key = KEYS.get(name);
+    private static Setting<?> lookup(String name, String asWritten) {
+        Setting<?> key = KEYS.get(name);
         if (key == null) {
-            throw new ConfigException("unknown flag '" + shorten(asWritten) + "' (see --help)");
+            throw new ConfigException(shorten(asWritten) + ": unknown flag (see --help)");
         }
         return key;
     }

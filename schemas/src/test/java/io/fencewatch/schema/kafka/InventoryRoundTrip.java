@@ -26,7 +26,7 @@ import io.fencewatch.schema.inventory.InventoryEvent;
 import io.fencewatch.schema.inventory.NamespaceFacts;
 import io.fencewatch.schema.inventory.Source;
 import io.fencewatch.schema.serde.FencewatchSerdes;
-import io.fencewatch.testing.TopicReader;
+import io.fencewatch.kafka.TopicReader;
 
 /** Produces inventory events with the contract's serde and reads them back: same records, same order per key. */
 final class InventoryRoundTrip {

@@ -1,0 +1,94 @@
+package io.fencewatch.audit;
+
+import java.io.PrintStream;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import io.fencewatch.config.BadFlag;
+import io.fencewatch.config.Commands;
+import io.fencewatch.config.Flags;
+import io.fencewatch.config.Help;
+import io.fencewatch.config.Parsers;
+import io.fencewatch.config.Setting;
+import io.fencewatch.schema.common.Status;
+
+/**
+ * {@code fencewatch audit}: the rule's own audit procedure, once. Lists each cluster's namespaces
+ * and NetworkPolicies (paged), evaluates them with {@code rules/} under the processor's flags, prints
+ * the result, and says in its exit status whether anything is NON_COMPLIANT. Read-only.
+ */
+public final class AuditCommand {
+    public static final int EXIT_OK = 0;
+    public static final int EXIT_NON_COMPLIANT = 1;
+    public static final int EXIT_UNREADABLE = 3;
+
+    public static final Setting<AuditOutput.Format> OUTPUT = new Setting<>("output", "table", AuditOutput.Format::parse,
+            "-o table (CLUSTER NAMESPACE STATUS REASON POLICIES INGRESS EGRESS, a summary per cluster), json (the REST"
+                    + " API's namespace objects), ocsf (one OCSF Compliance Finding per NON_COMPLIANT namespace, per line),"
+                    + " junit (one test case per namespace)");
+    public static final Setting<String> FAIL_ON = new Setting<>("fail-on", "non-compliant",
+            v -> Parsers.choice(v, "non-compliant", "none"),
+            "non-compliant: exit 1 when a namespace is NON_COMPLIANT; none: exit 0 all the same");
+
+    static final List<Setting<?>> SETTINGS = settings();
+
+    private AuditCommand() {
+    }
+
+    private static List<Setting<?>> settings() {
+        List<Setting<?>> all = new ArrayList<>(AuditConfig.TARGET_SETTINGS);
+        all.addAll(AuditConfig.RULE_SETTINGS);
+        all.add(OUTPUT);
+        all.add(FAIL_ON);
+        return List.copyOf(all);
+    }
+
+    public static String usage() {
+        return Help.render("audit", """
+                The rule's audit, once: list the namespaces and NetworkPolicies of each cluster, compare, print.
+                Read-only (get/list on namespaces and networkpolicies). Exit status: 0 nothing NON_COMPLIANT,
+                1 something is (0 with --fail-on=none), 2 a bad flag, 3 a cluster could not be read (which one and
+                why on stderr). -o is short for --output.""", SETTINGS, List.of());
+    }
+
+    public static void main(String[] args) {
+        int code = run(args, System.getenv(), System.out, System.err, Clock.systemUTC());
+        System.exit(code);
+    }
+
+    public static int run(String[] args, Map<String, String> env, PrintStream out, PrintStream err, Clock clock) {
+        String[] expanded = Targets.shortOutput(args);
+        if (Flags.wantsHelp(expanded)) {
+            out.print(usage());
+            return EXIT_OK;
+        }
+        AuditConfig config;
+        AuditOutput.Format format;
+        boolean failOnNone;
+        try {
+            Map<String, String> given = Flags.read(expanded, env, SETTINGS, List.of()).given();
+            config = AuditConfig.of(given, SETTINGS);
+            format = OUTPUT.parse(given.getOrDefault(OUTPUT.flag(), OUTPUT.defaultValue()));
+            failOnNone = FAIL_ON.parse(given.getOrDefault(FAIL_ON.flag(), FAIL_ON.defaultValue())).equals("none");
+        } catch (BadFlag e) {
+            return Commands.badFlag(err, "audit", e);
+        }
+        Auditor auditor = new Auditor(config.rules());
+        List<Auditor.ClusterResult> results = Targets.audit(config, auditor, clock.instant(), err, "audit", null);
+        out.print(AuditOutput.render(format, results, version()));
+        out.flush();
+        if (results.stream().anyMatch(Auditor.ClusterResult::failed)) {
+            return EXIT_UNREADABLE;
+        }
+        boolean nonCompliant = results.stream().flatMap(r -> r.rows().stream())
+                .anyMatch(c -> c.getStatus() == Status.NON_COMPLIANT);
+        return nonCompliant && !failOnNone ? EXIT_NON_COMPLIANT : EXIT_OK;
+    }
+
+    static String version() {
+        String v = AuditCommand.class.getPackage().getImplementationVersion();
+        return v == null ? "0.1.0-SNAPSHOT" : v;
+    }
+}

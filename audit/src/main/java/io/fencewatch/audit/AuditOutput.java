@@ -1,0 +1,179 @@
+package io.fencewatch.audit;
+
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+import io.fencewatch.query.JsonViews;
+import io.fencewatch.schema.common.Status;
+import io.fencewatch.schema.coverage.NamespaceCoverage;
+
+/** The four output formats of {@code fencewatch audit}: table, json, ocsf, junit. */
+public final class AuditOutput {
+    public enum Format {
+        TABLE, JSON, OCSF, JUNIT;
+
+        public static Format parse(String v) {
+            for (Format f : values()) {
+                if (f.name().equalsIgnoreCase(v.strip())) {
+                    return f;
+                }
+            }
+            throw new IllegalArgumentException("must be table, json, ocsf or junit, not '" + v + "'");
+        }
+    }
+
+    private AuditOutput() {
+    }
+
+    public static String render(Format format, List<Auditor.ClusterResult> results, String productVersion) {
+        return switch (format) {
+            case TABLE -> table(results);
+            case JSON -> json(results);
+            case OCSF -> ocsf(results, productVersion);
+            case JUNIT -> junit(results);
+        };
+    }
+
+    /** CLUSTER, NAMESPACE, STATUS, REASON, POLICIES, INGRESS, EGRESS; then one summary line per cluster. */
+    static String table(List<Auditor.ClusterResult> results) {
+        String[] head = {"CLUSTER", "NAMESPACE", "STATUS", "REASON", "POLICIES", "INGRESS", "EGRESS"};
+        int[] w = new int[head.length];
+        for (int i = 0; i < head.length; i++) {
+            w[i] = head[i].length();
+        }
+        for (Auditor.ClusterResult r : results) {
+            for (NamespaceCoverage c : r.rows()) {
+                String[] row = row(c);
+                for (int i = 0; i < row.length; i++) {
+                    w[i] = Math.max(w[i], row[i].length());
+                }
+            }
+        }
+        StringBuilder b = new StringBuilder();
+        line(b, head, w);
+        for (Auditor.ClusterResult r : results) {
+            for (NamespaceCoverage c : r.rows()) {
+                line(b, row(c), w);
+            }
+        }
+        b.append('\n');
+        for (Auditor.ClusterResult r : results) {
+            b.append(summary(r)).append('\n');
+        }
+        return b.toString();
+    }
+
+    static String summary(Auditor.ClusterResult r) {
+        if (r.failed()) {
+            return "cluster " + r.cluster() + ": not read (" + r.error() + ")";
+        }
+        Map<Status, Integer> n = r.counts();
+        return String.format(Locale.ROOT, "cluster %s: %d namespaces, %d NON_COMPLIANT, %d PENDING, %d COMPLIANT,"
+                + " %d EXEMPT, %d TERMINATING", r.cluster(), r.rows().size(), n.getOrDefault(Status.NON_COMPLIANT, 0),
+                n.getOrDefault(Status.PENDING, 0), n.getOrDefault(Status.COMPLIANT, 0), n.getOrDefault(Status.EXEMPT, 0),
+                n.getOrDefault(Status.TERMINATING, 0));
+    }
+
+    private static String[] row(NamespaceCoverage c) {
+        return new String[] {c.getCluster(), c.getNamespace(), c.getStatus().name(), oneLine(c.getReason()),
+                Integer.toString(c.getPolicies().size()), grade(c.getIngress().name(), c.getIngressAllowsAll()),
+                grade(c.getEgress().name(), c.getEgressAllowsAll())};
+    }
+
+    private static String grade(String grade, boolean allowsAll) {
+        return allowsAll ? grade + "+ALLOW_ALL" : grade;
+    }
+
+    private static void line(StringBuilder b, String[] cells, int[] w) {
+        for (int i = 0; i < cells.length; i++) {
+            b.append(cells[i]);
+            if (i < cells.length - 1) {
+                b.append(" ".repeat(w[i] - cells[i].length() + 2));
+            }
+        }
+        b.append('\n');
+    }
+
+    /** An array of the REST API's namespace objects ({@code GET /api/v1/clusters/{c}/namespaces/{ns}}). */
+    static String json(List<Auditor.ClusterResult> results) {
+        StringBuilder b = new StringBuilder("[");
+        boolean first = true;
+        for (Auditor.ClusterResult r : results) {
+            for (NamespaceCoverage c : r.rows()) {
+                b.append(first ? "\n  " : ",\n  ").append(JsonViews.coverageJson(c));
+                first = false;
+            }
+        }
+        return b.append(first ? "]\n" : "\n]\n").toString();
+    }
+
+    /** One OCSF Compliance Finding per NON_COMPLIANT namespace, one per line (the findings topic's JSON). */
+    static String ocsf(List<Auditor.ClusterResult> results, String productVersion) {
+        StringBuilder b = new StringBuilder();
+        for (Auditor.ClusterResult r : results) {
+            for (NamespaceCoverage c : r.rows()) {
+                if (c.getStatus() == Status.NON_COMPLIANT) {
+                    b.append(Auditor.finding(c, productVersion)).append('\n');
+                }
+            }
+        }
+        return b.toString();
+    }
+
+    /** One test suite per cluster, one test case per namespace: NON_COMPLIANT fails, EXEMPT and TERMINATING are skipped. */
+    static String junit(List<Auditor.ClusterResult> results) {
+        StringBuilder b = new StringBuilder("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"fencewatch audit\">\n");
+        for (Auditor.ClusterResult r : results) {
+            Map<Status, Integer> n = r.counts();
+            int skipped = n.getOrDefault(Status.EXEMPT, 0) + n.getOrDefault(Status.TERMINATING, 0);
+            b.append("  <testsuite name=\"").append(xml("FW-NP-001 " + r.cluster())).append("\" tests=\"")
+                    .append(r.rows().size() + (r.failed() ? 1 : 0)).append("\" failures=\"").append(n.getOrDefault(Status.NON_COMPLIANT, 0))
+                    .append("\" errors=\"").append(r.failed() ? 1 : 0).append("\" skipped=\"").append(skipped)
+                    .append("\">\n");
+            if (r.failed()) {
+                b.append("    <testcase classname=\"").append(xml(r.cluster())).append("\" name=\"(cluster)\">\n")
+                        .append("      <error message=\"").append(xml(r.error())).append("\"/>\n    </testcase>\n");
+            }
+            for (NamespaceCoverage c : r.rows()) {
+                b.append("    <testcase classname=\"").append(xml(c.getCluster())).append("\" name=\"")
+                        .append(xml(c.getNamespace())).append('"');
+                String detail = c.getStatus().name() + ": " + c.getReason();
+                switch (c.getStatus()) {
+                    case NON_COMPLIANT -> b.append(">\n      <failure type=\"FW-NP-001\" message=\"").append(xml(detail))
+                            .append("\"/>\n    </testcase>\n");
+                    case EXEMPT, TERMINATING -> b.append(">\n      <skipped message=\"").append(xml(detail))
+                            .append("\"/>\n    </testcase>\n");
+                    default -> b.append(">\n      <system-out>").append(xml(detail)).append("</system-out>\n    </testcase>\n");
+                }
+            }
+            b.append("  </testsuite>\n");
+        }
+        return b.append("</testsuites>\n").toString();
+    }
+
+    static String xml(String s) {
+        StringBuilder b = new StringBuilder(s.length());
+        for (char c : s.toCharArray()) {
+            switch (c) {
+                case '<' -> b.append("&lt;");
+                case '>' -> b.append("&gt;");
+                case '&' -> b.append("&amp;");
+                case '"' -> b.append("&quot;");
+                case '\'' -> b.append("&apos;");
+                default -> {
+                    if (c < 0x20 && c != '\t' && c != '\n' && c != '\r') {
+                        b.append(' ');
+                    } else {
+                        b.append(c);
+                    }
+                }
+            }
+        }
+        return b.toString();
+    }
+
+    private static String oneLine(String s) {
+        return s == null ? "" : s.replaceAll("[\\r\\n\\t]+", " ");
+    }
+}

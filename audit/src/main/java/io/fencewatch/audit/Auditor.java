@@ -1,0 +1,85 @@
+package io.fencewatch.audit;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import io.fencewatch.rules.CoverageEvaluator;
+import io.fencewatch.rules.CoverageRecords;
+import io.fencewatch.rules.Findings;
+import io.fencewatch.rules.NamespaceState;
+import io.fencewatch.rules.Rules;
+import io.fencewatch.rules.Verdict;
+import io.fencewatch.schema.common.Status;
+import io.fencewatch.schema.coverage.NamespaceCoverage;
+import io.fencewatch.schema.drift.CoverageState;
+import io.fencewatch.schema.drift.DriftEvent;
+import io.fencewatch.schema.drift.DriftReason;
+
+/**
+ * The rule's audit procedure on one listing: each namespace evaluated by {@code rules/} as of one
+ * instant, as the coverage record the processor keeps (and the REST API shows).
+ */
+public final class Auditor {
+    private final CoverageEvaluator evaluator;
+    private final Rules rules;
+
+    public Auditor(Rules rules) {
+        this.rules = rules;
+        this.evaluator = new CoverageEvaluator(rules);
+    }
+
+    /** One cluster's result: its rows, or why it could not be read. */
+    public record ClusterResult(String cluster, List<NamespaceCoverage> rows, String error) {
+        public boolean failed() {
+            return error != null;
+        }
+
+        public Map<Status, Integer> counts() {
+            Map<Status, Integer> counts = new EnumMap<>(Status.class);
+            for (NamespaceCoverage c : rows) {
+                counts.merge(c.getStatus(), 1, Integer::sum);
+            }
+            return counts;
+        }
+    }
+
+    public Rules rules() {
+        return rules;
+    }
+
+    public List<NamespaceCoverage> evaluate(String cluster, List<ClusterReader.Listed> listing, Instant now) {
+        long t = now.toEpochMilli();
+        List<NamespaceCoverage> rows = new ArrayList<>(listing.size());
+        for (ClusterReader.Listed ns : listing) {
+            // First seen now: the grace clock starts at the namespace's creation (the earlier of the two).
+            NamespaceState state = new NamespaceState(ns.name(), ns.facts(), new ArrayList<>(ns.policies().values()), t);
+            Verdict v = evaluator.evaluate(state, t);
+            rows.add(CoverageRecords.of(cluster, ns.name(), ns.uid(), v, new ArrayList<>(ns.policies().keySet()),
+                    rules.profile(), ns.facts().getCreatedAt(), now, now, null));
+        }
+        return rows;
+    }
+
+    /**
+     * The OCSF Compliance Finding of a NON_COMPLIANT row: the findings topic's JSON, as a processor
+     * that had just started on this cluster would open it (a namespace first seen without policy).
+     */
+    public static String finding(NamespaceCoverage row, String productVersion) {
+        String key = row.getCluster() + "/" + row.getNamespace();
+        String id = uuid("audit|" + key + "|" + row.getUpdatedAt().toEpochMilli());
+        CoverageState after = new CoverageState(row.getStatus(), row.getIngress(), row.getEgress(),
+                row.getIngressAllowsAll(), row.getEgressAllowsAll(), row.getStale(), row.getPolicies().size());
+        DriftEvent drift = new DriftEvent(id, row.getCluster(), row.getNamespace(), null, after,
+                DriftReason.NAMESPACE_CREATED_WITHOUT_POLICY, null, row.getUpdatedAt(), row.getProfile());
+        return Findings.toJson(drift, uuid(id + "|finding"), true, row, productVersion);
+    }
+
+    static String uuid(String text) {
+        return UUID.nameUUIDFromBytes(text.getBytes(StandardCharsets.UTF_8)).toString();
+    }
+}

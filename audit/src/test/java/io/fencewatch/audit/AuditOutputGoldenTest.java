@@ -1,0 +1,91 @@
+package io.fencewatch.audit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.fencewatch.query.JsonViews;
+import io.fencewatch.rules.OcsfChecks;
+import io.fencewatch.rules.Rules;
+import io.fencewatch.schema.coverage.NamespaceCoverage;
+import io.fencewatch.schema.inventory.LabelSelector;
+import io.fencewatch.schema.inventory.NamespaceFacts;
+import io.fencewatch.schema.inventory.PolicyFacts;
+
+/**
+ * One golden file per output format, from one fixed listing of two clusters (one not readable) at
+ * one instant. {@code -Dgolden.update=true} rewrites the files; review the diff before committing.
+ */
+class AuditOutputGoldenTest {
+    static final Instant NOW = Instant.parse("2026-06-01T12:00:00Z");
+    static final Instant OLD = Instant.parse("2026-01-01T00:00:00Z");
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    static List<Auditor.ClusterResult> results() {
+        Auditor auditor = new Auditor(Rules.defaults().withExemptPatterns(List.of("sandbox-*")));
+        List<ClusterReader.Listed> listing = List.of(
+                ns("analytics", Map.of(), Map.of(), OLD),
+                ns("fresh", Map.of(), Map.of(), NOW.minusSeconds(10)),
+                ns("kube-system", Map.of(), Map.of(), OLD),
+                ns("legacy", Map.of("fencewatch.io/exempt", "q3 <migration> & \"more\""), Map.of(), OLD),
+                ns("sandbox-7", Map.of(), Map.of(), OLD),
+                withPolicies(ns("web", Map.of(), Map.of(), OLD), Map.of("fencewatch-default-deny",
+                        new PolicyFacts(new LabelSelector(Map.of(), List.of()), List.of("Ingress", "Egress"), null, null),
+                        "allow-all", new PolicyFacts(new LabelSelector(Map.of(), List.of()), List.of("Ingress"),
+                                List.of(new io.fencewatch.schema.inventory.PolicyRule(null, null)), null))));
+        return List.of(new Auditor.ClusterResult("prod-eu", auditor.evaluate("prod-eu", listing, NOW), null),
+                new Auditor.ClusterResult("prod-us", List.of(), "connect timed out"));
+    }
+
+    @ParameterizedTest
+    @EnumSource(AuditOutput.Format.class)
+    void shouldPrintTheGoldenOutputWhenAuditingTheFixedListing(AuditOutput.Format format) throws IOException {
+        String actual = AuditOutput.render(format, results(), "0.1.0-test");
+        Path golden = Path.of("src/test/resources/golden/audit." + format.name().toLowerCase(java.util.Locale.ROOT));
+        if (Boolean.getBoolean("golden.update")) {
+            Files.writeString(golden, actual, StandardCharsets.UTF_8);
+        }
+        assertThat(actual).isEqualTo(Files.readString(golden, StandardCharsets.UTF_8));
+    }
+
+    @org.junit.jupiter.api.Test
+    void shouldPrintTheRestApisObjectsWhenTheOutputIsJson() throws IOException {
+        JsonNode array = JSON.readTree(AuditOutput.render(AuditOutput.Format.JSON, results(), "v"));
+        List<NamespaceCoverage> rows = results().get(0).rows();
+        assertThat(array.size()).isEqualTo(rows.size());
+        for (int i = 0; i < rows.size(); i++) {
+            assertThat(array.get(i)).isEqualTo(JsonViews.coverage(rows.get(i)));
+        }
+    }
+
+    @org.junit.jupiter.api.Test
+    void shouldPassTheFindingsTopicsChecksWhenTheOutputIsOcsf() {
+        String[] lines = AuditOutput.render(AuditOutput.Format.OCSF, results(), "v").split("\n");
+        assertThat(lines).hasSize(1);
+        OcsfChecks.assertOpenFinding(lines[0], "prod-eu", "analytics", NOW.toEpochMilli());
+    }
+
+    static ClusterReader.Listed ns(String name, Map<String, String> labels, Map<String, String> annotations,
+            Instant created) {
+        return new ClusterReader.Listed(name, "uid-" + name, new NamespaceFacts("Active", labels, annotations, created,
+                null), new TreeMap<>());
+    }
+
+    static ClusterReader.Listed withPolicies(ClusterReader.Listed ns, Map<String, PolicyFacts> policies) {
+        ns.policies().putAll(policies);
+        return ns;
+    }
+}

@@ -1,0 +1,28 @@
+package io.fencewatch.rules;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+import io.fencewatch.schema.common.EventRef;
+import io.fencewatch.schema.coverage.NamespaceCoverage;
+
+/** A verdict as the coverage record the processor keeps and {@code fencewatch audit} prints. */
+public final class CoverageRecords {
+    private CoverageRecords() {
+    }
+
+    /**
+     * @param since when the namespace entered this status
+     * @param lastEvent the event that last changed the facts, or null
+     */
+    public static NamespaceCoverage of(String cluster, String namespace, String uid, Verdict verdict,
+            List<String> policyNames, Profile profile, Instant createdAt, Instant since, Instant updatedAt,
+            EventRef lastEvent) {
+        Isolation iso = verdict.isolation();
+        // The all-arguments constructor: Avro builders validate and copy every field, on the hot path.
+        return new NamespaceCoverage(cluster, namespace, uid, verdict.status(), verdict.reason(), since,
+                new ArrayList<>(policyNames), iso.ingress(), iso.egress(), iso.ingressAllowsAll(),
+                iso.egressAllowsAll(), verdict.exemption(), false, profile.wireName(), createdAt, updatedAt, lastEvent);
+    }
+}

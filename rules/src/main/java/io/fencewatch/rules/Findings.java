@@ -1,0 +1,211 @@
+package io.fencewatch.rules;
+
+import java.io.IOException;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+
+import io.fencewatch.schema.common.Status;
+import io.fencewatch.schema.coverage.NamespaceCoverage;
+import io.fencewatch.schema.drift.DriftEvent;
+
+/**
+ * OCSF 1.3 Compliance Finding (class_uid 2003) for FW-NP-001: activity Create when a namespace
+ * becomes non-compliant, Close when it is fixed, exempted or deleted. The finding uid is stable
+ * per cluster, namespace and rule, so a SIEM pairs the Close with its Create.
+ */
+public final class Findings {
+    public static final String OCSF_VERSION = "1.3.0";
+    public static final int CLASS_UID = 2003;
+    public static final int CATEGORY_UID = 2;
+    public static final int ACTIVITY_CREATE = 1;
+    public static final int ACTIVITY_CLOSE = 3;
+    public static final int SEVERITY_MEDIUM = 3;
+
+    private static final JsonFactory JSON = new JsonFactory();
+    private static final String DESCRIPTION = "FW-NP-001 Use Network Policies: every user-workload namespace must"
+            + " have at least one NetworkPolicy (CIS Kubernetes Benchmark 5.3.2).";
+
+    private Findings() {
+    }
+
+    /** Stable finding uid: {@code FW-NP-001:<cluster>/<namespace>}. */
+    public static String findingUid(String cluster, String namespace) {
+        return Rules.RULE_ID + ":" + cluster + "/" + namespace;
+    }
+
+    /** The finding for a drift that opens ({@code open=true}) or closes a finding. */
+    public static String toJson(DriftEvent drift, String findingId, boolean open, NamespaceCoverage after,
+            String productVersion) {
+        String cluster = drift.getCluster();
+        String namespace = drift.getNamespace();
+        long time = drift.getDetectedAt().toEpochMilli();
+        int activity = open ? ACTIVITY_CREATE : ACTIVITY_CLOSE;
+        String closeWhy = open ? null : closeReason(after);
+        StringWriter out = new StringWriter(3072);
+        // Streaming, not a tree: one finding per change of compliance, on the processing path.
+        try (JsonGenerator g = JSON.createGenerator(out)) {
+            g.writeStartObject();
+            g.writeNumberField("class_uid", CLASS_UID);
+            g.writeStringField("class_name", "Compliance Finding");
+            g.writeNumberField("category_uid", CATEGORY_UID);
+            g.writeStringField("category_name", "Findings");
+            g.writeNumberField("activity_id", activity);
+            g.writeStringField("activity_name", open ? "Create" : "Close");
+            g.writeNumberField("type_uid", CLASS_UID * 100 + activity);
+            g.writeStringField("type_name", "Compliance Finding: " + (open ? "Create" : "Close"));
+            g.writeNumberField("time", time);
+            g.writeNumberField("severity_id", SEVERITY_MEDIUM);
+            g.writeStringField("severity", "Medium");
+            if (open) {
+                g.writeNumberField("status_id", 1);
+                g.writeStringField("status", "New");
+            } else if (after != null && after.getStatus() == Status.EXEMPT) {
+                g.writeNumberField("status_id", 3);
+                g.writeStringField("status", "Suppressed");
+            } else {
+                g.writeNumberField("status_id", 4);
+                g.writeStringField("status", "Resolved");
+            }
+            g.writeStringField("status_detail", open ? "namespace " + namespace + " has no NetworkPolicy" : closeWhy);
+            g.writeStringField("message", open
+                    ? "Namespace " + namespace + " in cluster " + cluster + " is not fenced by any NetworkPolicy"
+                    : "Namespace " + namespace + " in cluster " + cluster + ": " + closeWhy);
+
+            g.writeObjectFieldStart("metadata");
+            g.writeStringField("version", OCSF_VERSION);
+            g.writeStringField("uid", findingId);
+            g.writeStringField("correlation_uid", findingUid(cluster, namespace));
+            g.writeStringField("event_code", Rules.RULE_ID);
+            g.writeNumberField("logged_time", time);
+            g.writeObjectFieldStart("product");
+            g.writeStringField("name", "Fencewatch");
+            g.writeStringField("vendor_name", "Fencewatch");
+            g.writeStringField("version", productVersion);
+            g.writeEndObject();
+            g.writeArrayFieldStart("profiles");
+            g.writeString("cloud");
+            g.writeEndArray();
+            g.writeEndObject();
+
+            g.writeObjectFieldStart("finding_info");
+            g.writeStringField("uid", findingUid(cluster, namespace));
+            g.writeStringField("title", "Namespace without NetworkPolicy: " + cluster + "/" + namespace);
+            g.writeStringField("desc", DESCRIPTION);
+            g.writeArrayFieldStart("types");
+            g.writeString("Kubernetes NetworkPolicy coverage");
+            g.writeEndArray();
+            if (open) {
+                g.writeNumberField("created_time", time);
+                g.writeNumberField("first_seen_time", time);
+            }
+            g.writeNumberField("last_seen_time", time);
+            g.writeEndObject();
+
+            g.writeObjectFieldStart("compliance");
+            g.writeStringField("control", Rules.RULE_ID);
+            g.writeArrayFieldStart("standards");
+            g.writeString("CIS Kubernetes Benchmark");
+            g.writeString("Fencewatch");
+            g.writeEndArray();
+            g.writeArrayFieldStart("requirements");
+            g.writeString("CIS Kubernetes Benchmark 5.3.2");
+            g.writeString(Rules.RULE_ID);
+            g.writeEndArray();
+            g.writeNumberField("status_id", open ? 3 : 1);
+            g.writeStringField("status", open ? "Fail" : "Pass");
+            g.writeEndObject();
+
+            g.writeArrayFieldStart("resources");
+            g.writeStartObject();
+            g.writeStringField("type", "Kubernetes Cluster");
+            g.writeStringField("uid", cluster);
+            g.writeStringField("name", cluster);
+            g.writeEndObject();
+            g.writeStartObject();
+            g.writeStringField("type", "Kubernetes Namespace");
+            g.writeStringField("uid", after != null && after.getUid() != null ? after.getUid() : cluster + "/" + namespace);
+            g.writeStringField("name", namespace);
+            g.writeStringField("namespace", namespace);
+            g.writeEndObject();
+            g.writeEndArray();
+
+            g.writeObjectFieldStart("remediation");
+            g.writeStringField("desc", remediationText(namespace));
+            g.writeArrayFieldStart("references");
+            g.writeString("https://kubernetes.io/docs/concepts/services-networking/network-policies/#default-policies");
+            g.writeEndArray();
+            g.writeEndObject();
+
+            g.writeObjectFieldStart("unmapped");
+            g.writeStringField("drift_id", drift.getId());
+            g.writeStringField("drift_reason", drift.getReason().name());
+            g.writeStringField("cluster", cluster);
+            g.writeStringField("namespace", namespace);
+            g.writeEndObject();
+            g.writeEndObject();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write a finding as JSON", e);
+        }
+        return out.toString();
+    }
+
+    private static String closeReason(NamespaceCoverage after) {
+        if (after == null) {
+            return "namespace deleted";
+        }
+        return switch (after.getStatus()) {
+            case COMPLIANT -> "fixed: " + after.getReason();
+            case EXEMPT -> "exempted: " + after.getReason();
+            case TERMINATING -> "namespace is being deleted";
+            default -> after.getReason();
+        };
+    }
+
+    public static String remediationText(String namespace) {
+        return "Add a NetworkPolicy to namespace " + namespace + ". A default-deny policy that isolates every pod"
+                + " for ingress and egress, allowing only DNS to kube-system, is a safe start; then add policies"
+                + " that allow the traffic the workloads need. Apply with: kubectl apply -f - <<'EOF'\n"
+                + defaultDenyPolicy(namespace) + "EOF\n";
+    }
+
+    /** The rule's remediation as YAML: {@link RemediationPolicy#defaultFor}, one document. */
+    public static String defaultDenyPolicy(String namespace) {
+        return RemediationPolicy.defaultFor(namespace).toYaml();
+    }
+
+    private static final java.util.Set<String> YAML_WORDS = java.util.Set.of("y", "n", "yes", "no", "on", "off",
+            "true", "false", "null");
+
+    /**
+     * A YAML scalar for {@code value}: plain when it is a lower-case name that YAML reads as a string
+     * (starts with a letter, not a boolean or null word), else double-quoted with every character
+     * that needs it escaped, so no value can add lines or structure to the generated YAML.
+     */
+    public static String yamlScalar(String value) {
+        if (value.matches("[a-z][-a-z0-9]*") && !YAML_WORDS.contains(value)) {
+            return value;
+        }
+        StringBuilder b = new StringBuilder("\"");
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            switch (c) {
+                case '"' -> b.append("\\\"");
+                case '\\' -> b.append("\\\\");
+                case '\n' -> b.append("\\n");
+                case '\r' -> b.append("\\r");
+                case '\t' -> b.append("\\t");
+                default -> {
+                    if (c < 0x20 || c == 0x7f || (c >= 0x80 && c <= 0x9f) || c == 0x2028 || c == 0x2029 || c == 0xfeff) {
+                        b.append(String.format("\\u%04x", (int) c));
+                    } else {
+                        b.append(c);
+                    }
+                }
+            }
+        }
+        return b.append('"').toString();
+    }
+}

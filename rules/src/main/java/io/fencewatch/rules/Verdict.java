@@ -1,0 +1,14 @@
+package io.fencewatch.rules;
+
+import io.fencewatch.schema.common.Status;
+import io.fencewatch.schema.coverage.Exemption;
+
+/**
+ * The derived verdict of one namespace at one instant.
+ *
+ * @param nextDeadline when the verdict may change by time alone (grace end, exemption expiry), or
+ *                     {@link Long#MAX_VALUE} when it cannot
+ */
+public record Verdict(Status status, String reason, Isolation isolation, Exemption exemption, long nextDeadline) {
+    public static final long NO_DEADLINE = Long.MAX_VALUE;
+}
