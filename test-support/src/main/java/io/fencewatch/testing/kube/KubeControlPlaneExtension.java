@@ -46,14 +46,7 @@ public final class KubeControlPlaneExtension implements BeforeAllCallback, After
 
     @Override
     public void beforeAll(ExtensionContext context) {
-        Path dir = KubeControlPlane.binariesDir();
-        String missing = KubeControlPlane.missingBinaries(dir);
-        if (missing != null) {
-            if (!goOnPath() && !"true".equals(System.getenv("CI"))) {
-                Assumptions.abort("real control plane skipped: Go is not on the PATH, so " + missing);
-            }
-            throw new IllegalStateException("real control plane required (Go is on the PATH or CI=true), but " + missing);
-        }
+        requireBinaries();
         controlPlane = shared ? context.getRoot().getStore(NAMESPACE)
                 .computeIfAbsent("control-plane", k -> KubeControlPlane.start(), KubeControlPlane.class)
                 : KubeControlPlane.start();
@@ -64,6 +57,21 @@ public final class KubeControlPlaneExtension implements BeforeAllCallback, After
         if (!shared && controlPlane != null) {
             controlPlane.close();
             controlPlane = null;
+        }
+    }
+
+    /**
+     * Returns when the binaries are built; aborts the calling test class (skipped, one line) where Go is
+     * absent and CI is not "true"; throws where Go is present or CI=true, since there they must be built.
+     */
+    public static void requireBinaries() {
+        Path dir = KubeControlPlane.binariesDir();
+        String missing = KubeControlPlane.missingBinaries(dir);
+        if (missing != null) {
+            if (!goOnPath() && !"true".equals(System.getenv("CI"))) {
+                Assumptions.abort("real control plane skipped: Go is not on the PATH, so " + missing);
+            }
+            throw new IllegalStateException("real control plane required (Go is on the PATH or CI=true), but " + missing);
         }
     }
 
