@@ -37,7 +37,8 @@ public final class BenchMain {
 
               --quick        one rate, smaller inputs; under 2 minutes on 2 cores
               --doc=<file>   where the full run writes its report (default docs/benchmarks.md; --doc= skips it)
-              --only=<list>  run only these sections: latency, throughput, sync, query, polling, scale
+              --only=<list>  run only these sections: latency, throughput, sync, query, polling, scale, real
+                             (real: drift latency against a real kube-apiserver + etcd, when built)
               --help         this text
             """;
 
@@ -48,7 +49,7 @@ public final class BenchMain {
         }
     }
 
-    static final List<String> SECTIONS = List.of("latency", "throughput", "sync", "query", "polling", "scale");
+    static final List<String> SECTIONS = List.of("latency", "throughput", "sync", "query", "polling", "scale", "real");
 
     /** fabric8's mock server logs every request through java.util.logging; held so the level sticks. */
     private static final java.util.logging.Logger MOCK_SERVER_LOG = java.util.logging.Logger.getLogger("io.fabric8");
