@@ -35,9 +35,17 @@ final class RealCluster implements TestCluster {
     private final Config config;
     private final KubernetesClient api;
     private final List<KubernetesClient> clients = new ArrayList<>();
+    private final boolean cleanUp;
 
+    /** On the shared control plane: {@link #close()} deletes what the test left. */
     RealCluster(KubeControlPlane controlPlane) {
+        this(controlPlane, true);
+    }
+
+    /** {@code cleanUp} false: on a control plane of the class's own, which is thrown away with what is in it. */
+    RealCluster(KubeControlPlane controlPlane, boolean cleanUp) {
         this.controlPlane = controlPlane;
+        this.cleanUp = cleanUp;
         try {
             this.config = Config.fromKubeconfig(Files.readString(controlPlane.kubeconfig()));
         } catch (IOException e) {
@@ -105,6 +113,9 @@ final class RealCluster implements TestCluster {
     @Override
     public void close() {
         try {
+            if (!cleanUp) {
+                return;
+            }
             List<String> left = api.namespaces().list().getItems().stream().map(n -> n.getMetadata().getName())
                     .filter(n -> !SYSTEM_NAMESPACES.contains(n)).toList();
             left.forEach(n -> api.namespaces().withName(n).delete());

@@ -78,7 +78,7 @@ public final class KubeControlPlane implements AutoCloseable {
         this.apiPort = apiPort > 0 ? apiPort : freePort();
         this.admin = certs.client(ADMIN_USER, "system:masters");
         this.adminTls = certs.sslContext(admin);
-        this.http = HttpClient.newBuilder().sslContext(adminTls).connectTimeout(Duration.ofSeconds(5)).build();
+        this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).sslContext(adminTls).connectTimeout(Duration.ofSeconds(5)).build();
         this.reaper = new Thread(this::destroyAll, "fencewatch-kube-control-plane-stop");
     }
 
@@ -267,6 +267,8 @@ public final class KubeControlPlane implements AutoCloseable {
                 "--service-account-issuer=https://kubernetes.default.svc.cluster.local",
                 "--service-cluster-ip-range=" + SERVICE_CLUSTER_IP_RANGE,
                 "--authorization-mode=RBAC",
+                // Loopback is refused as the kubernetes Service's endpoint; nothing here needs that endpoint.
+                "--endpoint-reconciler-type=none",
                 "--profiling=false", "--v=1"));
         waitFor("kube-apiserver", () -> request("GET", "/readyz", null).statusCode() == 200
                 && Stream.of("default", "kube-system", "kube-public", "kube-node-lease")
