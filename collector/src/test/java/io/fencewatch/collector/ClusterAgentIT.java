@@ -181,11 +181,20 @@ class ClusterAgentIT {
                     "DELETE NETWORK_POLICY deny-all",
                     "DELETE NETWORK_POLICY allow-dns",
                     "DELETE NAMESPACE shop"));
+            List<String> seen = new java.util.ArrayList<>(shop.stream()
+                    .map(r -> r.value().getOp() + " " + r.value().getKind() + " " + r.value().getName()).toList());
             if (cluster.terminatesNamespaces()) {
-                expected.add(6, "UPSERT NAMESPACE shop"); // Terminating first, then gone
+                // Terminating first, then gone; in between a real namespace controller updates the namespace
+                // again (status conditions, the finalizer), each one more UPSERT while Terminating.
+                expected.add(6, "UPSERT NAMESPACE shop");
+                while (seen.size() > expected.size() && seen.get(7).equals("UPSERT NAMESPACE shop")) {
+                    assertThat(shop.get(7).value().getNamespaceFacts().getPhase()).isEqualTo("Terminating");
+                    seen.remove(7);
+                    shop = new java.util.ArrayList<>(shop);
+                    shop.remove(7);
+                }
             }
-            assertThat(shop).extracting(r -> r.value().getOp() + " " + r.value().getKind() + " " + r.value().getName())
-                    .containsExactlyElementsOf(expected);
+            assertThat(seen).containsExactlyElementsOf(expected);
             assertThat(shop).extracting(r -> r.value().getSource().getEpoch()).containsOnly(epoch);
             assertThat(shop).extracting(r -> r.value().getSource().getCluster()).containsOnly(CLUSTER);
             List<Long> seqs = shop.stream().map(r -> r.value().getSource().getSequence()).toList();
