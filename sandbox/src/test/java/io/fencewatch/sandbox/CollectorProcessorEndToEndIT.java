@@ -17,6 +17,7 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -44,6 +45,7 @@ import io.fencewatch.testing.TopicReader;
  * Terminating, its policies' deletion, then the namespace gone. {@link CollectorProcessorEndToEndRealApiServerIT}
  * runs the same tests against a real kube-apiserver and namespace controller.
  */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class CollectorProcessorEndToEndIT {
     private static final String CLUSTER = "e2e";
     private static final TopicNames TOPICS = new TopicNames("e2e");
@@ -58,10 +60,15 @@ class CollectorProcessorEndToEndIT {
     static ProcessorApp processor;
     static Collector collector;
 
-    @BeforeAll
-    static void startEverything() throws Exception {
+    /** The API server under test: a new client per call. */
+    Supplier<KubernetesClient> apiServer() {
         api = new SimulatedApiServer().start(0);
-        startAgainst(api::client);
+        return api::client;
+    }
+
+    @BeforeAll
+    void startEverything() throws Exception {
+        startAgainst(apiServer());
     }
 
     /** Broker, processor and a collector watching the API server whose clients {@code newClient} makes. */
@@ -84,7 +91,7 @@ class CollectorProcessorEndToEndIT {
     }
 
     @AfterAll
-    static void stopEverything() {
+    void stopEverything() {
         if (collector != null) {
             collector.close();
         }

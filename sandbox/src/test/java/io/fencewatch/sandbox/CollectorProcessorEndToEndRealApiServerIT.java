@@ -1,9 +1,11 @@
 package io.fencewatch.sandbox;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.util.function.Supplier;
 
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 import io.fabric8.kubernetes.client.Config;
@@ -20,16 +22,19 @@ class CollectorProcessorEndToEndRealApiServerIT extends CollectorProcessorEndToE
     @RegisterExtension
     static final KubeControlPlaneExtension KUBE = new KubeControlPlaneExtension();
 
-    /** Hides the superclass's start: the same pipeline, watching the real API server. */
-    @BeforeAll
-    static void startEverything() throws Exception {
-        Config config = Config.fromKubeconfig(Files.readString(KUBE.controlPlane().kubeconfig()));
-        startAgainst(() -> new KubernetesClientBuilder().withConfig(config).build());
+    @Override
+    Supplier<KubernetesClient> apiServer() {
+        try {
+            Config config = Config.fromKubeconfig(Files.readString(KUBE.controlPlane().kubeconfig()));
+            return () -> new KubernetesClientBuilder().withConfig(config).build();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /** The control plane is shared with other classes: leave only its system namespaces. */
     @AfterAll
-    static void deleteOurNamespaces() {
+    void deleteOurNamespaces() {
         try (KubernetesClient k = clients.get()) {
             k.namespaces().withName("payments").delete();
         }
