@@ -91,7 +91,11 @@ final class DriftLatencyBenchmark {
 
         KubernetesMockServer server = real != null ? null
                 : InitialSyncBenchmark.seededServer(InitialSyncBenchmark.objects(20, 20));
-        Config realConfig = real == null ? null : Config.fromKubeconfig(Files.readString(real.kubeconfig()));
+        // fabric8 allows 5 concurrent requests per host by default: that, not the API server, would cap
+        // the open-loop writers (5 / create latency); the writers get as many slots as there are of them.
+        Config realConfig = real == null ? null : new io.fabric8.kubernetes.client.ConfigBuilder(
+                Config.fromKubeconfig(Files.readString(real.kubeconfig())))
+                .withMaxConcurrentRequestsPerHost(REAL_WRITERS).withMaxConcurrentRequests(2 * REAL_WRITERS).build();
         java.util.function.Supplier<KubernetesClient> clients = real == null ? server::createClient
                 : () -> new KubernetesClientBuilder().withConfig(realConfig).build();
         List<Double> writeCalls = Collections.synchronizedList(new ArrayList<>());
