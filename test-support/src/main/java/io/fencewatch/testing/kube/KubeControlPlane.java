@@ -79,7 +79,10 @@ public final class KubeControlPlane implements AutoCloseable {
         this.admin = certs.client(ADMIN_USER, "system:masters");
         this.adminTls = certs.sslContext(admin);
         this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).sslContext(adminTls).connectTimeout(Duration.ofSeconds(5)).build();
-        this.reaper = new Thread(this::destroyAll, "fencewatch-kube-control-plane-stop");
+        this.reaper = new Thread(() -> {
+            destroyAll();
+            deleteRecursively(dir);
+        }, "fencewatch-kube-control-plane-stop");
     }
 
     /** The folder with the binaries: {@value #DIR_PROPERTY}, {@value #DIR_ENV}, or the build script's default. */
