@@ -32,7 +32,7 @@ import io.fencewatch.kafka.EmbeddedKafkaBroker;
 public final class BenchMain {
     static final int EXIT_USAGE = 2;
 
-    static final List<String> SECTIONS = List.of("latency", "throughput", "sync", "query", "polling", "scale", "audit");
+    static final List<String> SECTIONS = List.of("latency", "throughput", "sync", "query", "polling", "scale", "audit", "real");
 
     static final Setting<Boolean> QUICK = Setting.toggle("quick", "false",
             "one rate, smaller inputs; under 2 minutes on 2 cores");

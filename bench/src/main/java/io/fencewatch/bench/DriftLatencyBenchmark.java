@@ -1,5 +1,6 @@
 package io.fencewatch.bench;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -21,7 +22,9 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.streams.KafkaStreams;
 
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fencewatch.collector.AgentSettings;
 import io.fencewatch.collector.ClusterAgent;
@@ -35,22 +38,27 @@ import io.fencewatch.schema.drift.DriftEvent;
 import io.fencewatch.schema.serde.AvroSerde;
 import io.fencewatch.schema.serde.FencewatchSerdes;
 import io.fencewatch.kafka.EmbeddedKafkaBroker;
+import io.fencewatch.controlplane.KubeControlPlane;
 
 /**
  * End-to-end drift latency: a namespace created through fabric8's CRUD mock API server (the write
  * has returned) → the collector's informer sees it → the inventory record → the processor's drift
  * record ({@code NAMESPACE_CREATED_WITHOUT_POLICY}) readable by a {@code read_committed} consumer.
  * Writes are paced open-loop at a target rate by a few writer threads; each setting runs on fresh
- * topics, a fresh mock server, collector and processor.
+ * topics, a fresh mock server, collector and processor. {@link #run(CoverageBenchmark.Setting, int, int, KubeControlPlane)}
+ * measures the same path against a real kube-apiserver and etcd instead of the mock.
  */
 final class DriftLatencyBenchmark {
     private static final String CLUSTER = "bench";
     private static final int PARTITIONS = 3;
     private static final int WRITERS = 4;
+    /** A real API server answers a create in milliseconds (etcd commit): more writers keep 1,000/s open-loop. */
+    private static final int REAL_WRITERS = 32;
 
     /** One measured run. */
     record Result(String setting, int rate, double achievedRate, Stats.Summary latency, int lost,
-            Stats.Summary toObserved, Stats.Summary toDetected, Stats.Summary toReadable, String streamsMetrics) {
+            Stats.Summary toObserved, Stats.Summary toDetected, Stats.Summary toReadable, String streamsMetrics,
+            Stats.Summary writeCall) {
     }
 
     private final EmbeddedKafkaBroker broker;
@@ -63,6 +71,11 @@ final class DriftLatencyBenchmark {
     }
 
     Result run(CoverageBenchmark.Setting setting, int rate, int samples) throws Exception {
+        return run(setting, rate, samples, null);
+    }
+
+    /** As {@link #run(CoverageBenchmark.Setting, int, int)}, against {@code real} when it is not null. */
+    Result run(CoverageBenchmark.Setting setting, int rate, int samples, KubeControlPlane real) throws Exception {
         String prefix = "bench-e2e-drift-" + (++runs);
         TopicNames topics = new TopicNames(prefix);
         BenchKafka.createTopics(broker, topics, PARTITIONS);
@@ -76,7 +89,16 @@ final class DriftLatencyBenchmark {
         flags.put("create-topics", "false");
         ProcessorConfig processorConfig = ProcessorConfig.fromMap(flags);
 
-        KubernetesMockServer server = InitialSyncBenchmark.seededServer(InitialSyncBenchmark.objects(20, 20));
+        KubernetesMockServer server = real != null ? null
+                : InitialSyncBenchmark.seededServer(InitialSyncBenchmark.objects(20, 20));
+        // fabric8 allows 5 concurrent requests per host by default: that, not the API server, would cap
+        // the open-loop writers (5 / create latency); the writers get as many slots as there are of them.
+        Config realConfig = real == null ? null : new io.fabric8.kubernetes.client.ConfigBuilder(
+                Config.fromKubeconfig(Files.readString(real.kubeconfig())))
+                .withMaxConcurrentRequestsPerHost(REAL_WRITERS).withMaxConcurrentRequests(2 * REAL_WRITERS).build();
+        java.util.function.Supplier<KubernetesClient> clients = real == null ? server::createClient
+                : () -> new KubernetesClientBuilder().withConfig(realConfig).build();
+        List<Double> writeCalls = Collections.synchronizedList(new ArrayList<>());
         Map<String, long[]> writtenAt = new ConcurrentHashMap<>();
         List<Double> latencies = Collections.synchronizedList(new ArrayList<>());
         // Where the time goes (wall clock, ms): write returned -> collector observed -> processor detected -> readable.
@@ -89,8 +111,8 @@ final class DriftLatencyBenchmark {
         String metrics;
         int warmup = Math.max(20, samples / 10);
         try (ProcessorApp processor = new ProcessorApp(processorConfig).start();
-                KubernetesClient api = server.createClient();
-                KubernetesClient agentClient = server.createClient();
+                KubernetesClient api = clients.get();
+                KubernetesClient agentClient = clients.get();
                 KafkaConsumer<String, byte[]> consumer = readCommitted(topics.drift())) {
             Wait.until(() -> processor.state() == KafkaStreams.State.RUNNING, Duration.ofMinutes(2));
             CollectorConfig cc = CollectorConfig.fromMap(Map.of("cluster-id", CLUSTER, "bootstrap-servers",
@@ -125,7 +147,8 @@ final class DriftLatencyBenchmark {
                 }, "bench-drift-reader");
                 reader.setDaemon(true);
                 reader.start();
-                achieved = write(api, prefix, rate, warmup, samples, writtenAt);
+                achieved = write(api, prefix, rate, warmup, samples, writtenAt, real == null ? WRITERS : REAL_WRITERS,
+                        writeCalls);
                 long deadline = System.currentTimeMillis() + 30_000;
                 while (latencies.size() < samples && System.currentTimeMillis() < deadline) {
                     Thread.sleep(20);
@@ -137,7 +160,9 @@ final class DriftLatencyBenchmark {
                 agent.close(Duration.ofSeconds(10));
             }
         } finally {
-            InitialSyncBenchmark.destroy(server);
+            if (server != null) {
+                InitialSyncBenchmark.destroy(server);
+            }
         }
         List<Double> copy;
         synchronized (latencies) {
@@ -145,7 +170,7 @@ final class DriftLatencyBenchmark {
         }
         int lost = Math.max(0, samples - copy.size());
         return new Result(setting.name(), rate, achieved, Stats.summary(copy), lost, Stats.summary(copy(toObserved)),
-                Stats.summary(copy(toDetected)), Stats.summary(copy(toReadable)), metrics);
+                Stats.summary(copy(toDetected)), Stats.summary(copy(toReadable)), metrics, Stats.summary(copy(writeCalls)));
     }
 
     /** The stream thread's own timings: where its loop spends time (commit is the transaction under EOS). */
@@ -174,13 +199,13 @@ final class DriftLatencyBenchmark {
      * record when their write returned. Returns the achieved rate of writes per second.
      */
     private static double write(KubernetesClient api, String prefix, int rate, int warmup, int samples,
-            Map<String, long[]> writtenAt) throws InterruptedException {
+            Map<String, long[]> writtenAt, int writers, List<Double> writeCalls) throws InterruptedException {
         int total = warmup + samples;
         AtomicInteger next = new AtomicInteger();
         long start = System.nanoTime();
         long periodNanos = 1_000_000_000L / rate;
-        ExecutorService pool = Executors.newFixedThreadPool(WRITERS);
-        for (int w = 0; w < WRITERS; w++) {
+        ExecutorService pool = Executors.newFixedThreadPool(writers);
+        for (int w = 0; w < writers; w++) {
             pool.execute(() -> {
                 for (int i = next.getAndIncrement(); i < total; i = next.getAndIncrement()) {
                     long due = start + i * periodNanos;
@@ -194,9 +219,11 @@ final class DriftLatencyBenchmark {
                         }
                     }
                     String name = prefix.replace('.', '-') + "-ns-" + i;
+                    long callStart = System.nanoTime();
                     api.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(name).endMetadata()
                             .build()).create();
                     if (i >= warmup) {
+                        writeCalls.add((System.nanoTime() - callStart) / 1e6);
                         writtenAt.put(Keys.of(CLUSTER, name), new long[] {System.nanoTime(), System.currentTimeMillis()});
                     }
                 }

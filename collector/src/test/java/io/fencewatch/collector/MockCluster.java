@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
@@ -20,7 +21,7 @@ import io.fabric8.mockwebserver.MockWebServer;
  * clients for agents. Clients are closed one at a time (closing many watches at once can stall
  * the mock server's event loop).
  */
-final class MockCluster implements AutoCloseable {
+final class MockCluster implements TestCluster {
     final KubernetesCrudDispatcher dispatcher = new KubernetesCrudDispatcher(List.of());
     final KubernetesMockServer server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
             dispatcher, false);
@@ -32,33 +33,49 @@ final class MockCluster implements AutoCloseable {
         api = newClient();
     }
 
-    KubernetesClient newClient() {
+    @Override
+    public KubernetesClient api() {
+        return api;
+    }
+
+    @Override
+    public Set<String> baseline() {
+        return Set.of();
+    }
+
+    @Override
+    public boolean terminatesNamespaces() {
+        return false;
+    }
+
+    @Override
+    public KubernetesClient newClient() {
         KubernetesClient c = server.createClient();
         clients.add(c);
         return c;
     }
 
-    Namespace createNamespace(String name, Map<String, String> labels) {
+    @Override
+    public Namespace createNamespace(String name, Map<String, String> labels) {
         return api.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(name).withLabels(labels)
                 .endMetadata().withNewStatus().withPhase("Active").endStatus().build()).create();
     }
 
-    Namespace createNamespace(String name) {
-        return createNamespace(name, Map.of("kubernetes.io/metadata.name", name));
-    }
-
-    NetworkPolicy createDefaultDeny(String namespace, String name) {
+    @Override
+    public NetworkPolicy createDefaultDeny(String namespace, String name) {
         return api.network().v1().networkPolicies().inNamespace(namespace).resource(new NetworkPolicyBuilder()
                 .withNewMetadata().withName(name).withNamespace(namespace).endMetadata()
                 .withNewSpec().withNewPodSelector().endPodSelector().withPolicyTypes("Ingress", "Egress").endSpec()
                 .build()).create();
     }
 
-    void deleteNamespace(String name) {
+    @Override
+    public void deleteNamespace(String name) {
         api.namespaces().withName(name).delete();
     }
 
-    void deletePolicy(String namespace, String name) {
+    @Override
+    public void deletePolicy(String namespace, String name) {
         api.network().v1().networkPolicies().inNamespace(namespace).withName(name).delete();
     }
 

@@ -28,6 +28,7 @@ import io.fencewatch.collector.config.CollectorConfig;
 import io.fencewatch.processor.ProcessorApp;
 import io.fencewatch.processor.ProcessorConfig;
 import io.fencewatch.sandbox.apiserver.SimulatedApiServer;
+import io.fencewatch.controlplane.KubeControlPlane;
 import io.fencewatch.schema.TopicNames;
 import io.fencewatch.kafka.EmbeddedKafkaBroker;
 
@@ -53,6 +54,7 @@ public final class Sandbox implements AutoCloseable {
     private final boolean restarted;
     private final EmbeddedKafkaBroker broker;
     private final SimulatedApiServer api;
+    private KubeControlPlane controlPlane; // --control-plane=real
     private final ProcessorApp processor;
     private final DriftPrinter drift;
     private final Duration demoPause;
@@ -86,7 +88,7 @@ public final class Sandbox implements AutoCloseable {
                 .brokerPort(config.kafkaPort())
                 .controllerPort(controllerPort())
                 .build();
-        this.api = config.simulated() ? new SimulatedApiServer() : null;
+        this.api = config.simulated() && !config.realControlPlane() ? new SimulatedApiServer() : null;
 
         Map<String, String> p = new LinkedHashMap<>();
         p.put("bootstrap-servers", broker.bootstrapServers());
@@ -120,6 +122,10 @@ public final class Sandbox implements AutoCloseable {
             api.start(config.apiPort());
             api.writeKubeconfig(kubeconfig());
         }
+        if (config.realControlPlane()) {
+            controlPlane = KubeControlPlane.start(KubeControlPlane.binariesDir(), config.apiPort(), config.clusterId());
+            controlPlane.writeKubeconfig(kubeconfig());
+        }
         processor.start(); // creates the topics before the collector writes to them, serves HTTP
         drift.start();
         collector = newCollector();
@@ -145,6 +151,10 @@ public final class Sandbox implements AutoCloseable {
             out.println("  Cluster    simulated Kubernetes API server at " + api.url() + " (cluster '"
                     + config.clusterId() + "'); drive it with kubectl:");
             out.println("               export KUBECONFIG=" + kubeconfig());
+        } else if (controlPlane != null) {
+            out.println("  Cluster    real kube-apiserver, etcd and kube-controller-manager at " + controlPlane.url()
+                    + " (cluster '" + config.clusterId() + "'); drive it with kubectl:");
+            out.println("               export KUBECONFIG=" + kubeconfig());
         } else {
             out.println("  Cluster    watching " + (config.context() != null ? "context '" + config.context() + "'"
                     : "the current context") + (config.kubeconfig() != null ? " of " + config.kubeconfig() : "")
@@ -156,8 +166,8 @@ public final class Sandbox implements AutoCloseable {
         out.println("Drift appears below as it happens. Ctrl-C stops everything.");
         out.println();
         drift.release();
-        if (api != null && config.scenario() == SandboxConfig.Scenario.DEMO) {
-            demo = new DemoScenario(api::client, out, demoPause);
+        if (config.simulated() && config.scenario() == SandboxConfig.Scenario.DEMO) {
+            demo = new DemoScenario(this::clusterClient, out, demoPause);
             demo.start();
         }
     }
@@ -186,6 +196,19 @@ public final class Sandbox implements AutoCloseable {
 
     public TopicNames topics() {
         return topics;
+    }
+
+    /** The real control plane of {@code --control-plane=real}, or null. */
+    public KubeControlPlane controlPlane() {
+        return controlPlane;
+    }
+
+    /** A new client of the sandbox's own cluster: the simulated one, or the real control plane. */
+    public KubernetesClient clusterClient() {
+        if (api != null) {
+            return api.client();
+        }
+        return new KubernetesClientBuilder().withConfig(Config.fromKubeconfig(kubeconfig().toFile())).build();
     }
 
     /** The simulated API server, or null when watching a real cluster. */
@@ -226,6 +249,11 @@ public final class Sandbox implements AutoCloseable {
                 api.close();
             }
         });
+        step(failures, "control plane", () -> {
+            if (controlPlane != null) {
+                controlPlane.close();
+            }
+        });
         step(failures, "broker", broker::close);
         LOG.info("sandbox stopped in {} ms", (System.nanoTime() - begin) / 1_000_000);
         if (!failures.isEmpty()) {
@@ -253,7 +281,7 @@ public final class Sandbox implements AutoCloseable {
         c.put("shutdown-timeout", "2s");
         if (config.simulated()) {
             c.put("cluster-id", config.clusterId());
-            return new Collector(CollectorConfig.fromMap(c), target -> api.client(), (cluster, reason) ->
+            return new Collector(CollectorConfig.fromMap(c), target -> clusterClient(), (cluster, reason) ->
                     LOG.error("collector for {} cannot go on: {}", cluster, reason));
         }
         c.put("cluster-id", config.clusterId());

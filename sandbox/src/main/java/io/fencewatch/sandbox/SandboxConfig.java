@@ -20,6 +20,7 @@ import io.fencewatch.config.Flags;
 import io.fencewatch.config.Help;
 import io.fencewatch.config.Setting;
 import io.fencewatch.schema.Keys;
+import io.fencewatch.controlplane.KubeControlPlane;
 
 /**
  * The sandbox's settings, read from {@code --flag=value} (or {@code --flag value}) arguments into
@@ -36,9 +37,11 @@ import io.fencewatch.schema.Keys;
  * @param kubeconfig   a real cluster's kubeconfig, or null (with {@code context} null: the simulated cluster)
  * @param context      a context of that kubeconfig, or null for its current context
  * @param clusterId    the cluster id in the table
+ * @param realControlPlane  {@code --control-plane=real}: etcd, kube-apiserver and kube-controller-manager instead
+ *                     of the simulated API server (same port, same kubeconfig)
  */
 public record SandboxConfig(int httpPort, String httpBind, int kafkaPort, int apiPort, Path dataDir, Scenario scenario,
-        Duration grace, Path kubeconfig, String context, String clusterId) {
+        Duration grace, Path kubeconfig, String context, String clusterId, boolean realControlPlane) {
 
     /** What the sandbox plays on the simulated cluster once it is ready. */
     public enum Scenario {
@@ -83,7 +86,9 @@ public record SandboxConfig(int httpPort, String httpBind, int kafkaPort, int ap
             flag("grace", "0s", "how long a new namespace may lack a NetworkPolicy before it is NON_COMPLIANT"),
             flag("kubeconfig", null, "watch the real cluster of this kubeconfig instead of the simulated one"),
             flag("context", null, "the kubeconfig context to watch (default: its current context; implies a real cluster)"),
-            flag("cluster-id", DEFAULT_CLUSTER_ID, "the cluster's id in the table and the REST paths"));
+            flag("cluster-id", DEFAULT_CLUSTER_ID, "the cluster's id in the table and the REST paths"),
+            flag("control-plane", "simulated", "simulated: the in-memory API server; real: etcd, kube-apiserver and "
+                    + "kube-controller-manager, built once by test-support/control-plane/build.sh (needs Go)"));
 
     public SandboxConfig {
         Objects.requireNonNull(httpBind);
@@ -168,8 +173,13 @@ public record SandboxConfig(int httpPort, String httpBind, int kafkaPort, int ap
                 || kafkaPort != 0 && kafkaPort == apiPort && !real) {
             throw new BadFlag("--http-port, --kafka-port and --api-port must differ");
         }
+        boolean realControlPlane = parse("control-plane", v, SandboxConfig::realControlPlane);
+        if (realControlPlane && real) {
+            throw new BadFlag("--control-plane: real starts a control plane of its own; it cannot be combined with "
+                    + (kubeconfig != null ? "--kubeconfig" : "--context"));
+        }
         return new SandboxConfig(httpPort, httpBind, kafkaPort, apiPort, dataDir, scenario, grace, kubeconfig,
-                context, clusterId);
+                context, clusterId, realControlPlane);
     }
 
     /**
@@ -180,7 +190,8 @@ public record SandboxConfig(int httpPort, String httpBind, int kafkaPort, int ap
         int http = choose("http-port", httpBind, httpPort);
         int kafka = choose("kafka-port", "127.0.0.1", kafkaPort);
         int api = simulated() ? choose("api-port", "127.0.0.1", apiPort) : apiPort;
-        return new SandboxConfig(http, httpBind, kafka, api, dataDir, scenario, grace, kubeconfig, context, clusterId);
+        return new SandboxConfig(http, httpBind, kafka, api, dataDir, scenario, grace, kubeconfig, context, clusterId,
+                realControlPlane);
     }
 
     /** The usage text of {@code fencewatch sandbox} (the shared layout). */
@@ -250,6 +261,22 @@ public record SandboxConfig(int httpPort, String httpBind, int kafkaPort, int ap
             return parser.apply(v.get(name));
         } catch (IllegalArgumentException e) {
             throw new BadFlag("--" + name + ": " + e.getMessage());
+        }
+    }
+
+    /** {@code simulated} or {@code real}; real needs the built binaries. */
+    static boolean realControlPlane(String v) {
+        switch (v.toLowerCase(Locale.ROOT)) {
+            case "simulated":
+                return false;
+            case "real":
+                String missing = KubeControlPlane.missingBinaries(KubeControlPlane.binariesDir());
+                if (missing != null) {
+                    throw new IllegalArgumentException("real needs the binaries: " + missing);
+                }
+                return true;
+            default:
+                throw new IllegalArgumentException("'" + shorten(v) + "' is not simulated or real");
         }
     }
 

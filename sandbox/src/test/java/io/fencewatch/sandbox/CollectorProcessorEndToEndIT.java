@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Supplier;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.header.Header;
@@ -16,6 +17,7 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -39,8 +41,11 @@ import io.fencewatch.kafka.TopicReader;
 /**
  * Issue 4's end-to-end test: the real collector against the simulated API server and the real
  * processor against the in-process broker. A namespace without policy gives a drift and an OCSF
- * finding (Create); a policy gives the reverse drift and the finding's Close.
+ * finding (Create); a policy gives the reverse drift and the finding's Close; a deletion gives
+ * Terminating, its policies' deletion, then the namespace gone. {@link CollectorProcessorEndToEndRealApiServerIT}
+ * runs the same tests against a real kube-apiserver and namespace controller.
  */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class CollectorProcessorEndToEndIT {
     private static final String CLUSTER = "e2e";
     private static final TopicNames TOPICS = new TopicNames("e2e");
@@ -50,13 +55,26 @@ class CollectorProcessorEndToEndIT {
     static Path state;
     static EmbeddedKafkaBroker broker;
     static SimulatedApiServer api;
+    /** The API server under test: a new client per call. */
+    static Supplier<KubernetesClient> clients;
     static ProcessorApp processor;
     static Collector collector;
 
-    @BeforeAll
-    static void startEverything() throws Exception {
-        broker = EmbeddedKafkaBroker.startNew();
+    /** The API server under test: a new client per call. */
+    Supplier<KubernetesClient> apiServer() {
         api = new SimulatedApiServer().start(0);
+        return api::client;
+    }
+
+    @BeforeAll
+    void startEverything() throws Exception {
+        startAgainst(apiServer());
+    }
+
+    /** Broker, processor and a collector watching the API server whose clients {@code newClient} makes. */
+    static void startAgainst(Supplier<KubernetesClient> newClient) throws Exception {
+        clients = newClient;
+        broker = EmbeddedKafkaBroker.startNew();
         processor = new ProcessorApp(ProcessorConfig.fromMap(Map.of(
                 "bootstrap-servers", broker.bootstrapServers(),
                 "topic-prefix", TOPICS.prefix(),
@@ -69,11 +87,11 @@ class CollectorProcessorEndToEndIT {
                 "bootstrap-servers", broker.bootstrapServers(),
                 "topic-prefix", TOPICS.prefix(),
                 "http-port", "-1",
-                "shutdown-timeout", "2s")), target -> api.client(), (cluster, reason) -> { }).start();
+                "shutdown-timeout", "2s")), target -> newClient.get(), (cluster, reason) -> { }).start();
     }
 
     @AfterAll
-    static void stopEverything() {
+    void stopEverything() {
         if (collector != null) {
             collector.close();
         }
@@ -90,7 +108,7 @@ class CollectorProcessorEndToEndIT {
 
     @Test
     void shouldEmitDriftAndFindingWhenANamespaceAppearsWithoutPolicyAndTheReverseWhenAPolicyIsAdded() throws Exception {
-        try (KubernetesClient k = api.client();
+        try (KubernetesClient k = clients.get();
                 TopicReader<String, DriftEvent> drift = new TopicReader<>(broker.bootstrapServers(), TOPICS.drift(),
                         new StringDeserializer(), FencewatchSerdes.driftEvent().deserializer());
                 TopicReader<String, String> findings = new TopicReader<>(broker.bootstrapServers(), TOPICS.findings(),
@@ -99,7 +117,7 @@ class CollectorProcessorEndToEndIT {
             k.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName("payments").endMetadata().build())
                     .create();
 
-            ConsumerRecord<String, DriftEvent> opened = awaitDrift(drift, Status.NON_COMPLIANT);
+            ConsumerRecord<String, DriftEvent> opened = awaitDrift(drift, "payments", Status.NON_COMPLIANT);
             assertThat(opened.value().getBefore()).isNull();
             assertThat(opened.value().getReason()).isEqualTo(DriftReason.NAMESPACE_CREATED_WITHOUT_POLICY);
             assertThat(opened.value().getCause().getName()).isEqualTo("payments");
@@ -111,7 +129,7 @@ class CollectorProcessorEndToEndIT {
             k.network().v1().networkPolicies().inNamespace("payments").resource(DemoScenario.defaultDeny("payments"))
                     .create();
 
-            ConsumerRecord<String, DriftEvent> fixed = awaitDrift(drift, Status.COMPLIANT);
+            ConsumerRecord<String, DriftEvent> fixed = awaitDrift(drift, "payments", Status.COMPLIANT);
             assertThat(fixed.value().getBefore().getStatus()).isEqualTo(Status.NON_COMPLIANT);
             assertThat(fixed.value().getReason()).isEqualTo(DriftReason.POLICY_ADDED);
             assertThat(fixed.value().getAfter().getPolicyCount()).isEqualTo(1);
@@ -120,9 +138,42 @@ class CollectorProcessorEndToEndIT {
         }
     }
 
-    private static ConsumerRecord<String, DriftEvent> awaitDrift(TopicReader<String, DriftEvent> reader, Status after) {
+    @Test
+    void shouldReportTerminatingThenThePoliciesGoneThenTheNamespaceGoneWhenANamespaceIsDeleted() throws Exception {
+        try (KubernetesClient k = clients.get();
+                TopicReader<String, DriftEvent> drift = new TopicReader<>(broker.bootstrapServers(), TOPICS.drift(),
+                        new StringDeserializer(), FencewatchSerdes.driftEvent().deserializer())) {
+            k.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName("retiring").endMetadata().build())
+                    .create();
+            k.network().v1().networkPolicies().inNamespace("retiring").resource(DemoScenario.defaultDeny("retiring"))
+                    .create();
+            awaitDrift(drift, "retiring", Status.COMPLIANT);
+
+            k.namespaces().withName("retiring").delete();
+            // The API server's own steps: Terminating (deletionTimestamp set), its policies deleted, then gone.
+            await().atMost(Duration.ofSeconds(60)).until(() -> k.namespaces().withName("retiring").get() == null);
+
+            List<ConsumerRecord<String, DriftEvent>> steps = await().atMost(Duration.ofSeconds(30))
+                    .until(() -> drift.poll(Duration.ofMillis(200)).stream()
+                            .filter(r -> r.key().equals(CLUSTER + "/retiring")).toList(),
+                            rs -> rs.stream().anyMatch(r -> r.value().getAfter() == null));
+            assertThat(steps).extracting(r -> (r.value().getAfter() == null ? "(gone)"
+                    : r.value().getAfter().getStatus() + "/" + r.value().getAfter().getPolicyCount())
+                    + " " + r.value().getReason())
+                    .containsExactly(
+                            "NON_COMPLIANT/0 NAMESPACE_CREATED_WITHOUT_POLICY",
+                            "COMPLIANT/1 POLICY_ADDED",
+                            "TERMINATING/1 NAMESPACE_TERMINATING",
+                            "TERMINATING/0 LAST_POLICY_DELETED",
+                            "(gone) NAMESPACE_DELETED");
+            assertThat(steps.get(2).value().getBefore().getStatus()).isEqualTo(Status.COMPLIANT);
+        }
+    }
+
+    private static ConsumerRecord<String, DriftEvent> awaitDrift(TopicReader<String, DriftEvent> reader, String namespace,
+            Status after) {
         return await().atMost(Duration.ofSeconds(30)).until(() -> find(reader.poll(Duration.ofMillis(200)),
-                r -> r.key().equals(CLUSTER + "/payments") && r.value().getAfter() != null
+                r -> r.key().equals(CLUSTER + "/" + namespace) && r.value().getAfter() != null
                         && r.value().getAfter().getStatus() == after), Optional::isPresent).orElseThrow();
     }
 

@@ -69,12 +69,32 @@ class SandboxConfigTest {
         "--verbose               | --verbose: unknown flag (see --help)",
         "sandbox                 | '''sandbox'': not a flag (flags look like --name=value; see --help)'",
         "--http-port=9092        | --http-port, --kafka-port and --api-port must differ",
+        "--control-plane=kind    | --control-plane: 'kind' is not simulated or real",
     })
     void shouldRefuseWithOneLineNamingTheFlagWhenAFlagIsBad(String arg, String message) {
         assertThatThrownBy(() -> SandboxConfig.parse(new String[] {arg}))
                 .isInstanceOf(SandboxConfig.BadFlag.class)
                 .hasMessageStartingWith(message.strip())
                 .hasMessageNotContaining("\n");
+    }
+
+    @Test
+    void shouldRefuseTheRealControlPlaneWithOneLineWhenItsBinariesAreNotBuilt() {
+        String before = System.getProperty("fencewatch.control-plane.dir");
+        System.setProperty("fencewatch.control-plane.dir", "/nonexistent/control-plane");
+        try {
+            assertThatThrownBy(() -> SandboxConfig.parse(new String[] {"--control-plane=real"}))
+                    .isInstanceOf(SandboxConfig.BadFlag.class)
+                    .hasMessage("--control-plane: real needs the binaries: no etcd, kube-apiserver, kube-controller-manager"
+                            + " in /nonexistent/control-plane (built by test-support/control-plane/build.sh, which needs Go)");
+        } finally {
+            if (before == null) {
+                System.clearProperty("fencewatch.control-plane.dir");
+            } else {
+                System.setProperty("fencewatch.control-plane.dir", before);
+            }
+        }
+        assertThat(SandboxConfig.parse(new String[0]).realControlPlane()).isFalse();
     }
 
     @Test

@@ -37,10 +37,24 @@ import io.fencewatch.sandbox.apiserver.SimulatedApiServer;
  * Issue 6's "Done when", automated: the sandbox (scenario none) driven with the real kubectl through
  * the kubeconfig it writes, and with the fabric8 client; the REST answers, the drift printed in the
  * terminal, and the whole table against the rule's audit of {@code kubectl get} output.
+ * {@link SandboxKubectlRealApiServerIT} runs the same tests with {@code --control-plane=real}.
  */
 class SandboxKubectlIT {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Set<String> SYSTEM = Set.of("kube-system", "kube-public", "kube-node-lease", "default");
+    /** Egress rules and no policyTypes: the API server defaults them to [Ingress, Egress]. */
+    private static final String EGRESS_ONLY_RULES = """
+            apiVersion: networking.k8s.io/v1
+            kind: NetworkPolicy
+            metadata:
+              name: dns-only
+              namespace: reports
+            spec:
+              podSelector: {}
+              egress:
+              - ports:
+                - {protocol: UDP, port: 53}
+            """;
     private static final String DEFAULT_DENY = """
             apiVersion: networking.k8s.io/v1
             kind: NetworkPolicy
@@ -96,7 +110,17 @@ class SandboxKubectlIT {
             awaitStatus(base + "/legacy", "EXEMPT");
             awaitTerminal("sandbox/legacy  NON_COMPLIANT → EXEMPT  EXEMPTED");
 
-            try (KubernetesClient k = sandbox.apiServer().client()) {
+            // The grades follow the server's defaulting: no policyTypes, egress rules -> Ingress and Egress.
+            kubectl.ok("create", "namespace", "reports");
+            kubectl.ok("apply", "-f", kubectl.manifest("dns-only.yaml", EGRESS_ONLY_RULES).toString());
+            assertThat(JSON.readTree(kubectl.ok("get", "networkpolicy", "dns-only", "-n", "reports", "-o", "json"))
+                    .path("spec").path("policyTypes").toString()).isEqualTo("[\"Ingress\",\"Egress\"]");
+            awaitStatus(base + "/reports", "COMPLIANT");
+            JsonNode reports = get(base + "/reports").body;
+            assertThat(reports.path("ingress").asText()).isEqualTo("DEFAULT_DENY");
+            assertThat(reports.path("egress").asText()).isEqualTo("ALL_PODS");
+
+            try (KubernetesClient k = sandbox.clusterClient()) {
                 k.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName("orders").endMetadata()
                         .build()).create();
                 k.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName("web").endMetadata()
@@ -109,7 +133,7 @@ class SandboxKubectlIT {
             awaitTableMatchesAudit(base, kubectl);
 
             kubectl.ok("delete", "namespace", "payments");
-            await().atMost(Duration.ofSeconds(10)).until(() -> get(base + "/payments").status == 404);
+            await().atMost(Duration.ofSeconds(60)).until(() -> get(base + "/payments").status == 404);
             awaitTerminal("sandbox/payments  COMPLIANT → TERMINATING");
             awaitTerminal("sandbox/payments  TERMINATING → (gone)  NAMESPACE_DELETED");
             awaitTableMatchesAudit(base, kubectl);
@@ -122,7 +146,7 @@ class SandboxKubectlIT {
         try (Sandbox first = new Sandbox(config(data), terminal).start()) {
             assertThat(first.restarted()).isFalse();
             first.announce();
-            try (KubernetesClient k = first.apiServer().client()) {
+            try (KubernetesClient k = first.clusterClient()) {
                 k.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName("before-restart")
                         .endMetadata().build()).create();
             }
@@ -165,7 +189,8 @@ class SandboxKubectlIT {
         }
     }
 
-    private static SandboxConfig config(Path data) {
+    /** The sandbox under test, with its own simulated cluster. */
+    SandboxConfig config(Path data) {
         return SandboxConfig.fromMap(Map.of("http-port", "0", "kafka-port", "0", "api-port", "0",
                 "data-dir", data.toString(), "scenario", "none")).withPortsChosen();
     }

@@ -1,0 +1,157 @@
+package io.fencewatch.collector;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import java.io.FileInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.authentication.TokenRequestBuilder;
+import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
+import io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fencewatch.collector.config.CollectorConfig;
+import io.fencewatch.schema.common.Op;
+import io.fencewatch.schema.inventory.InventoryEvent;
+import io.fencewatch.testing.EmbeddedKafkaBroker;
+import io.fencewatch.testing.KafkaBrokerExtension;
+import io.fencewatch.testing.TopicReader;
+import io.fencewatch.controlplane.KubeControlPlane;
+import io.fencewatch.testing.kube.KubeControlPlaneExtension;
+
+/**
+ * RBAC for real: {@code k8s/}'s collector ServiceAccount, ClusterRole and binding, and the
+ * leader-election Role and binding, applied to a real API server; the collector runs with a token of
+ * that ServiceAccount (TokenRequest API). It works with list and watch only, a write is refused, and
+ * leader election works on the one Lease it may touch and on no other.
+ */
+@ExtendWith({KafkaBrokerExtension.class, KubeControlPlaneExtension.class})
+class CollectorRbacRealApiServerIT {
+    private static final Path K8S = Path.of("..", "k8s");
+    private static final List<String> MANIFESTS = List.of("01-namespace.yaml", "02-serviceaccount-collector.yaml",
+            "03-clusterrole-collector.yaml", "04-clusterrolebinding-collector.yaml",
+            "05-role-collector-leader-election.yaml", "06-rolebinding-collector-leader-election.yaml");
+
+    private static KubeControlPlane controlPlane;
+    private final TestAgents agents = new TestAgents();
+    private RealCluster cluster;
+    private KubernetesClient asCollector;
+
+    @BeforeAll
+    static void controlPlane(KubeControlPlane cp) {
+        controlPlane = cp;
+    }
+
+    @BeforeEach
+    void applyManifestsAndLogInAsTheCollector() throws IOException {
+        cluster = new RealCluster(controlPlane);
+        for (String m : MANIFESTS) {
+            try (InputStream in = new FileInputStream(K8S.resolve(m).toFile())) {
+                for (HasMetadata o : cluster.api().load(in).items()) {
+                    cluster.api().resource(o).forceConflicts().serverSideApply();
+                }
+            }
+        }
+        String token = cluster.api().serviceAccounts().inNamespace("fencewatch").withName("fencewatch-collector")
+                .tokenRequest(new TokenRequestBuilder().withNewSpec().withExpirationSeconds(3600L).endSpec().build())
+                .getStatus().getToken();
+        asCollector = RealCluster.client(controlPlane.tokenKubeconfig("fencewatch-collector", token));
+    }
+
+    @AfterEach
+    void tearDown() {
+        agents.closeAll();
+        if (asCollector != null) {
+            asCollector.close();
+        }
+        for (String m : List.of("03-clusterrole-collector.yaml", "04-clusterrolebinding-collector.yaml")) {
+            try (InputStream in = new FileInputStream(K8S.resolve(m).toFile())) {
+                cluster.api().load(in).delete();
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }
+        cluster.close(); // also deletes the fencewatch namespace, its Role and Lease
+    }
+
+    @Test
+    void shouldPublishWithListAndWatchOnlyAndBeRefusedAnyWriteWhenRunWithTheCollectorsServiceAccount(
+            EmbeddedKafkaBroker broker) {
+        cluster.createNamespace("shop");
+        cluster.createDefaultDeny("shop", "deny");
+        String prefix = TestAgents.uniquePrefix();
+        broker.createTopic(prefix + ".inventory", 2);
+        CollectorConfig config = TestAgents.config(broker.bootstrapServers(), "rbac", prefix,
+                Map.of("list-page-size", "500"));
+        ClusterAgent agent = agents.agent(config, asCollector);
+        agent.start();
+        await().atMost(Duration.ofSeconds(60)).until(() -> agent.readinessProblem() == null);
+        cluster.createNamespace("created-later");
+        try (TopicReader<String, InventoryEvent> reader = TestAgents.reader(broker, prefix + ".inventory")) {
+            List<InventoryEvent> events = TestAgents.readUntil(reader, es -> es.stream()
+                    .anyMatch(e -> e.getOp() == Op.UPSERT && "created-later".equals(e.getName())));
+            assertThat(events).filteredOn(e -> e.getOp() == Op.SNAPSHOT).extracting(InventoryEvent::getName)
+                    .contains("shop", "deny", "fencewatch");
+        }
+        assertThat(agent.healthProblem()).isNull();
+        assertThat(agents.fatalReasons).isEmpty();
+
+        // Least privilege, enforced by the server: no write, no get, nothing else.
+        assertForbidden(() -> asCollector.namespaces().resource(new NamespaceBuilder().withNewMetadata()
+                .withName("by-the-collector").endMetadata().build()).create());
+        assertForbidden(() -> asCollector.network().v1().networkPolicies().inNamespace("shop").withName("deny").delete());
+        assertForbidden(() -> asCollector.namespaces().withName("shop").get());
+        assertForbidden(() -> asCollector.secrets().inNamespace("fencewatch").list());
+        assertForbidden(() -> asCollector.pods().inAnyNamespace().list());
+    }
+
+    @Test
+    void shouldHoldItsOwnLeaseAndBeRefusedAnyOtherWhenLeaderElectionRunsWithTheCollectorsServiceAccount(
+            EmbeddedKafkaBroker broker) {
+        String prefix = TestAgents.uniquePrefix();
+        broker.createTopic(prefix + ".inventory", 2);
+        CollectorConfig config = TestAgents.config(broker.bootstrapServers(), "rbac", prefix, Map.of(
+                "leader-election", "true", "lease-namespace", "fencewatch", "lease-name", "fencewatch-collector",
+                "collector-id", "replica-a", "lease-duration", "3s", "lease-renew-deadline", "2s",
+                "lease-retry-period", "200ms"));
+        ClusterAgent agent = agents.agent(config, asCollector);
+        agent.start();
+        await().atMost(Duration.ofSeconds(60)).until(() -> agent.isLeader() && agent.readinessProblem() == null);
+        Lease lease = cluster.api().leases().inNamespace("fencewatch").withName("fencewatch-collector").get();
+        assertThat(lease.getSpec().getHolderIdentity()).isEqualTo("replica-a");
+        // Renewals go through (fabric8 renews with PATCH): renewTime moves on.
+        java.time.ZonedDateTime first = lease.getSpec().getRenewTime();
+        await().atMost(Duration.ofSeconds(30)).until(() -> cluster.api().leases().inNamespace("fencewatch")
+                .withName("fencewatch-collector").get().getSpec().getRenewTime().isAfter(first));
+
+        // Another Lease, in the same namespace: the Role names only fencewatch-collector.
+        cluster.api().leases().inNamespace("fencewatch").resource(new LeaseBuilder().withNewMetadata()
+                .withName("someone-else").endMetadata().withNewSpec().withHolderIdentity("x").endSpec().build()).create();
+        assertForbidden(() -> asCollector.leases().inNamespace("fencewatch").withName("someone-else").get());
+        assertForbidden(() -> asCollector.leases().inNamespace("fencewatch").withName("someone-else")
+                .edit(l -> new LeaseBuilder(l).editSpec().withHolderIdentity("replica-a").endSpec().build()));
+        assertForbidden(() -> asCollector.leases().inNamespace("fencewatch").withName("fencewatch-collector").delete());
+        assertForbidden(() -> asCollector.leases().inNamespace("default").withName("fencewatch-collector").get());
+        assertThat(agents.fatalReasons).isEmpty();
+    }
+
+    private static void assertForbidden(org.assertj.core.api.ThrowableAssert.ThrowingCallable call) {
+        assertThatThrownBy(call).isInstanceOf(KubernetesClientException.class)
+                .satisfies(e -> assertThat(((KubernetesClientException) e).getCode()).isEqualTo(403));
+    }
+}
