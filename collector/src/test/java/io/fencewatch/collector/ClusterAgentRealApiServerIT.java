@@ -19,8 +19,8 @@ import io.fencewatch.schema.common.Kind;
 import io.fencewatch.schema.common.Op;
 import io.fencewatch.schema.inventory.InventoryEvent;
 import io.fencewatch.schema.inventory.PolicyFacts;
-import io.fencewatch.testing.EmbeddedKafkaBroker;
-import io.fencewatch.testing.TopicReader;
+import io.fencewatch.kafka.EmbeddedKafkaBroker;
+import io.fencewatch.kafka.TopicReader;
 import io.fencewatch.controlplane.KubeControlPlane;
 import io.fencewatch.testing.kube.KubeControlPlaneExtension;
 

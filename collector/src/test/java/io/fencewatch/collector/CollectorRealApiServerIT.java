@@ -34,9 +34,9 @@ import io.fencewatch.collector.config.CollectorConfig;
 import io.fencewatch.schema.common.Kind;
 import io.fencewatch.schema.common.Op;
 import io.fencewatch.schema.inventory.InventoryEvent;
-import io.fencewatch.testing.EmbeddedKafkaBroker;
+import io.fencewatch.kafka.EmbeddedKafkaBroker;
 import io.fencewatch.testing.KafkaBrokerExtension;
-import io.fencewatch.testing.TopicReader;
+import io.fencewatch.kafka.TopicReader;
 import io.fencewatch.controlplane.KubeControlPlane;
 import io.fencewatch.testing.kube.KubeControlPlaneExtension;
 
