@@ -85,6 +85,20 @@ class FlagContractIT {
     }
 
     @Test
+    void shouldListEveryOciBridgeFlagWithItsVariableWhenAskedForHelp() throws Exception {
+        String help = help("oci-bridge");
+        for (String flag : List.of("oci-stream-ocid", "oci-group", "oci-instance", "oci-messages-endpoint",
+                "oci-admin-endpoint", "oci-region", "oci-auth", "oci-config-file", "oci-profile", "bootstrap-servers",
+                "kafka-properties", "topic-prefix", "gap-timeout", "max-held", "commit-interval", "http-port", "http-bind",
+                "shutdown-timeout")) {
+            assertThat(help).contains("--" + flag, env(flag));
+        }
+        // The OCI flags are declared once: the collector's --sink=oci-streaming takes the same names.
+        assertThat(flags("collector")).contains("--sink", "--oci-stream-ocid", "--oci-auth", "--oci-config-file",
+                "--oci-profile", "--oci-region", "--oci-messages-endpoint", "--oci-admin-endpoint");
+    }
+
+    @Test
     void shouldListEveryBenchFlagWhenAskedForHelp() throws Exception {
         assertThat(flags("bench")).contains("--quick", "--doc", "--only", "--help");
     }
@@ -117,7 +131,7 @@ class FlagContractIT {
 
     @Test
     void shouldStopWithTheSameOneLineAndExitTwoWhenAnyCommandGetsAnUnknownFlag() throws Exception {
-        for (String command : List.of("sandbox", "collector", "processor", "bench", "audit", "remediate")) {
+        for (String command : List.of("sandbox", "collector", "processor", "bench", "audit", "remediate", "oci-bridge")) {
             Run r = run(command, "--no-such-flag=1");
             assertThat(r.exit()).as(command).isEqualTo(2);
             assertThat(r.err().strip()).as(command)

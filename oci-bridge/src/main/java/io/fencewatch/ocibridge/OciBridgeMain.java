@@ -12,7 +12,10 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import com.oracle.bmc.auth.AbstractAuthenticationDetailsProvider;
+import io.fencewatch.config.BadFlag;
+import io.fencewatch.config.Commands;
+import io.fencewatch.config.Flags;
+import io.fencewatch.oci.OciClients;
 
 /** {@code fencewatch oci-bridge}: reads config, wires the bridge, runs until SIGTERM (exit 2 on a bad flag, 1 on failure). */
 public final class OciBridgeMain {
@@ -22,26 +25,18 @@ public final class OciBridgeMain {
     }
 
     public static void main(String[] args) throws Exception {
-        for (String a : args) {
-            if (a.equals("--help") || a.equals("-h")) {
-                System.out.print(BridgeConfig.usage());
-                return;
-            }
+        if (Flags.wantsHelp(args)) {
+            System.out.print(BridgeConfig.usage());
+            return;
         }
         BridgeConfig config;
         try {
             config = BridgeConfig.fromArgs(args, System.getenv());
-        } catch (BridgeConfig.BridgeConfigException e) {
-            System.err.println("fencewatch oci-bridge: " + e.getMessage());
-            System.exit(2);
+        } catch (BadFlag e) {
+            System.exit(Commands.badFlag(System.err, "oci-bridge", e));
             return;
         }
-        AbstractAuthenticationDetailsProvider auth = OciClients.auth(config.get(BridgeConfig.OCI_AUTH),
-                config.get(BridgeConfig.OCI_CONFIG_FILE), config.get(BridgeConfig.OCI_PROFILE));
-        String stream = config.get(BridgeConfig.OCI_STREAM_OCID);
-        String endpoint = OciClients.messagesEndpoint(auth, stream, config.get(BridgeConfig.OCI_MESSAGES_ENDPOINT),
-                config.get(BridgeConfig.OCI_ADMIN_ENDPOINT), config.get(BridgeConfig.OCI_REGION));
-        OciBridge bridge = new OciBridge(OciBridge.Settings.from(config), OciClients.streamClient(auth, endpoint),
+        OciBridge bridge = new OciBridge(OciBridge.Settings.from(config), OciClients.streamClient(config),
                 producer(config));
         BridgeHttpServer http = config.get(BridgeConfig.HTTP_PORT) >= 0
                 ? new BridgeHttpServer(config.get(BridgeConfig.HTTP_BIND), config.get(BridgeConfig.HTTP_PORT), bridge).start()

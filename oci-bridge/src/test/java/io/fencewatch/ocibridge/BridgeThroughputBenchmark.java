@@ -1,5 +1,6 @@
 package io.fencewatch.ocibridge;
 
+import io.fencewatch.oci.OciClients;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -17,7 +17,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import io.fencewatch.collector.Collector;
 import io.fencewatch.collector.config.CollectorConfig;
 import io.fencewatch.ocibridge.OciBridge;
-import io.fencewatch.ocibridge.OciClients;
+import io.fencewatch.oci.OciClients;
 import io.fencewatch.ocistub.OciTestCredentials;
 import io.fencewatch.ocistub.StreamingStub;
 import io.fencewatch.schema.TopicNames;

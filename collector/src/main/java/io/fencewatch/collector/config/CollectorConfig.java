@@ -22,9 +22,11 @@ import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Function;
 
+import io.fencewatch.config.Configured;
 import io.fencewatch.config.Flags;
 import io.fencewatch.config.Help;
 import io.fencewatch.config.Setting;
+import io.fencewatch.oci.OciSettings;
 import io.fencewatch.schema.Keys;
 import io.fencewatch.schema.TopicNames;
 
@@ -35,7 +37,7 @@ import io.fencewatch.schema.TopicNames;
  * its default, parser and doc. A bad value throws {@link ConfigException} whose one-line message
  * names the flag and says why.
  */
-public final class CollectorConfig {
+public final class CollectorConfig implements Configured {
     /** Annotations always forwarded: Fencewatch's own ({@code fencewatch.io/exempt-reason}, ...). */
     public static final String FENCEWATCH_ANNOTATIONS = "fencewatch.io/*";
 
@@ -108,27 +110,14 @@ public final class CollectorConfig {
     public static final Setting<String> SINK = key("sink", String.class, "kafka",
             v -> parseChoice(v, "kafka", "oci-streaming"),
             "Where events go: kafka (the inventory topic) or oci-streaming (an OCI stream that the oci-bridge forwards to Kafka).");
-    public static final Setting<String> OCI_STREAM_OCID = key("oci-stream-ocid", String.class, null,
-            CollectorConfig::parseStreamOcid,
-            "With --sink=oci-streaming: the OCID of the OCI stream (ocid1.stream.oc1...).");
-    public static final Setting<String> OCI_MESSAGES_ENDPOINT = key("oci-messages-endpoint", String.class, null,
-            CollectorConfig::parseUrl,
-            "The stream's messages endpoint (https://cell-1.streaming.<region>.oci.oraclecloud.com); default: looked up with GetStream.");
-    public static final Setting<String> OCI_ADMIN_ENDPOINT = key("oci-admin-endpoint", String.class, null,
-            CollectorConfig::parseUrl,
-            "Streaming admin endpoint for the GetStream lookup; default: the region's.");
-    public static final Setting<String> OCI_REGION = key("oci-region", String.class, null,
-            CollectorConfig::parseNonBlank,
-            "OCI region for the GetStream lookup (e.g. eu-frankfurt-1); default: the config file's.");
-    public static final Setting<String> OCI_AUTH = key("oci-auth", String.class, "api-key",
-            v -> parseChoice(v, "api-key", "instance-principal", "resource-principal"),
-            "OCI authentication: api-key (config file and profile, as the OCI CLI reads them), instance-principal or resource-principal.");
-    public static final Setting<Path> OCI_CONFIG_FILE = key("oci-config-file", Path.class, null,
-            CollectorConfig::parseReadableFile,
-            "OCI config file for --oci-auth=api-key; default: ~/.oci/config.");
-    public static final Setting<String> OCI_PROFILE = key("oci-profile", String.class, "DEFAULT",
-            CollectorConfig::parseNonBlank,
-            "Profile of the OCI config file.");
+    // The OCI flags, declared once in oci-clients (the oci-bridge takes the same).
+    public static final Setting<String> OCI_STREAM_OCID = register(OciSettings.STREAM_OCID);
+    public static final Setting<String> OCI_MESSAGES_ENDPOINT = register(OciSettings.MESSAGES_ENDPOINT);
+    public static final Setting<String> OCI_ADMIN_ENDPOINT = register(OciSettings.ADMIN_ENDPOINT);
+    public static final Setting<String> OCI_REGION = register(OciSettings.REGION);
+    public static final Setting<String> OCI_AUTH = register(OciSettings.AUTH);
+    public static final Setting<Path> OCI_CONFIG_FILE = register(OciSettings.CONFIG_FILE);
+    public static final Setting<String> OCI_PROFILE = register(OciSettings.PROFILE);
 
     private final Map<Setting<?>, Object> values;
     private final List<ClusterTarget> targets;
@@ -224,6 +213,7 @@ public final class CollectorConfig {
         return new CollectorConfig(values, env);
     }
 
+    @Override
     @SuppressWarnings("unchecked")
     public <T> T get(Setting<T> key) {
         return (T) values.get(key);
@@ -346,6 +336,11 @@ public final class CollectorConfig {
         return k;
     }
 
+    private static <T> Setting<T> register(Setting<T> shared) {
+        KEYS.put(shared.flag(), shared);
+        return shared;
+    }
+
     private static Setting<?> lookup(String name, String asWritten) {
         Setting<?> key = KEYS.get(name);
         if (key == null) {
@@ -386,24 +381,7 @@ public final class CollectorConfig {
         throw new IllegalArgumentException("is not one of " + String.join(", ", choices));
     }
 
-    static String parseStreamOcid(String v) {
-        if (!v.matches("ocid1\\.stream\\.[a-z0-9-]+\\.[a-z0-9-]*\\.[A-Za-z0-9._-]+")) {
-            throw new IllegalArgumentException("is not a stream OCID (ocid1.stream.oc1.<region>.<id>)");
-        }
-        return v;
-    }
 
-    static String parseUrl(String v) {
-        try {
-            java.net.URI u = new java.net.URI(v);
-            if (!("https".equals(u.getScheme()) || "http".equals(u.getScheme())) || u.getHost() == null) {
-                throw new IllegalArgumentException("is not an http(s) URL");
-            }
-        } catch (java.net.URISyntaxException e) {
-            throw new IllegalArgumentException("is not an http(s) URL");
-        }
-        return v;
-    }
 
     static String parseNonBlank(String v) {
         if (v.isBlank()) {

@@ -1,8 +1,7 @@
 package io.fencewatch.collector.publish.oci;
 
-import com.oracle.bmc.auth.AbstractAuthenticationDetailsProvider;
-
 import io.fencewatch.collector.config.CollectorConfig;
+import io.fencewatch.oci.OciClients;
 import io.fencewatch.schema.serde.FencewatchSerdes;
 
 /** Builds the oci-streaming sink of one agent from the collector's configuration. */
@@ -11,12 +10,7 @@ public final class OciSinks {
     }
 
     public static OciStreamingSink create(CollectorConfig config, String clusterId) {
-        AbstractAuthenticationDetailsProvider auth = OciClients.auth(config.get(CollectorConfig.OCI_AUTH),
-                config.get(CollectorConfig.OCI_CONFIG_FILE), config.get(CollectorConfig.OCI_PROFILE));
-        String stream = config.get(CollectorConfig.OCI_STREAM_OCID);
-        String endpoint = OciClients.messagesEndpoint(auth, stream, config.get(CollectorConfig.OCI_MESSAGES_ENDPOINT),
-                config.get(CollectorConfig.OCI_ADMIN_ENDPOINT), config.get(CollectorConfig.OCI_REGION));
-        return OciStreamingSink.withDefaults(OciClients.streamClient(auth, endpoint), stream, "cluster " + clusterId,
-                FencewatchSerdes.inventoryEvent());
+        return OciStreamingSink.withDefaults(OciClients.streamClient(config), config.get(CollectorConfig.OCI_STREAM_OCID),
+                "cluster " + clusterId, FencewatchSerdes.inventoryEvent());
     }
 }

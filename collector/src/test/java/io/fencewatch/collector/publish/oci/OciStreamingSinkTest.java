@@ -1,5 +1,6 @@
 package io.fencewatch.collector.publish.oci;
 
+import io.fencewatch.oci.OciClients;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;

@@ -1,4 +1,4 @@
-package io.fencewatch.collector.publish.oci;
+package io.fencewatch.oci;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -15,9 +15,12 @@ import com.oracle.bmc.streaming.StreamClient;
 import com.oracle.bmc.streaming.requests.GetStreamRequest;
 import com.oracle.bmc.util.CircuitBreakerUtils;
 
+import io.fencewatch.config.Configured;
+
 /**
- * OCI clients as the collector uses them: authentication as the SDK does it, and a Streaming
- * messages client for a stream, its endpoint given or looked up with GetStream.
+ * OCI clients as the collector's oci-streaming sink and the oci-bridge use them: authentication as
+ * the SDK does it, and a Streaming messages client for a stream, its endpoint given or looked up with
+ * GetStream. Configured by the flags of {@link OciSettings}.
  */
 public final class OciClients {
     /** Authentication modes: an API key from the config file, or the instance's / resource's principal. */
@@ -49,7 +52,7 @@ public final class OciClients {
 
     /**
      * Retries and the circuit breaker off: the sink retries by itself, per entry, honouring OCI's hints,
-     * and must see every failure.
+     * and the bridge with its own backoff; both must see every failure.
      */
     public static ClientConfiguration clientConfiguration() {
         return ClientConfiguration.builder().retryConfiguration(RetryConfiguration.NO_RETRY_CONFIGURATION)
@@ -80,5 +83,18 @@ public final class OciClients {
 
     public static StreamClient streamClient(AbstractAuthenticationDetailsProvider auth, String messagesEndpoint) {
         return StreamClient.builder().configuration(clientConfiguration()).endpoint(messagesEndpoint).build(auth);
+    }
+
+    /**
+     * The messages client for the stream that {@code settings} name (auth, stream OCID, endpoint or its
+     * lookup): what the sink and the bridge both open at start.
+     */
+    public static StreamClient streamClient(Configured settings) {
+        AbstractAuthenticationDetailsProvider auth = auth(settings.get(OciSettings.AUTH),
+                settings.get(OciSettings.CONFIG_FILE), settings.get(OciSettings.PROFILE));
+        String endpoint = messagesEndpoint(auth, settings.get(OciSettings.STREAM_OCID),
+                settings.get(OciSettings.MESSAGES_ENDPOINT), settings.get(OciSettings.ADMIN_ENDPOINT),
+                settings.get(OciSettings.REGION));
+        return streamClient(auth, endpoint);
     }
 }
