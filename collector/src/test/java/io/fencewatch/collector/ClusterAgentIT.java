@@ -165,9 +165,15 @@ class ClusterAgentIT {
                         .withNewPort(53).endPort().endEgress().endSpec().build());
         cluster.deletePolicy("shop", "deny-all");
         cluster.deletePolicy("shop", "allow-dns");
-        cluster.deleteNamespace("shop");
 
         try (TopicReader<String, InventoryEvent> reader = TestAgents.reader(broker, topic)) {
+            // Namespaces and policies arrive on two watches with no order between them: a namespace
+            // deleted while its policies' deletions are still in flight may come first. What the
+            // collector promises is order per object, so the namespace goes once the policy's delete is out.
+            reader.pollUntil(rs -> rs.stream().anyMatch(r -> r.value().getOp() == Op.DELETE
+                    && r.value().getKind() == Kind.NETWORK_POLICY && "allow-dns".equals(r.value().getName())),
+                    Duration.ofSeconds(30));
+            cluster.deleteNamespace("shop");
             List<ConsumerRecord<String, InventoryEvent>> recs = reader.pollUntil(rs -> rs.stream()
                     .anyMatch(r -> r.value().getOp() == Op.DELETE && r.value().getKind() == Kind.NAMESPACE),
                     Duration.ofSeconds(30));
