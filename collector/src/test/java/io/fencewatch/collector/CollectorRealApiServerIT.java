@@ -155,7 +155,10 @@ class CollectorRealApiServerIT {
                 long last = lastSynced(es);
                 return last > firstEpoch && es.stream().anyMatch(e -> e.getOp() == Op.DELETE && "vanishes".equals(e.getName()))
                         && of(es, Op.SNAPSHOT, last).stream().noneMatch(e -> "vanishes".equals(e.getName()));
-            });
+                // The two informers relist one after the other, each after its own reconnect backoff
+                // (which grew while the API server was down): the policies' relist may come well after
+                // the namespaces' epoch synced.
+            }, Duration.ofSeconds(120));
             // fabric8's relist after 410 reports the vanished policy as deleted; the new epoch's snapshot lacks it.
             assertThat(events).filteredOn(e -> e.getOp() == Op.DELETE && "vanishes".equals(e.getName()))
                     .singleElement().satisfies(e -> assertThat(e.getNamespace()).isEqualTo("shop"));

@@ -68,9 +68,12 @@ final class TestAgents {
     /** Polls until {@code done} holds for the values read so far (30 s at most); returns them. */
     static List<InventoryEvent> readUntil(TopicReader<String, InventoryEvent> reader,
             Predicate<List<InventoryEvent>> done) {
-        List<ConsumerRecord<String, InventoryEvent>> recs = reader.pollUntil(
-                rs -> done.test(values(rs)), Duration.ofSeconds(30));
-        return values(recs);
+        return readUntil(reader, done, Duration.ofSeconds(30));
+    }
+
+    static List<InventoryEvent> readUntil(TopicReader<String, InventoryEvent> reader,
+            Predicate<List<InventoryEvent>> done, Duration timeout) {
+        return values(reader.pollUntil(rs -> done.test(values(rs)), timeout));
     }
 
     static List<InventoryEvent> values(List<ConsumerRecord<String, InventoryEvent>> recs) {
