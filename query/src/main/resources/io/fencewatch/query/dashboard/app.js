@@ -251,8 +251,10 @@
       'apiVersion: networking.k8s.io/v1',
       'kind: NetworkPolicy',
       'metadata:',
-      '  name: default-deny',
+      '  name: fencewatch-default-deny',
       '  namespace: ' + yamlScalar(ns),
+      '  labels:',
+      '    app.kubernetes.io/managed-by: fencewatch',
       'spec:',
       '  podSelector: {}          # every pod in the namespace',
       '  policyTypes:',
@@ -326,7 +328,8 @@
         : h('p', { class: 'muted' }, 'None. Every pod in this namespace accepts and sends any traffic.'),
       h('h3', {}, needsFix ? 'Fix: apply a default-deny policy' : 'Default-deny policy (reference)'),
       h('p', { class: 'muted' }, 'Denies all ingress, and all egress except DNS to kube-system. Then add policies that allow what your workloads need. Apply with ',
-        h('code', {}, 'kubectl apply -f default-deny.yaml'), '.'),
+        h('code', {}, 'kubectl apply -f default-deny.yaml'), ', or let ', h('code', {}, 'fencewatch remediate --apply'),
+        ' create it (the same policy).'),
       h('div', { class: 'yaml' }, copy, pre));
   }
 
