@@ -30,7 +30,7 @@ class ProcessorExposureTest {
         Outcome o = read(Map.of(), "--query.http.bind=0.0.0.0");
         assertThat(o.config()).isNull();
         assertThat(o.status()).isEqualTo(ProcessorMain.EXIT_BAD_CONFIG).isEqualTo(2);
-        assertThat(o.err()).isEqualTo("fencewatch-stream-processor: --query.http.bind=0.0.0.0 serves the API beyond this "
+        assertThat(o.err()).isEqualTo("fencewatch processor: --query.http.bind=0.0.0.0 serves the API beyond this "
                 + "machine without a token: set query.auth.token.file (or query.auth.token), or query.auth=none to run open "
                 + "on purpose" + System.lineSeparator());
         // The same from the environment, as in a container.
@@ -63,6 +63,6 @@ class ProcessorExposureTest {
     void shouldNameTheKeyWhenQueryAuthIsNotAMode() {
         Outcome o = read(Map.of(), "--query.auth=maybe");
         assertThat(o.status()).isEqualTo(2);
-        assertThat(o.err()).startsWith("fencewatch-stream-processor: --query.auth: 'maybe' is not one of auto, token, none");
+        assertThat(o.err()).startsWith("fencewatch processor: --query.auth: 'maybe' is not one of auto, token, none");
     }
 }
