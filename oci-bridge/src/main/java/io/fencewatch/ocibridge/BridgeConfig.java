@@ -64,8 +64,8 @@ public final class BridgeConfig {
     public static final Key<String> OCI_REGION = key("oci-region", String.class, null,
             BridgeConfig::parseNonBlank, "OCI region for the GetStream lookup; default: the config file's.");
     public static final Key<String> OCI_AUTH = key("oci-auth", String.class, "api-key",
-            v -> parseChoice(v, "api-key", "instance-principal", "resource-principal"),
-            "OCI authentication: api-key (config file and profile), instance-principal or resource-principal.");
+            v -> parseChoice(v, "api-key", "instance-principal", "resource-principal", "oke-workload-identity"),
+            "OCI authentication: api-key (config file and profile), instance-principal, resource-principal or oke-workload-identity (the pod's service account, OKE only).");
     public static final Key<Path> OCI_CONFIG_FILE = key("oci-config-file", Path.class, null,
             BridgeConfig::parseReadableFile, "OCI config file for --oci-auth=api-key; default: ~/.oci/config.");
     public static final Key<String> OCI_PROFILE = key("oci-profile", String.class, "DEFAULT",

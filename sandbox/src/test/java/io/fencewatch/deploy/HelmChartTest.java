@@ -140,6 +140,30 @@ class HelmChartTest {
     }
 
     @Test
+    void shouldUseOkeWorkloadIdentityWithoutOciCredentialsWhenRenderingTheOkeFleetValues() {
+        String ocid = "ocid1.stream.oc1.eu-frankfurt-1.example";
+        List<Manifest> rendered = render(c -> c.withValuesFile(CHART.resolve("values-oke-fleet.yaml"))
+                .set("collector.oci.streamOcid", ocid).set("ociBridge.streamOcid", ocid));
+        assertPassesChecks(rendered);
+        JsonNode collector = one(rendered, "Deployment", "fencewatch-collector");
+        JsonNode bridge = one(rendered, "StatefulSet", "fencewatch-oci-bridge");
+        for (JsonNode w : List.of(collector, bridge)) {
+            assertThat(env(w)).containsEntry("FENCEWATCH_OCI_AUTH", "oke-workload-identity")
+                    .containsEntry("OCI_RESOURCE_PRINCIPAL_REGION", "eu-frankfurt-1")
+                    .doesNotContainKey("FENCEWATCH_OCI_CONFIG_FILE");
+            assertThat(w.at("/spec/template/spec/automountServiceAccountToken").asBoolean(true))
+                    .as("the SDK exchanges the service account token").isTrue();
+            assertThat(w.at("/spec/template/spec/volumes").toString()).doesNotContain("oci-api-key");
+        }
+        assertThat(env(collector)).containsEntry("FENCEWATCH_CONTEXTS", "oke-prod-fra,oke-prod-ams,oke-staging-fra");
+        assertThat(rendered).as("fleet mode: no ClusterRole in the management cluster")
+                .noneMatch(m -> m.kind().equals("ClusterRole"));
+        assertThat(rendered).as("query token created by the user").noneMatch(m -> m.name().equals("fencewatch-query-token"));
+        assertThat(one(rendered, "NetworkPolicy", "allow-apiserver-egress").at("/spec/egress/0/ports").toString())
+                .contains("12250");
+    }
+
+    @Test
     void shouldCarryProcessorSettingsWhenSet() {
         List<Manifest> rendered = render(c -> c.set("topicPrefix", "acme").set("processor.profile", "strict")
                 .set("processor.gracePeriod", "5m").set("processor.exemptNamespaces[0]", "legacy")

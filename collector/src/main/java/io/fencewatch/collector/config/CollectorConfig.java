@@ -121,8 +121,8 @@ public final class CollectorConfig {
             CollectorConfig::parseNonBlank,
             "OCI region for the GetStream lookup (e.g. eu-frankfurt-1); default: the config file's.");
     public static final Setting<String> OCI_AUTH = key("oci-auth", String.class, "api-key",
-            v -> parseChoice(v, "api-key", "instance-principal", "resource-principal"),
-            "OCI authentication: api-key (config file and profile, as the OCI CLI reads them), instance-principal or resource-principal.");
+            v -> parseChoice(v, "api-key", "instance-principal", "resource-principal", "oke-workload-identity"),
+            "OCI authentication: api-key (config file and profile, as the OCI CLI reads them), instance-principal, resource-principal or oke-workload-identity (the pod's service account, OKE only).");
     public static final Setting<Path> OCI_CONFIG_FILE = key("oci-config-file", Path.class, null,
             CollectorConfig::parseReadableFile,
             "OCI config file for --oci-auth=api-key; default: ~/.oci/config.");
