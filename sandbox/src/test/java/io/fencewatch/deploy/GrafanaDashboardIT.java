@@ -58,7 +58,7 @@ class GrafanaDashboardIT {
     }
 
     @Test
-    void shouldQueryOnlyMetricsARunningProcessorExposes(EmbeddedKafkaBroker broker) throws Exception {
+    void shouldQueryOnlyMetricsAProcessorExposesWhenItRuns(EmbeddedKafkaBroker broker) throws Exception {
         stateDir = Files.createTempDirectory("fw-grafana-");
         int port;
         try (ServerSocket socket = new ServerSocket(0)) {
