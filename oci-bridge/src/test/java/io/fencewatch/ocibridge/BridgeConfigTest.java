@@ -53,7 +53,7 @@ class BridgeConfigTest {
         "gap-timeout|soon|--gap-timeout: 'soon' is not a duration (use e.g. 30s, 500ms, 2m or PT30S)",
         "max-held|0|--max-held: '0' is outside 1..50000000",
         "topic-prefix|a b|--topic-prefix: 'a b' is not a valid topic prefix: topic prefix may only hold letters, digits, '-', '_' and '.' (found ' ')",
-        "oci-auth|token|--oci-auth: 'token' is not one of api-key, instance-principal, resource-principal",
+        "oci-auth|token|--oci-auth: 'token' is not one of api-key, instance-principal, resource-principal, oke-workload-identity",
     })
     void shouldNameTheFlagAndWhyWhenAValueIsBad(String key, String value, String message) {
         Map<String, String> m = minimal();

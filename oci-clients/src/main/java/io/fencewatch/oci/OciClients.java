@@ -9,6 +9,7 @@ import com.oracle.bmc.auth.AbstractAuthenticationDetailsProvider;
 import com.oracle.bmc.auth.ConfigFileAuthenticationDetailsProvider;
 import com.oracle.bmc.auth.InstancePrincipalsAuthenticationDetailsProvider;
 import com.oracle.bmc.auth.ResourcePrincipalAuthenticationDetailsProvider;
+import com.oracle.bmc.auth.okeworkloadidentity.OkeWorkloadIdentityAuthenticationDetailsProvider;
 import com.oracle.bmc.retrier.RetryConfiguration;
 import com.oracle.bmc.streaming.StreamAdminClient;
 import com.oracle.bmc.streaming.StreamClient;
@@ -27,6 +28,8 @@ public final class OciClients {
     public static final String API_KEY = "api-key";
     public static final String INSTANCE_PRINCIPAL = "instance-principal";
     public static final String RESOURCE_PRINCIPAL = "resource-principal";
+    /** OKE workload identity: the pod's service account (namespace, name, cluster) is the principal. */
+    public static final String OKE_WORKLOAD_IDENTITY = "oke-workload-identity";
 
     private OciClients() {
     }
@@ -43,6 +46,7 @@ public final class OciClients {
                         : new ConfigFileAuthenticationDetailsProvider(configFile.toString(), profile);
                 case INSTANCE_PRINCIPAL -> InstancePrincipalsAuthenticationDetailsProvider.builder().build();
                 case RESOURCE_PRINCIPAL -> ResourcePrincipalAuthenticationDetailsProvider.builder().build();
+                case OKE_WORKLOAD_IDENTITY -> OkeWorkloadIdentityAuthenticationDetailsProvider.builder().build();
                 default -> throw new IllegalArgumentException("unknown OCI auth mode " + mode);
             };
         } catch (IOException e) {

@@ -24,8 +24,10 @@ public final class OciSettings {
     public static final Setting<String> REGION = new Setting<>("oci-region", null, OciSettings::nonBlank,
             "OCI region for the GetStream lookup (e.g. eu-frankfurt-1); default: the config file's");
     public static final Setting<String> AUTH = new Setting<>("oci-auth", OciClients.API_KEY,
-            v -> choice(v, OciClients.API_KEY, OciClients.INSTANCE_PRINCIPAL, OciClients.RESOURCE_PRINCIPAL),
-            "OCI authentication: api-key (config file and profile, as the OCI CLI reads them), instance-principal or resource-principal");
+            v -> choice(v, OciClients.API_KEY, OciClients.INSTANCE_PRINCIPAL, OciClients.RESOURCE_PRINCIPAL,
+                    OciClients.OKE_WORKLOAD_IDENTITY),
+            "OCI authentication: api-key (config file and profile, as the OCI CLI reads them), instance-principal, resource-principal"
+                    + " or oke-workload-identity (the pod's service account, OKE only)");
     public static final Setting<Path> CONFIG_FILE = new Setting<>("oci-config-file", null, OciSettings::readableFile,
             "OCI config file for --oci-auth=api-key; default: ~/.oci/config");
     public static final Setting<String> PROFILE = new Setting<>("oci-profile", "DEFAULT", OciSettings::nonBlank,

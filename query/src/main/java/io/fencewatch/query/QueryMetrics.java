@@ -118,6 +118,11 @@ public final class QueryMetrics {
         sb.append("# TYPE fencewatch_webhook_alerts_total counter\n");
         new java.util.TreeMap<>(webhook).forEach((result, v) -> sb.append("fencewatch_webhook_alerts_total{")
                 .append(label("result", result)).append("} ").append(v.get()).append('\n'));
+        for (Gauge g : gauges) {
+            sb.append("# HELP ").append(g.name()).append(' ').append(g.help()).append('\n');
+            sb.append("# TYPE ").append(g.name()).append(" gauge\n");
+            sb.append(g.name()).append(' ').append(formatGauge(g.value().getAsDouble())).append('\n');
+        }
         for (Counter c : counters) {
             sb.append("# HELP ").append(c.name()).append(' ').append(c.help()).append('\n');
             sb.append("# TYPE ").append(c.name()).append(" counter\n");
@@ -134,6 +139,20 @@ public final class QueryMetrics {
     /** A counter the host application keeps (e.g. the processor's dead-letter write failures), read at scrape time. */
     public void addCounter(String name, String help, java.util.function.LongSupplier value) {
         counters.add(new Counter(name, help, value));
+    }
+
+    private record Gauge(String name, String help, java.util.function.DoubleSupplier value) {
+    }
+
+    private final java.util.List<Gauge> gauges = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    /** A gauge the host application computes at scrape time (e.g. the processor's consumer lag). */
+    public void addGauge(String name, String help, java.util.function.DoubleSupplier value) {
+        gauges.add(new Gauge(name, help, value));
+    }
+
+    private static String formatGauge(double d) {
+        return Double.isNaN(d) ? "NaN" : Double.isInfinite(d) ? (d > 0 ? "+Inf" : "-Inf") : format(d);
     }
 
     private static String format(double d) {

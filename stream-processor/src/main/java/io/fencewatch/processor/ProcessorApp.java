@@ -51,7 +51,30 @@ public final class ProcessorApp implements AutoCloseable {
             queryServer.metrics().addCounter("fencewatch_dlq_write_failures_total",
                     "Dead letters the producer refused (logged and skipped; see the processor log).",
                     dlqFailures::failures);
+            queryServer.metrics().addGauge("fencewatch_consumer_lag_records",
+                    "Largest records-lag-max of this instance's consumers (Kafka Streams client metrics).",
+                    () -> streamsMetric("consumer-fetch-manager-metrics", "records-lag-max", true, 1));
+            queryServer.metrics().addGauge("fencewatch_commit_latency_seconds",
+                    "Average commit latency of this instance's stream threads (commit-latency-avg).",
+                    () -> streamsMetric("stream-thread-metrics", "commit-latency-avg", false, 0.001));
         }
+    }
+
+    /**
+     * The max (or mean) over this instance's clients of one Kafka Streams metric, times {@code scale};
+     * 0 while no client reports a finite value yet.
+     */
+    private double streamsMetric(String group, String name, boolean max, double scale) {
+        double[] values = streams.metrics().values().stream()
+                .filter(m -> m.metricName().group().equals(group) && m.metricName().name().equals(name)
+                        && !m.metricName().tags().containsKey("topic"))
+                .map(m -> m.metricValue()).filter(v -> v instanceof Double d && Double.isFinite(d))
+                .mapToDouble(v -> (Double) v).toArray();
+        if (values.length == 0) {
+            return 0;
+        }
+        double r = max ? java.util.Arrays.stream(values).max().orElse(0) : java.util.Arrays.stream(values).average().orElse(0);
+        return r * scale;
     }
 
     /** Creates missing topics (if configured) and starts processing. */

@@ -39,6 +39,16 @@ class OciSinkConfigTest {
     }
 
     @Test
+    void shouldAcceptOkeWorkloadIdentityWhenGivenAsOciAuth() {
+        Map<String, String> m = oci();
+        m.put("oci-auth", "oke-workload-identity");
+        assertThat(CollectorConfig.fromMap(m).get(CollectorConfig.OCI_AUTH)).isEqualTo("oke-workload-identity");
+        // Outside an OKE pod there is no service account token for the SDK to exchange: it refuses.
+        assertThatThrownBy(() -> io.fencewatch.oci.OciClients.auth("oke-workload-identity", null, "DEFAULT"))
+                .isInstanceOf(RuntimeException.class);
+    }
+
+    @Test
     void shouldDefaultToTheKafkaSinkWhenNoSinkIsGiven() {
         assertThat(CollectorConfig.fromMap(Map.of("cluster-id", "a", "bootstrap-servers", "k:9092")).ociSink()).isFalse();
     }
@@ -48,7 +58,7 @@ class OciSinkConfigTest {
         "sink|pulsar|--sink: 'pulsar' is not one of kafka, oci-streaming",
         "oci-stream-ocid|ocid1.topic.oc1..x|--oci-stream-ocid: 'ocid1.topic.oc1..x' is not a stream OCID (ocid1.stream.oc1.<region>.<id>)",
         "oci-messages-endpoint|cell-1.streaming|--oci-messages-endpoint: 'cell-1.streaming' is not an http(s) URL",
-        "oci-auth|password|--oci-auth: 'password' is not one of api-key, instance-principal, resource-principal",
+        "oci-auth|password|--oci-auth: 'password' is not one of api-key, instance-principal, resource-principal, oke-workload-identity",
         "oci-config-file|/no/such/oci/config|--oci-config-file: '/no/such/oci/config' is not a readable file",
     })
     void shouldNameTheFlagAndWhyWhenAnOciValueIsBad(String key, String value, String message) {
