@@ -408,33 +408,9 @@ public final class ProcessorConfig {
         return duration(s);
     }
 
-    private static final java.util.regex.Pattern DURATION = java.util.regex.Pattern.compile("(\\d{1,12})\\s*(ms|s|m|h|d)");
-
     /** {@code 250ms}, {@code 30s}, {@code 5m}, {@code 2h}, {@code 1d}, or ISO-8601 such as {@code PT30S}. */
     static Duration duration(String s) {
-        String v = s.strip().toLowerCase(Locale.ROOT);
-        java.util.regex.Matcher m = DURATION.matcher(v);
-        if (m.matches()) {
-            long n = Long.parseLong(m.group(1));
-            return switch (m.group(2)) {
-                case "ms" -> Duration.ofMillis(n);
-                case "s" -> Duration.ofSeconds(n);
-                case "m" -> Duration.ofMinutes(n);
-                case "h" -> Duration.ofHours(n);
-                default -> Duration.ofDays(n);
-            };
-        }
-        if (v.startsWith("p")) {
-            try {
-                Duration d = Duration.parse(v.toUpperCase(Locale.ROOT));
-                if (!d.isNegative()) {
-                    return d;
-                }
-            } catch (java.time.format.DateTimeParseException e) {
-                // falls through to the one message below
-            }
-        }
-        throw new IllegalArgumentException("not a duration: '" + s + "' (use e.g. 500ms, 30s, 5m)");
+        return io.fencewatch.config.Parsers.duration(s);
     }
 
     static Set<String> nameSet(String s) {
