@@ -63,17 +63,24 @@ public final class Keys {
         if (cluster.length() > 63) {
             return "cluster id is longer than 63 characters";
         }
-        if (!Character.isLetterOrDigit(cluster.charAt(0)) || cluster.charAt(0) > 127) {
-            return "cluster id must start with an ASCII letter or digit";
+        // A DNS-1123 label, as the processor requires of every cluster id it accepts: an id the
+        // collector took but the processor refused would send each of its records to the DLQ.
+        if (!lowerAlnum(cluster.charAt(0))) {
+            return "cluster id must start with a lower-case ASCII letter or digit";
         }
         for (int i = 0; i < cluster.length(); i++) {
             char c = cluster.charAt(i);
-            boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
-                    || c == '-' || c == '_' || c == '.';
-            if (!ok) {
-                return "cluster id may only hold letters, digits, '-', '_' and '.' (found '" + c + "')";
+            if (!lowerAlnum(c) && c != '-') {
+                return "cluster id may only hold lower-case letters, digits and '-' (a DNS-1123 label; found '" + c + "')";
             }
         }
+        if (!lowerAlnum(cluster.charAt(cluster.length() - 1))) {
+            return "cluster id must end with a lower-case ASCII letter or digit";
+        }
         return null;
+    }
+
+    private static boolean lowerAlnum(char c) {
+        return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
     }
 }

@@ -24,7 +24,7 @@ class KeysTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"", "a/b", "-lead", "spaces here", "ünïcode"})
+    @ValueSource(strings = {"", "a/b", "-lead", "trail-", "spaces here", "ünïcode", "Prod", "prod_eu", "prod.eu"})
     void shouldRejectClusterIdsThatCannotAppearInKeysAndUrls(String bad) {
         assertThat(Keys.clusterIdProblem(bad)).isNotNull();
         assertThatThrownBy(() -> Keys.of(bad, "ns")).isInstanceOf(IllegalArgumentException.class);

@@ -299,12 +299,8 @@ final class CoverageProcessor implements Processor<byte[], byte[], Object, Objec
     /** Checks what the schema cannot: the key, op and kind agree, and the facts an op needs are there. */
     static void validate(String key, InventoryEvent event) {
         Source source = event.getSource();
-        String problem = Keys.clusterIdProblem(source.getCluster());
-        if (problem != null) {
-            throw new IllegalArgumentException("invalid source: " + problem);
-        }
         String cluster = source.getCluster();
-        problem = Names.labelProblem("cluster id", cluster);
+        String problem = Names.labelProblem("cluster id", cluster);
         if (problem != null) {
             throw new Rejection("invalid-name", problem);
         }

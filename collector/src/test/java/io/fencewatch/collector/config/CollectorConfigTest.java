@@ -44,7 +44,7 @@ class CollectorConfigTest {
         "queue-capacity|lots|--queue-capacity: 'lots' is not an integer",
         "queue-capacity|3|--queue-capacity: '3' is outside 16..10000000",
         "idempotence|maybe|--idempotence: 'maybe' is not a boolean (true or false)",
-        "cluster-id|prod/eu|--cluster-id: 'prod/eu' is not a valid cluster id: cluster id may only hold letters, digits, '-', '_' and '.' (found '/')",
+        "cluster-id|prod/eu|--cluster-id: 'prod/eu' is not a valid cluster id: cluster id may only hold lower-case letters, digits and '-' (a DNS-1123 label; found '/')",
         "topic-prefix|a b|--topic-prefix: 'a b' is not a valid topic prefix: topic prefix may only hold letters, digits, '-', '_' and '.' (found ' ')",
         "bootstrap-servers|kafka|--bootstrap-servers: 'kafka' is not a list of host:port",
         "bootstrap-servers|kafka:99999|--bootstrap-servers: 'kafka:99999' has a port outside 1..65535",
@@ -99,6 +99,10 @@ class CollectorConfigTest {
         assertThat(c.targets()).containsExactly(new ClusterTarget("kind-a", "kind-a"),
                 new ClusterTarget("eu", "oke-prod-eu"), new ClusterTarget("us", "gke_proj_us-east1_prod"));
         assertThatThrownBy(() -> with("contexts", "a=x,a=y")).hasMessage("--contexts: cluster id 'a' appears twice");
+        // A context name that is no DNS-1123 label cannot be the cluster id the processor accepts.
+        assertThatThrownBy(() -> with("contexts", "kind-a,gke_proj_us-east1_prod"))
+                .hasMessageStartingWith("--contexts: entry 'gke_proj_us-east1_prod': ")
+                .hasMessageEndingWith("(write clusterId=context)");
         assertThatThrownBy(() -> with("contexts", "kind-a,arn:aws:eks:eu-west-1:1:cluster/x"))
                 .hasMessageStartingWith("--contexts: entry 'arn:aws:eks:eu-west-1:1:cluster/x': ")
                 .hasMessageEndingWith("(write clusterId=context)");
