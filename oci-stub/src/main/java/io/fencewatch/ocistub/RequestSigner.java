@@ -28,7 +28,8 @@ public final class RequestSigner {
     /** The headers to send (date, host, body headers, authorization) for a request signed at {@code at}. */
     public Map<String, String> sign(String method, String host, String pathAndQuery, byte[] body, Instant at) {
         Map<String, String> h = new LinkedHashMap<>();
-        h.put("date", DateTimeFormatter.RFC_1123_DATE_TIME.format(at.atZone(ZoneOffset.UTC)));
+        // IMF-fixdate (two-digit day), as the SDK sends it; RFC_1123_DATE_TIME would write "5 Jan".
+        h.put("date", DateTimeFormatter.ofPattern("EEE, dd MMM yyyy HH:mm:ss 'GMT'", Locale.US).format(at.atZone(ZoneOffset.UTC)));
         h.put("host", host);
         StringBuilder names = new StringBuilder("date (request-target) host");
         boolean withBody = !method.equalsIgnoreCase("GET") && !method.equalsIgnoreCase("DELETE")

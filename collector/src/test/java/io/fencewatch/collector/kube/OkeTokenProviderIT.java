@@ -1,0 +1,175 @@
+package io.fencewatch.collector.kube;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicReference;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import com.oracle.bmc.auth.BasicAuthenticationDetailsProvider;
+import com.oracle.bmc.http.signing.DefaultRequestSigner;
+import com.oracle.bmc.http.signing.RequestSigner;
+import com.sun.net.httpserver.HttpServer;
+
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.ConfigBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fencewatch.oci.OciClients;
+import io.fencewatch.ocistub.OciError;
+import io.fencewatch.ocistub.OciTestCredentials;
+import io.fencewatch.ocistub.OkeTokenVerifier;
+import io.fencewatch.ocistub.RequestSignatureVerifier;
+
+/**
+ * The in-process OKE token through a real fabric8 client, against an API endpoint that accepts only
+ * a valid OKE token for its cluster, verified by the stand-in ({@link OkeTokenVerifier}: signature
+ * against the trusted test key, date within five minutes). One clock drives both sides, so expiry
+ * and refresh are tested without waiting.
+ */
+class OkeTokenProviderIT {
+    private static final String REGION = "eu-frankfurt-1";
+    private static final String CLUSTER = "ocid1.cluster.oc1.eu-frankfurt-1.aaaaaaaaprodeu";
+    private static final String OTHER_CLUSTER = "ocid1.cluster.oc1.eu-frankfurt-1.aaaaaaaaother";
+
+    private final AtomicReference<Instant> now = new AtomicReference<>(Instant.parse("2026-12-02T10:00:00Z"));
+    private final Clock clock = new Clock() {
+        @Override
+        public ZoneId getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(ZoneId zone) {
+            return this;
+        }
+
+        @Override
+        public Instant instant() {
+            return now.get();
+        }
+    };
+    private final List<String> accepted = new CopyOnWriteArrayList<>();
+    private final List<String> refused = new CopyOnWriteArrayList<>();
+    private RequestSignatureVerifier signatures;
+    private RequestSigner signer;
+    private HttpServer server;
+
+    @BeforeEach
+    void start(@TempDir Path dir) throws Exception {
+        OciTestCredentials creds = OciTestCredentials.create(dir, "DEFAULT");
+        signatures = new RequestSignatureVerifier(clock);
+        signatures.trust(creds.keyId(), creds.keyPair().getPublic());
+        signer = DefaultRequestSigner.createRequestSigner(
+                (BasicAuthenticationDetailsProvider) OciClients.auth(OciClients.API_KEY, creds.configFile(), "DEFAULT"));
+        OkeTokenVerifier oke = new OkeTokenVerifier(signatures, REGION, CLUSTER);
+        server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        server.createContext("/api/v1/namespaces", exchange -> {
+            String auth = exchange.getRequestHeaders().getFirst("Authorization");
+            String token = auth != null && auth.startsWith("Bearer ") ? auth.substring("Bearer ".length()) : null;
+            byte[] body;
+            int status;
+            try {
+                oke.verify(token);
+                accepted.add(token);
+                status = 200;
+                body = "{\"kind\":\"NamespaceList\",\"apiVersion\":\"v1\",\"metadata\":{\"resourceVersion\":\"7\"},\"items\":[]}"
+                        .getBytes(StandardCharsets.UTF_8);
+            } catch (OciError e) {
+                refused.add(e.getMessage());
+                status = 401;
+                body = "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"status\":\"Failure\",\"reason\":\"Unauthorized\",\"code\":401}"
+                        .getBytes(StandardCharsets.UTF_8);
+            }
+            exchange.getResponseHeaders().add("Content-Type", "application/json");
+            exchange.sendResponseHeaders(status, body.length);
+            exchange.getResponseBody().write(body);
+            exchange.close();
+        });
+        server.start();
+    }
+
+    @AfterEach
+    void stop() {
+        server.stop(0);
+    }
+
+    private KubernetesClient client(OkeTokenProvider provider) {
+        Config config = new ConfigBuilder(Config.empty()).withMasterUrl("http://127.0.0.1:" + server.getAddress().getPort())
+                .withRequestRetryBackoffLimit(0).build();
+        config.setOauthTokenProvider(provider);
+        return new KubernetesClientBuilder().withConfig(config).build();
+    }
+
+    @Test
+    void shouldBeAcceptedAndMadeAgainAMinuteBeforeItsFourMinutesRunOut() {
+        OkeTokenProvider provider = new OkeTokenProvider(signer, REGION, CLUSTER, clock);
+        try (KubernetesClient client = client(provider)) {
+            assertThat(client.namespaces().list().getMetadata().getResourceVersion()).isEqualTo("7");
+            now.updateAndGet(t -> t.plus(Duration.ofMinutes(2)).plusSeconds(59));
+            client.namespaces().list();
+            assertThat(provider.tokensGenerated()).isEqualTo(1);
+            assertThat(accepted).hasSize(2).containsOnly(accepted.get(0));
+
+            // Three minutes after it was made: one minute before its expiry, it is made again.
+            now.updateAndGet(t -> t.plusSeconds(1));
+            client.namespaces().list();
+            assertThat(provider.tokensGenerated()).isEqualTo(2);
+            assertThat(accepted).hasSize(3);
+            assertThat(accepted.get(2)).isNotEqualTo(accepted.get(0));
+            assertThat(refused).isEmpty();
+        }
+    }
+
+    @Test
+    void shouldBeRefusedByAnotherClusterAndOnceStale() {
+        OkeTokenProvider forOther = new OkeTokenProvider(signer, REGION, OTHER_CLUSTER, clock);
+        try (KubernetesClient client = client(forOther)) {
+            assertThatThrownBy(() -> client.namespaces().list()).isInstanceOfSatisfying(KubernetesClientException.class,
+                    e -> assertThat(e.getCode()).isEqualTo(401));
+        }
+        // fabric8 asks the provider again after a 401 and retries once: refused both times, saying why.
+        assertThat(refused).isNotEmpty().allSatisfy(m -> assertThat(m).endsWith("(the token is not for cluster " + CLUSTER + ")"));
+
+        OkeTokenVerifier oke = new OkeTokenVerifier(signatures, REGION, CLUSTER);
+        String token = new OkeTokenProvider(signer, REGION, CLUSTER, clock).getToken();
+        assertThat(oke.verify(token).tenancy()).isEqualTo(OciTestCredentials.TENANCY);
+        now.updateAndGet(t -> t.plus(Duration.ofMinutes(5)).plusSeconds(1));
+        assertThatThrownBy(() -> oke.verify(token)).hasMessageContaining("more than 5 minutes");
+
+        String fresh = new OkeTokenProvider(signer, REGION, CLUSTER, clock).getToken();
+        String url = new String(java.util.Base64.getUrlDecoder().decode(fresh), StandardCharsets.UTF_8);
+        assertThatThrownBy(() -> oke.verify(encode(url.replace(REGION + ".oraclecloud.com", "us-ashburn-1.oraclecloud.com"))))
+                .hasMessageContaining("not for containerengine." + REGION);
+        assertThatThrownBy(() -> oke.verify(encode(url + "&date=Thu%2C+01+Jan+2026+00%3A00%3A00+GMT")))
+                .hasMessageContaining("repeats parameter date");
+        assertThatThrownBy(() -> oke.verify(encode(url.replace("signature%3D%22", "signature%3D%22AAAA"))))
+                .hasMessageContaining("signature does not verify");
+        assertThatThrownBy(() -> oke.verify("not base64!")).hasMessageContaining("not URL-safe base64");
+    }
+
+    @Test
+    void shouldRefuseABadRegionOrOcidWhenMadeNotAtTheFirstRequest() {
+        assertThatThrownBy(() -> new OkeTokenProvider(signer, "eu frankfurt", CLUSTER, clock))
+                .hasMessage("not an OCI region identifier: eu frankfurt");
+    }
+
+    private static String encode(String url) {
+        return java.util.Base64.getUrlEncoder().encodeToString(url.getBytes(StandardCharsets.UTF_8));
+    }
+}
