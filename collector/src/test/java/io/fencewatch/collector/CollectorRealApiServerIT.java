@@ -23,7 +23,6 @@ import java.util.concurrent.Future;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -130,12 +129,18 @@ class CollectorRealApiServerIT {
         assertThat(agents.fatalReasons).isEmpty();
     }
 
-    // Disabled: it failed in two of three full runs (no DELETE of the vanished policy within 120 s,
-    // while a new epoch did sync), passed in the third and in every targeted run. Not yet understood
-    // whether the informer relisted at all after the restart; the note to issue 11 carries it.
-    @Disabled("flaky: the DELETE after a 410 relist did not arrive in 2 of 3 full runs; under investigation")
+    // Two informers relist one after the other after the restart. The policy that vanished reaches
+    // the topic one of two ways, depending on which comes first, and both are right:
+    //  - the policies' relist runs inside an open epoch: fabric8 reports the vanished policy as a
+    //    delete, and it is published as a DELETE;
+    //  - the policies' relist runs while the namespaces' relist is opening an epoch: that epoch drops
+    //    the queued events (the caches already hold them), the DELETE with them, and its snapshot,
+    //    taken from the relisted cache, lacks the policy, so SYNC_END sweeps it in the processor.
+    // (This test once demanded the DELETE and failed in two of three full runs: the second order.)
+    // What must hold either way: the newest synced epoch's snapshot lacks the vanished policy and
+    // keeps the other one, and a DELETE, if any, names the right namespace.
     @Test
-    void shouldRelistAndPublishTheDeleteItNeverSawWhenItsWatchResumesFromACompactedVersion(EmbeddedKafkaBroker broker) {
+    void shouldForgetThePolicyThatVanishedWhileItsWatchResumedFromACompactedVersion(EmbeddedKafkaBroker broker) {
         cluster.createNamespace("shop");
         cluster.createDefaultDeny("shop", "deny");
         cluster.createDefaultDeny("shop", "vanishes");
@@ -156,22 +161,22 @@ class CollectorRealApiServerIT {
         // Each informer relists (namespaces, then networkpolicies) and each relist opens an epoch.
         await().atMost(Duration.ofSeconds(120)).until(() -> agent.publisher().syncedEpoch() > firstEpoch);
         try (TopicReader<String, InventoryEvent> reader = TestAgents.reader(broker, topic)) {
+            // The two relists come one after the other, each after its own reconnect backoff (which
+            // grew while the API server was down): wait for an epoch whose snapshot has no 'vanishes'.
             List<InventoryEvent> events = readUntil(reader, es -> {
                 long last = lastSynced(es);
-                return last > firstEpoch && es.stream().anyMatch(e -> e.getOp() == Op.DELETE && "vanishes".equals(e.getName()))
+                return last > firstEpoch && of(es, Op.SNAPSHOT, last).stream()
+                        .anyMatch(e -> e.getKind() == Kind.NETWORK_POLICY && "deny".equals(e.getName()))
                         && of(es, Op.SNAPSHOT, last).stream().noneMatch(e -> "vanishes".equals(e.getName()));
-                // The two informers relist one after the other, each after its own reconnect backoff
-                // (which grew while the API server was down): the policies' relist may come well after
-                // the namespaces' epoch synced.
             }, Duration.ofSeconds(120));
-            // fabric8's relist after 410 reports the vanished policy as deleted; the new epoch's snapshot lacks it.
-            assertThat(events).filteredOn(e -> e.getOp() == Op.DELETE && "vanishes".equals(e.getName()))
-                    .singleElement().satisfies(e -> assertThat(e.getNamespace()).isEqualTo("shop"));
             long last = lastSynced(events);
             assertThat(last).isGreaterThan(firstEpoch);
             assertThat(of(events, Op.SNAPSHOT, last))
                     .filteredOn(e -> e.getKind() == Kind.NETWORK_POLICY && "shop".equals(e.getNamespace()))
                     .extracting(InventoryEvent::getName).containsExactly("deny");
+            assertThat(events).filteredOn(e -> e.getOp() == Op.DELETE)
+                    .allSatisfy(e -> assertThat(e.getName()).isEqualTo("vanishes"))
+                    .allSatisfy(e -> assertThat(e.getNamespace()).isEqualTo("shop"));
         }
         assertThat(agent.healthProblem()).isNull();
         assertThat(agents.fatalReasons).isEmpty();
