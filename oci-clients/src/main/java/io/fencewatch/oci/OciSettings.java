@@ -24,10 +24,9 @@ public final class OciSettings {
     public static final Setting<String> REGION = new Setting<>("oci-region", null, OciSettings::nonBlank,
             "OCI region for the GetStream lookup (e.g. eu-frankfurt-1); default: the config file's");
     public static final Setting<String> AUTH = new Setting<>("oci-auth", OciClients.API_KEY,
-            v -> choice(v, OciClients.API_KEY, OciClients.INSTANCE_PRINCIPAL, OciClients.RESOURCE_PRINCIPAL,
-                    OciClients.OKE_WORKLOAD_IDENTITY),
-            "OCI authentication: api-key (config file and profile, as the OCI CLI reads them), instance-principal, resource-principal"
-                    + " or oke-workload-identity (the pod's service account, OKE only)");
+            OciSettings::auth,
+            "OCI authentication: api-key (config file and profile, as the OCI CLI reads them; also spelled config), instance-principal,"
+                    + " resource-principal or oke-workload-identity (the pod's service account, OKE only; also spelled workload-identity)");
     public static final Setting<Path> CONFIG_FILE = new Setting<>("oci-config-file", null, OciSettings::readableFile,
             "OCI config file for --oci-auth=api-key; default: ~/.oci/config");
     public static final Setting<String> PROFILE = new Setting<>("oci-profile", "DEFAULT", OciSettings::nonBlank,
@@ -72,6 +71,19 @@ public final class OciSettings {
             throw new IllegalArgumentException("is not a readable file");
         }
         return p;
+    }
+
+    /**
+     * An auth mode; {@code config} and {@code workload-identity}, the names the OKE fleet issue gives
+     * them, mean {@code api-key} and {@code oke-workload-identity}, which are what the value becomes.
+     */
+    static String auth(String v) {
+        return switch (v) {
+            case "config" -> OciClients.API_KEY;
+            case "workload-identity" -> OciClients.OKE_WORKLOAD_IDENTITY;
+            default -> choice(v, OciClients.API_KEY, OciClients.INSTANCE_PRINCIPAL, OciClients.RESOURCE_PRINCIPAL,
+                    OciClients.OKE_WORKLOAD_IDENTITY);
+        };
     }
 
     static String choice(String v, String... choices) {

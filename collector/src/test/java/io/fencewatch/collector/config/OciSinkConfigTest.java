@@ -43,6 +43,11 @@ class OciSinkConfigTest {
         Map<String, String> m = oci();
         m.put("oci-auth", "oke-workload-identity");
         assertThat(CollectorConfig.fromMap(m).get(CollectorConfig.OCI_AUTH)).isEqualTo("oke-workload-identity");
+        // The OKE fleet issue's names for the same two modes.
+        m.put("oci-auth", "workload-identity");
+        assertThat(CollectorConfig.fromMap(m).get(CollectorConfig.OCI_AUTH)).isEqualTo("oke-workload-identity");
+        m.put("oci-auth", "config");
+        assertThat(CollectorConfig.fromMap(m).get(CollectorConfig.OCI_AUTH)).isEqualTo("api-key");
         // Outside an OKE pod there is no service account token for the SDK to exchange: it refuses.
         assertThatThrownBy(() -> io.fencewatch.oci.OciClients.auth("oke-workload-identity", null, "DEFAULT"))
                 .isInstanceOf(RuntimeException.class);
