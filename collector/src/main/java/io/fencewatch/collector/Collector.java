@@ -16,10 +16,12 @@ import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fencewatch.collector.config.ClusterTarget;
 import io.fencewatch.collector.config.CollectorConfig;
 import io.fencewatch.collector.http.CollectorHttpServer;
+import io.fencewatch.collector.kube.OciExecKubeconfig;
 import io.fencewatch.collector.publish.InventorySink;
 import io.fencewatch.collector.publish.ProducerSettings;
 import io.fencewatch.collector.publish.oci.OciSinks;
 import io.fencewatch.collector.publish.oci.OciStreamingSink;
+import io.fencewatch.oci.OciClients;
 
 /**
  * A collector process: one {@link ClusterAgent} per configured cluster (each with its own
@@ -62,8 +64,18 @@ public final class Collector implements AutoCloseable {
         }
     }
 
-    /** fabric8's client for a target: a named kubeconfig context, or auto-configuration. */
+    /**
+     * fabric8's client for a target: a named kubeconfig context, or auto-configuration. A context
+     * whose user runs the OCI CLI's generate-token gets that token in process instead (unless
+     * {@code --oci-exec-plugin=keep}).
+     */
     public static KubernetesClient defaultClient(CollectorConfig config, ClusterTarget target) {
+        java.util.Optional<Config> oke = ociExecConfig(config, target);
+        if (oke.isPresent()) {
+            LOG.info("cluster {}: the kubeconfig's 'oci ce cluster generate-token' is served in process (--oci-auth={})",
+                    target.clusterId(), config.get(CollectorConfig.OCI_AUTH));
+            return new KubernetesClientBuilder().withConfig(oke.get()).build();
+        }
         Config kube;
         if (config.get(CollectorConfig.KUBECONFIG) != null) {
             kube = Config.fromKubeconfig(target.context(), config.get(CollectorConfig.KUBECONFIG).toFile());
@@ -71,6 +83,27 @@ public final class Collector implements AutoCloseable {
             kube = Config.autoConfigure(target.context());
         }
         return new KubernetesClientBuilder().withConfig(kube).build();
+    }
+
+    private static java.util.Optional<Config> ociExecConfig(CollectorConfig config, ClusterTarget target) {
+        if ("keep".equals(config.get(CollectorConfig.OCI_EXEC_PLUGIN))) {
+            return java.util.Optional.empty();
+        }
+        java.io.File file;
+        if (config.get(CollectorConfig.KUBECONFIG) != null) {
+            file = config.get(CollectorConfig.KUBECONFIG).toFile();
+        } else {
+            String env = System.getenv("KUBECONFIG");
+            file = env != null && !env.isBlank() && !env.contains(java.io.File.pathSeparator) ? new java.io.File(env)
+                    : new java.io.File(System.getProperty("user.home"), ".kube/config");
+        }
+        if (!file.isFile()) {
+            return java.util.Optional.empty();
+        }
+        return OciExecKubeconfig.configure(file, target.context(),
+                profile -> OciClients.auth(config.get(CollectorConfig.OCI_AUTH), config.get(CollectorConfig.OCI_CONFIG_FILE),
+                        profile != null ? profile : config.get(CollectorConfig.OCI_PROFILE)),
+                Clock.systemUTC());
     }
 
     public synchronized Collector start() throws IOException {

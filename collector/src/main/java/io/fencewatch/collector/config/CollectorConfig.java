@@ -118,6 +118,10 @@ public final class CollectorConfig implements Configured {
     public static final Setting<String> OCI_AUTH = register(OciSettings.AUTH);
     public static final Setting<Path> OCI_CONFIG_FILE = register(OciSettings.CONFIG_FILE);
     public static final Setting<String> OCI_PROFILE = register(OciSettings.PROFILE);
+    public static final Setting<String> OCI_EXEC_PLUGIN = key("oci-exec-plugin", String.class, "serve",
+            v -> parseChoice(v, "serve", "keep"),
+            "A kubeconfig context whose user runs 'oci ce cluster generate-token' (as 'oci ce cluster create-kubeconfig' writes it):"
+                    + " serve makes that token in process with --oci-auth (no OCI CLI needed); keep runs the CLI.");
 
     private final Map<Setting<?>, Object> values;
     private final List<ClusterTarget> targets;

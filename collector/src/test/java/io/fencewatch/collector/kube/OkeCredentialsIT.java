@@ -42,7 +42,7 @@ import io.fencewatch.ocistub.RequestSignatureVerifier;
  * against the trusted test key, date within five minutes). One clock drives both sides, so expiry
  * and refresh are tested without waiting.
  */
-class OkeTokenProviderIT {
+class OkeCredentialsIT {
     private static final String REGION = "eu-frankfurt-1";
     private static final String CLUSTER = "ocid1.cluster.oc1.eu-frankfurt-1.aaaaaaaaprodeu";
     private static final String OTHER_CLUSTER = "ocid1.cluster.oc1.eu-frankfurt-1.aaaaaaaaother";
@@ -70,9 +70,14 @@ class OkeTokenProviderIT {
     private RequestSigner signer;
     private HttpServer server;
 
+    private Path dir;
+    private OciTestCredentials creds;
+
     @BeforeEach
     void start(@TempDir Path dir) throws Exception {
+        this.dir = dir;
         OciTestCredentials creds = OciTestCredentials.create(dir, "DEFAULT");
+        this.creds = creds;
         signatures = new RequestSignatureVerifier(clock);
         signatures.trust(creds.keyId(), creds.keyPair().getPublic());
         signer = DefaultRequestSigner.createRequestSigner(
@@ -167,6 +172,79 @@ class OkeTokenProviderIT {
     void shouldRefuseABadRegionOrOcidWhenMadeNotAtTheFirstRequest() {
         assertThatThrownBy(() -> new OkeTokenProvider(signer, "eu frankfurt", CLUSTER, clock))
                 .hasMessage("not an OCI region identifier: eu frankfurt");
+    }
+
+    /** A kubeconfig as 'oci ce cluster create-kubeconfig --token-version 2.0.0' writes it. */
+    private Path ociKubeconfig(String clusterOcid, String regionArgs) throws java.io.IOException {
+        String args = "      - ce\n      - cluster\n      - generate-token\n      - --cluster-id\n      - " + clusterOcid + "\n" + regionArgs;
+        return java.nio.file.Files.writeString(dir.resolve("kubeconfig"), """
+                apiVersion: v1
+                clusters:
+                - cluster:
+                    server: http://127.0.0.1:%d
+                  name: cluster-c1
+                contexts:
+                - context:
+                    cluster: cluster-c1
+                    user: user-c1
+                  name: context-c1
+                current-context: context-c1
+                kind: ""
+                preferences: {}
+                users:
+                - name: user-c1
+                  user:
+                    exec:
+                      apiVersion: client.authentication.k8s.io/v1beta1
+                      args:
+                %s      command: oci
+                      env: []
+                      interactiveMode: Never
+                      provideClusterInfo: false
+                """.formatted(server.getAddress().getPort(), args));
+    }
+
+    private io.fencewatch.collector.config.CollectorConfig collectorConfig(Path kubeconfig, String execPlugin) {
+        return io.fencewatch.collector.config.CollectorConfig.fromMap(java.util.Map.of("cluster-id", "prod-eu",
+                "bootstrap-servers", "127.0.0.1:9", "kubeconfig", kubeconfig.toString(),
+                "oci-config-file", creds.configFile().toString(), "oci-exec-plugin", execPlugin));
+    }
+
+    @Test
+    void shouldServeTheKubeconfigsOciExecEntryInProcessWithNoCliInstalled() throws Exception {
+        // The fixed clock is the verifier's; the collector's token is signed at the real time, so the
+        // verifier's clock is set to now for this test.
+        now.set(Instant.now());
+        var config = collectorConfig(ociKubeconfig(CLUSTER, "      - --region\n      - " + REGION + "\n"), "serve");
+        try (KubernetesClient client = io.fencewatch.collector.Collector.defaultClient(config, config.targets().get(0))) {
+            assertThat(client.namespaces().list().getMetadata().getResourceVersion()).isEqualTo("7");
+        }
+        assertThat(accepted).hasSize(1);
+        assertThat(refused).isEmpty();
+    }
+
+    @Test
+    void shouldRecogniseOnlyTheOciClisTokenCall() {
+        var exec = new io.fabric8.kubernetes.api.model.ExecConfigBuilder().withCommand("/usr/local/bin/oci")
+                .withArgs("ce", "cluster", "generate-token", "--cluster-id=" + CLUSTER, "--region", REGION, "--profile", "OPS")
+                .build();
+        assertThat(OciExecKubeconfig.recognise(exec)).contains(new OciExecKubeconfig.OciExec(CLUSTER, REGION, "OPS"));
+        assertThat(OciExecKubeconfig.recognise(new io.fabric8.kubernetes.api.model.ExecConfigBuilder().withCommand("aws")
+                .withArgs("eks", "get-token", "--cluster-name", "x").build())).isEmpty();
+        assertThat(OciExecKubeconfig.recognise(new io.fabric8.kubernetes.api.model.ExecConfigBuilder().withCommand("oci")
+                .withArgs("ce", "cluster", "generate-token").build())).isEmpty();
+        assertThat(OciExecKubeconfig.recognise(null)).isEmpty();
+    }
+
+    @Test
+    void shouldLeaveTheExecEntryToFabric8WhenToldToKeepIt() throws Exception {
+        now.set(Instant.now());
+        var config = collectorConfig(ociKubeconfig(CLUSTER, "      - --region\n      - " + REGION + "\n"), "keep");
+        // fabric8 runs 'oci', which this machine does not have: no token reaches the API server.
+        try (KubernetesClient client = io.fencewatch.collector.Collector.defaultClient(config, config.targets().get(0))) {
+            assertThatThrownBy(() -> client.namespaces().list()).isInstanceOf(KubernetesClientException.class);
+        }
+        assertThat(accepted).isEmpty();
     }
 
     private static String encode(String url) {
