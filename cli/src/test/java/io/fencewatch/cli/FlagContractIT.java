@@ -95,7 +95,7 @@ class FlagContractIT {
         }
         // The OCI flags are declared once: the collector's --sink=oci-streaming takes the same names.
         assertThat(flags("collector")).contains("--sink", "--oci-stream-ocid", "--oci-auth", "--oci-config-file",
-                "--oci-profile", "--oci-region", "--oci-messages-endpoint", "--oci-admin-endpoint");
+                "--oci-profile", "--oci-region", "--oci-messages-endpoint", "--oci-admin-endpoint", "--oci-exec-plugin");
     }
 
     @Test
