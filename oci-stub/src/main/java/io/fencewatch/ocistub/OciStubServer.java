@@ -39,11 +39,15 @@ public abstract class OciStubServer implements AutoCloseable {
         }
     }
 
-    /** A response: status, JSON body (null for none) and extra headers. */
+    /** A response: status, JSON body (null for none; a {@link Raw} is sent as it is) and extra headers. */
     public record Response(int status, Object body, Map<String, String> headers) {
         public static Response ok(Object body) {
             return new Response(200, body, Map.of());
         }
+    }
+
+    /** A body that is not JSON (CreateKubeconfig answers a YAML file as application/octet-stream). */
+    public record Raw(byte[] bytes, String contentType) {
     }
 
     @FunctionalInterface
@@ -187,11 +191,11 @@ public abstract class OciStubServer implements AutoCloseable {
 
     private static void write(HttpExchange ex, int status, Object body, Map<String, String> headers, String requestId)
             throws IOException {
-        byte[] bytes = body == null ? new byte[0] : JSON.writeValueAsBytes(body);
+        byte[] bytes = body == null ? new byte[0] : body instanceof Raw raw ? raw.bytes() : JSON.writeValueAsBytes(body);
         ex.getResponseHeaders().set("opc-request-id", requestId);
         headers.forEach((k, v) -> ex.getResponseHeaders().set(k, v));
         if (body != null) {
-            ex.getResponseHeaders().set("content-type", "application/json");
+            ex.getResponseHeaders().set("content-type", body instanceof Raw raw ? raw.contentType() : "application/json");
         }
         ex.sendResponseHeaders(status, bytes.length == 0 ? -1 : bytes.length);
         if (bytes.length > 0) {
