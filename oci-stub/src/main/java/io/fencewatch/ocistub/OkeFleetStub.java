@@ -62,13 +62,20 @@ public final class OkeFleetStub extends OciStubServer {
 
     private final String region;
     private final String tenancy;
-    private final Map<String, Compartment> compartments = new ConcurrentHashMap<>();
+    private final Map<String, Compartment> compartments;
     private final Map<String, Cluster> clusters = new ConcurrentHashMap<>();
     private final List<String> subscribedRegions = new CopyOnWriteArrayList<>();
-    private int ids;
+    /** OCIDs unique across every stand-in of the JVM (regions of one tenancy share compartments). */
+    private static final java.util.concurrent.atomic.AtomicInteger IDS = new java.util.concurrent.atomic.AtomicInteger();
 
     public OkeFleetStub(Clock clock, String region, String tenancy) throws IOException {
+        this(clock, region, tenancy, new ConcurrentHashMap<>());
+    }
+
+    private OkeFleetStub(Clock clock, String region, String tenancy, Map<String, Compartment> compartments)
+            throws IOException {
         super(clock);
+        this.compartments = compartments;
         this.region = Objects.requireNonNull(region);
         this.tenancy = Objects.requireNonNull(tenancy);
         subscribedRegions.add(region);
@@ -85,6 +92,16 @@ public final class OkeFleetStub extends OciStubServer {
         return stub;
     }
 
+    /**
+     * Another region of the same tenancy: its own Container Engine (clusters), the same Identity
+     * (compartments are tenancy-wide), started.
+     */
+    public OkeFleetStub startRegion(String otherRegion) throws IOException {
+        OkeFleetStub stub = new OkeFleetStub(clock, otherRegion, tenancy, compartments);
+        stub.start();
+        return stub;
+    }
+
     public String region() {
         return region;
     }
@@ -94,7 +111,7 @@ public final class OkeFleetStub extends OciStubServer {
         if (!parent.equals(tenancy) && !compartments.containsKey(parent)) {
             throw new IllegalArgumentException("no compartment " + parent);
         }
-        String id = "ocid1.compartment.oc1..standin" + (++ids) + name.toLowerCase(java.util.Locale.ROOT).replaceAll("[^a-z0-9]", "");
+        String id = "ocid1.compartment.oc1..standin" + IDS.incrementAndGet() + name.toLowerCase(java.util.Locale.ROOT).replaceAll("[^a-z0-9]", "");
         compartments.put(id, new Compartment(id, parent, name, "ACTIVE"));
         return id;
     }
@@ -109,7 +126,7 @@ public final class OkeFleetStub extends OciStubServer {
         if (!compartmentId.equals(tenancy) && !compartments.containsKey(compartmentId)) {
             throw new IllegalArgumentException("no compartment " + compartmentId);
         }
-        String id = "ocid1.cluster.oc1." + region + ".standin" + (++ids) + name.toLowerCase(java.util.Locale.ROOT).replaceAll("[^a-z0-9]", "");
+        String id = "ocid1.cluster.oc1." + region + ".standin" + IDS.incrementAndGet() + name.toLowerCase(java.util.Locale.ROOT).replaceAll("[^a-z0-9]", "");
         Cluster c = new Cluster(id, name, compartmentId);
         c.endpoints.put("PUBLIC_ENDPOINT", publicEndpoint);
         clusters.put(id, c);
