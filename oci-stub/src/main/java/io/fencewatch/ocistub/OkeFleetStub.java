@@ -51,7 +51,8 @@ public final class OkeFleetStub extends OciStubServer {
         public volatile String cniType = "FLANNEL_OVERLAY";
         public final Map<String, String> endpoints = new ConcurrentHashMap<>();
         public final Map<String, String> freeformTags = new ConcurrentHashMap<>();
-        public volatile String caCertificatePem = "-----BEGIN CERTIFICATE-----\nstand-in\n-----END CERTIFICATE-----\n";
+        /** The cluster CA the kubeconfig carries: by default a self-signed certificate made for the stand-in only. */
+        public volatile String caCertificatePem = STAND_IN_CA;
 
         Cluster(String id, String name, String compartmentId) {
             this.id = id;
@@ -59,6 +60,28 @@ public final class OkeFleetStub extends OciStubServer {
             this.compartmentId = compartmentId;
         }
     }
+
+    /** A self-signed CA certificate (openssl, CN fencewatch-oke-stand-in-ca) whose key was thrown away. */
+    static final String STAND_IN_CA = "-----BEGIN CERTIFICATE-----\n"
+            + "MIIDLTCCAhWgAwIBAgIUTVo3Y1Y41UDMeVzPWOFA9wjy/8gwDQYJKoZIhvcNAQEL\n"
+            + "BQAwJTEjMCEGA1UEAwwaZmVuY2V3YXRjaC1va2Utc3RhbmQtaW4tY2EwIBcNMjYx\n"
+            + "MjAyMTQzOTIyWhgPMjEyNjExMDgxNDM5MjJaMCUxIzAhBgNVBAMMGmZlbmNld2F0\n"
+            + "Y2gtb2tlLXN0YW5kLWluLWNhMIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKC\n"
+            + "AQEAhS4+bKyULlWb9WAbMgQldfW6+23ykQ/QHtC8az4MDstnz7l9lt0v8XC3ovoX\n"
+            + "2DQeERqz4+/jzsHoSKtj53HRJNoPdaF8+bZL3nDN1Tpy0EOfwIo8fBKYTEb6RdOm\n"
+            + "HJFzUIVdl65BekH9LAgD2+hqxHrJL1J2l/tvBcVAepGiUwK0dk9GsVItUVHost5V\n"
+            + "Ry/sQXgtsNs5vE1FMRwIP1xG5MCQzrxKYx0HFh+pT/+/hed3bKmte1gXAlAcNXTC\n"
+            + "lBiB59Qe0a9cJ9WPh2kd8VbItGrvMqmSVw4Vsc87p8V/GgWdQc+WNbXx6dhuOMd1\n"
+            + "Sv0M1zQJz+AEAOrze+Rn0Ec6bwIDAQABo1MwUTAdBgNVHQ4EFgQUxaeeJ3Ui6nlU\n"
+            + "DvYSYqNGcXlp6YMwHwYDVR0jBBgwFoAUxaeeJ3Ui6nlUDvYSYqNGcXlp6YMwDwYD\n"
+            + "VR0TAQH/BAUwAwEB/zANBgkqhkiG9w0BAQsFAAOCAQEAUxLfemmBDKZGgI6yoPB0\n"
+            + "KDNTpNjLqPG4yolemaY/NEQ00gOTLkNarcJW/84iVWveBWB3ba2nFRZNlQT0M3Xh\n"
+            + "vdpPw5KS1AOQwt1t6KIZiXhhv4SAV7Qx7WFkd5h38Vz3wIAjnXiO48ghrPxQSsr9\n"
+            + "iy1POalISzWXDPgt+NU0we8nJwiTMmwBjmPHGYySEIZQqdvhgqNx1qEWDNFs71Nv\n"
+            + "fYlC+oaZwWATOS4Yj1iTMMJ/6h0DegE0QVbgDTzbtLj8+odHDRldRtKZYJF/ryeu\n"
+            + "cOIsa3LGyd/+LGaAs1pWdIypdKS8om4jz6VCRnOpgoo6MPp1BAQcWRDoAthVRIe4\n"
+            + "kQ==\n"
+            + "-----END CERTIFICATE-----\n";
 
     private final String region;
     private final String tenancy;

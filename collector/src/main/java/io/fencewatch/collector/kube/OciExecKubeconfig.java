@@ -77,6 +77,20 @@ public final class OciExecKubeconfig {
         } catch (RuntimeException e) {
             return Optional.empty(); // fabric8's own loading reports what is wrong with it
         }
+        return configure(model, context, auth, clock);
+    }
+
+    /**
+     * As {@link #configure(File, String, java.util.function.Function, Clock)} for a kubeconfig held as
+     * text, such as the one Container Engine's CreateKubeconfig answers for a discovered cluster.
+     */
+    public static Optional<Config> configure(String kubeconfigYaml, String context,
+            java.util.function.Function<String, AbstractAuthenticationDetailsProvider> auth, Clock clock) {
+        return configure(KubeConfigUtils.parseConfigFromString(kubeconfigYaml), context, auth, clock);
+    }
+
+    private static Optional<Config> configure(io.fabric8.kubernetes.api.model.Config model, String context,
+            java.util.function.Function<String, AbstractAuthenticationDetailsProvider> auth, Clock clock) {
         String name = context != null ? context : model.getCurrentContext();
         NamedContext ctx = find(model.getContexts(), name, NamedContext::getName);
         NamedAuthInfo user = ctx == null || ctx.getContext() == null ? null

@@ -72,6 +72,8 @@ class OkeCredentialsIT {
 
     private Path dir;
     private OciTestCredentials creds;
+    /** What the API endpoint checks tokens with (which cluster it is). */
+    private volatile OkeTokenVerifier oke;
 
     @BeforeEach
     void start(@TempDir Path dir) throws Exception {
@@ -82,7 +84,7 @@ class OkeCredentialsIT {
         signatures.trust(creds.keyId(), creds.keyPair().getPublic());
         signer = DefaultRequestSigner.createRequestSigner(
                 (BasicAuthenticationDetailsProvider) OciClients.auth(OciClients.API_KEY, creds.configFile(), "DEFAULT"));
-        OkeTokenVerifier oke = new OkeTokenVerifier(signatures, REGION, CLUSTER);
+        oke = new OkeTokenVerifier(signatures, REGION, CLUSTER);
         server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         server.createContext("/api/v1/namespaces", exchange -> {
             String auth = exchange.getRequestHeaders().getFirst("Authorization");
@@ -90,7 +92,7 @@ class OkeCredentialsIT {
             byte[] body;
             int status;
             try {
-                oke.verify(token);
+                this.oke.verify(token);
                 accepted.add(token);
                 status = 200;
                 body = "{\"kind\":\"NamespaceList\",\"apiVersion\":\"v1\",\"metadata\":{\"resourceVersion\":\"7\"},\"items\":[]}"
@@ -218,6 +220,33 @@ class OkeCredentialsIT {
         var config = collectorConfig(ociKubeconfig(CLUSTER, "      - --region\n      - " + REGION + "\n"), "serve");
         try (KubernetesClient client = io.fencewatch.collector.Collector.defaultClient(config, config.targets().get(0))) {
             assertThat(client.namespaces().list().getMetadata().getResourceVersion()).isEqualTo("7");
+        }
+        assertThat(accepted).hasSize(1);
+        assertThat(refused).isEmpty();
+    }
+
+    @Test
+    void shouldReachAClusterFoundByDiscoveryWithTheKubeconfigItsContainerEngineWrites() throws Exception {
+        now.set(Instant.now());
+        try (io.fencewatch.ocistub.OkeFleetStub oci = io.fencewatch.ocistub.OkeFleetStub.start(Clock.systemUTC(), REGION,
+                OciTestCredentials.TENANCY)) {
+            oci.verifier().trust(creds.keyId(), creds.keyPair().getPublic());
+            String prod = oci.addCompartment(OciTestCredentials.TENANCY, "prod");
+            // The stand-in cluster's OCID is not CLUSTER, so its API endpoint checks tokens for that one.
+            var cluster = oci.addCluster(prod, "shop", "http://127.0.0.1:" + server.getAddress().getPort());
+            oke = new OkeTokenVerifier(signatures, REGION, cluster.id);
+            var discovery = new io.fencewatch.oci.OkeDiscovery(signer, r -> java.net.URI.create(oci.endpoint()),
+                    r -> java.net.URI.create(oci.endpoint()));
+            var found = discovery.discover(List.of(OciTestCredentials.TENANCY), true, List.of(REGION), List.of(), List.of());
+            assertThat(found).extracting(io.fencewatch.oci.OkeDiscovery.OkeCluster::id).containsExactly("shop");
+
+            String kubeconfig = discovery.kubeconfig(found.get(0), "PUBLIC_ENDPOINT");
+            Config config = OciExecKubeconfig.configure(kubeconfig, null,
+                    profile -> OciClients.auth(OciClients.API_KEY, creds.configFile(), "DEFAULT"), Clock.systemUTC())
+                    .orElseThrow();
+            try (KubernetesClient client = new KubernetesClientBuilder().withConfig(config).build()) {
+                assertThat(client.namespaces().list().getMetadata().getResourceVersion()).isEqualTo("7");
+            }
         }
         assertThat(accepted).hasSize(1);
         assertThat(refused).isEmpty();
