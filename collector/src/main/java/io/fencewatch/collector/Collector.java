@@ -1,11 +1,13 @@
 package io.fencewatch.collector;
 
+import java.io.File;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -70,7 +72,7 @@ public final class Collector implements AutoCloseable {
      * {@code --oci-exec-plugin=keep}).
      */
     public static KubernetesClient defaultClient(CollectorConfig config, ClusterTarget target) {
-        java.util.Optional<Config> oke = ociExecConfig(config, target);
+        Optional<Config> oke = ociExecConfig(config, target);
         if (oke.isPresent()) {
             LOG.info("cluster {}: the kubeconfig's 'oci ce cluster generate-token' is served in process (--oci-auth={})",
                     target.clusterId(), config.get(CollectorConfig.OCI_AUTH));
@@ -85,20 +87,20 @@ public final class Collector implements AutoCloseable {
         return new KubernetesClientBuilder().withConfig(kube).build();
     }
 
-    private static java.util.Optional<Config> ociExecConfig(CollectorConfig config, ClusterTarget target) {
+    private static Optional<Config> ociExecConfig(CollectorConfig config, ClusterTarget target) {
         if ("keep".equals(config.get(CollectorConfig.OCI_EXEC_PLUGIN))) {
-            return java.util.Optional.empty();
+            return Optional.empty();
         }
-        java.io.File file;
+        File file;
         if (config.get(CollectorConfig.KUBECONFIG) != null) {
             file = config.get(CollectorConfig.KUBECONFIG).toFile();
         } else {
             String env = System.getenv("KUBECONFIG");
-            file = env != null && !env.isBlank() && !env.contains(java.io.File.pathSeparator) ? new java.io.File(env)
-                    : new java.io.File(System.getProperty("user.home"), ".kube/config");
+            file = env != null && !env.isBlank() && !env.contains(File.pathSeparator) ? new File(env)
+                    : new File(System.getProperty("user.home"), ".kube/config");
         }
         if (!file.isFile()) {
-            return java.util.Optional.empty();
+            return Optional.empty();
         }
         return OciExecKubeconfig.configure(file, target.context(),
                 profile -> OciClients.auth(config.get(CollectorConfig.OCI_AUTH), config.get(CollectorConfig.OCI_CONFIG_FILE),

@@ -90,6 +90,8 @@ public final class OkeDiscovery {
      */
     public List<OkeCluster> discover(List<String> roots, boolean subtree, List<String> regions, List<String> include,
             List<String> exclude) throws IOException {
+        List<PathMatcher> includes = include.stream().map(OkeDiscovery::glob).toList();
+        List<PathMatcher> excludes = exclude.stream().map(OkeDiscovery::glob).toList();
         String home = regions.get(0);
         Map<String, String> paths = new LinkedHashMap<>(); // compartment id -> path of names
         for (String root : roots) {
@@ -101,7 +103,7 @@ public final class OkeDiscovery {
                 for (JsonNode n : getAll(containerEngineEndpoint.apply(region), "/20180222/clusters?compartmentId="
                         + enc(c.getKey()))) {
                     String name = n.path("name").asText();
-                    if (!included(name, include, exclude) || "false".equalsIgnoreCase(n.path("freeformTags").path(WATCH_TAG).asText())) {
+                    if (!included(name, includes, excludes) || "false".equalsIgnoreCase(n.path("freeformTags").path(WATCH_TAG).asText())) {
                         continue;
                     }
                     List<String> cni = new ArrayList<>();
@@ -154,14 +156,15 @@ public final class OkeDiscovery {
         return s.isEmpty() ? "oke" : s;
     }
 
-    private static boolean included(String name, List<String> include, List<String> exclude) {
-        return (include.isEmpty() || include.stream().anyMatch(g -> glob(g, name)))
-                && exclude.stream().noneMatch(g -> glob(g, name));
+    /** Compiled once per pass; a name is matched as one path element. */
+    private static boolean included(String name, List<PathMatcher> includes, List<PathMatcher> excludes) {
+        Path p = Path.of(name);
+        return (includes.isEmpty() || includes.stream().anyMatch(m -> m.matches(p)))
+                && excludes.stream().noneMatch(m -> m.matches(p));
     }
 
-    private static boolean glob(String glob, String name) {
-        PathMatcher m = FileSystems.getDefault().getPathMatcher("glob:" + glob);
-        return m.matches(Path.of(name));
+    private static PathMatcher glob(String glob) {
+        return FileSystems.getDefault().getPathMatcher("glob:" + glob);
     }
 
     private void compartments(String root, boolean subtree, String home, Map<String, String> paths) throws IOException {

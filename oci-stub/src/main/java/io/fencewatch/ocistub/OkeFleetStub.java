@@ -160,10 +160,6 @@ public final class OkeFleetStub extends OciStubServer {
         return clusters.get(id);
     }
 
-    public void removeCluster(String id) {
-        clusters.remove(id);
-    }
-
     public void subscribeRegion(String regionName) {
         subscribedRegions.add(regionName);
     }
