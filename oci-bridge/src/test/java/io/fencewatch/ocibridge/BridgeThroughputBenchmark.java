@@ -166,7 +166,7 @@ public final class BridgeThroughputBenchmark {
 
     private static InventoryEvent marker(String cluster, long epoch, long seq, Op op, Instant at, SyncInfo info) {
         return new InventoryEvent(new Source(cluster, "bench", epoch, seq, at), op, null, null, null, null, null, null, null,
-                info, false);
+                info, false, null);
     }
 
     private static InventoryEvent object(String cluster, long epoch, long seq, String ns, String name, Kind kind, Instant at) {
@@ -174,6 +174,6 @@ public final class BridgeThroughputBenchmark {
                 ? new NamespaceFacts("Active", Map.of("kubernetes.io/metadata.name", ns, "team", ns), Map.of(), at, null)
                 : null;
         return new InventoryEvent(new Source(cluster, "bench", epoch, seq, at), Op.SNAPSHOT, kind, ns, name,
-                "uid-" + name, "12345", facts, null, null, false);
+                "uid-" + name, "12345", facts, null, null, false, null);
     }
 }

@@ -92,6 +92,48 @@ class SchemaEvolutionTest {
         assertThat(reader.deserialize("t", bytes)).isEqualTo(event);
     }
 
+    @Test
+    void shouldReadAHeartbeatThatACollectorOfTheFirstReleaseWrote() throws IOException {
+        // The v1 writer's fingerprint must be known (schema-history.txt), or old collectors' records dead-letter.
+        Schema v1 = released("v1", InventoryEvent.getClassSchema());
+        GenericRecord source = new GenericData.Record(v1.getField("source").schema());
+        source.put("cluster", "c");
+        source.put("collector", "i");
+        source.put("epoch", 7L);
+        source.put("sequence", 9L);
+        source.put("observedAt", 1234L);
+        GenericRecord old = new GenericData.Record(v1);
+        old.put("source", source);
+        old.put("op", new GenericData.EnumSymbol(v1.getField("op").schema(), "HEARTBEAT"));
+        var buffer = new BinaryMessageEncoder<GenericRecord>(GenericData.get(), v1).encode(old);
+        byte[] bytes = new byte[buffer.remaining()];
+        buffer.get(bytes);
+
+        InventoryEvent read = FencewatchSerdes.inventoryEvent().deserialize("t", bytes);
+
+        assertThat(read).isEqualTo(sampleHeartbeat());
+        assertThat(read.getCluster()).isNull();
+    }
+
+    @Test
+    void shouldLetAReaderOfTheFirstReleaseSeeTheNewMarkersAsUnknown() throws IOException {
+        Schema v1 = released("v1", InventoryEvent.getClassSchema());
+        InventoryEvent unreachable = InventoryEvent.newBuilder(sampleHeartbeat()).setOp(io.fencewatch.schema.common.Op.UNREACHABLE)
+                .setCluster(io.fencewatch.schema.inventory.ClusterFacts.newBuilder().setProvider("oke")
+                        .setError("401 Unauthorized").build())
+                .build();
+        var out = new java.io.ByteArrayOutputStream();
+        var encoder = org.apache.avro.io.EncoderFactory.get().binaryEncoder(out, null);
+        new org.apache.avro.specific.SpecificDatumWriter<InventoryEvent>(InventoryEvent.getClassSchema()).write(unreachable, encoder);
+        encoder.flush();
+        var decoder = org.apache.avro.io.DecoderFactory.get().binaryDecoder(out.toByteArray(), null);
+        GenericRecord asOld = new org.apache.avro.generic.GenericDatumReader<GenericRecord>(InventoryEvent.getClassSchema(), v1)
+                .read(null, decoder);
+
+        assertThat(asOld.get("op")).hasToString("UNKNOWN");
+        assertThat(asOld.getSchema().getField("cluster")).isNull();
+    }
+
     private static Object toGeneric(Object value) {
         if (value instanceof org.apache.avro.specific.SpecificRecord record) {
             GenericRecord g = new GenericData.Record(record.getSchema());

@@ -577,7 +577,7 @@ public final class InventoryPublisher implements AutoCloseable {
 
     private InventoryEvent marker(Op op, long epoch, Instant at, SyncInfo info) {
         return new InventoryEvent(new Source(cluster, collectorId, epoch, sequence, at), op, null, null, null, null, null,
-                null, null, info, false);
+                null, null, info, false, null);
     }
 
     private Future<RecordMetadata> sendMarker(int partition, InventoryEvent marker, long epoch) {
