@@ -96,6 +96,13 @@ class FlagContractIT {
         // The OCI flags are declared once: the collector's --sink=oci-streaming takes the same names.
         assertThat(flags("collector")).contains("--sink", "--oci-stream-ocid", "--oci-auth", "--oci-config-file",
                 "--oci-profile", "--oci-region", "--oci-messages-endpoint", "--oci-admin-endpoint", "--oci-exec-plugin");
+        // Issue 12's OKE fleet flags, as the issue names them.
+        List<String> fleet = List.of("oci-compartments", "oci-subtree", "oci-regions", "oci-endpoint-type",
+                "oci-cluster-include", "oci-cluster-exclude", "oci-rediscover-interval", "unreachable-after");
+        String help = help("collector");
+        assertThat(matches(FLAG, help)).containsAll(fleet.stream().map(n -> "--" + n).toList());
+        assertThat(matches(ENV, help)).containsAll(fleet.stream().map(FlagContractIT::env).toList());
+        assertThat(help).contains("--oci.<service>.endpoint=<url>", "FENCEWATCH_OCI_<SERVICE>_ENDPOINT");
     }
 
     @Test

@@ -10,13 +10,24 @@ import io.fencewatch.schema.Keys;
 
 /** What one {@link ClusterAgent} needs to know; built from {@link CollectorConfig} or directly in tests. */
 public record AgentSettings(String clusterId, String collectorId, String topic, int queueCapacity,
-        Duration heartbeatInterval, List<String> annotationPatterns, int listPageSize, LeaseSettings lease) {
+        Duration heartbeatInterval, List<String> annotationPatterns, int listPageSize, LeaseSettings lease,
+        Duration unreachableAfter) {
+
+    /** How long the API server may fail before the agent reports the cluster UNREACHABLE, unless configured. */
+    public static final Duration DEFAULT_UNREACHABLE_AFTER = Duration.ofSeconds(10);
+
+    public AgentSettings(String clusterId, String collectorId, String topic, int queueCapacity, Duration heartbeatInterval,
+            List<String> annotationPatterns, int listPageSize, LeaseSettings lease) {
+        this(clusterId, collectorId, topic, queueCapacity, heartbeatInterval, annotationPatterns, listPageSize, lease,
+                DEFAULT_UNREACHABLE_AFTER);
+    }
 
     public AgentSettings {
         Keys.requireClusterId(clusterId);
         Objects.requireNonNull(collectorId, "collectorId");
         Objects.requireNonNull(topic, "topic");
         Objects.requireNonNull(heartbeatInterval, "heartbeatInterval");
+        Objects.requireNonNull(unreachableAfter, "unreachableAfter");
         annotationPatterns = List.copyOf(annotationPatterns);
         if (queueCapacity < 1) {
             throw new IllegalArgumentException("queueCapacity must be positive");
@@ -41,16 +52,28 @@ public record AgentSettings(String clusterId, String collectorId, String topic, 
         }
         return new AgentSettings(target.clusterId(), config.collectorId(), config.topics().inventory(),
                 config.get(CollectorConfig.QUEUE_CAPACITY), config.get(CollectorConfig.HEARTBEAT_INTERVAL),
-                config.annotationPatterns(), config.get(CollectorConfig.LIST_PAGE_SIZE), lease);
+                config.annotationPatterns(), config.get(CollectorConfig.LIST_PAGE_SIZE), lease,
+                config.get(CollectorConfig.UNREACHABLE_AFTER));
+    }
+
+    /** The same settings for another cluster (a fleet's agents share everything else). */
+    public AgentSettings withClusterId(String id) {
+        return new AgentSettings(id, collectorId, topic, queueCapacity, heartbeatInterval, annotationPatterns,
+                listPageSize, lease, unreachableAfter);
+    }
+
+    public AgentSettings withUnreachableAfter(Duration after) {
+        return new AgentSettings(clusterId, collectorId, topic, queueCapacity, heartbeatInterval, annotationPatterns,
+                listPageSize, lease, after);
     }
 
     public AgentSettings withLease(LeaseSettings newLease) {
         return new AgentSettings(clusterId, collectorId, topic, queueCapacity, heartbeatInterval, annotationPatterns,
-                listPageSize, newLease);
+                listPageSize, newLease, unreachableAfter);
     }
 
     public AgentSettings withCollectorId(String id) {
         return new AgentSettings(clusterId, id, topic, queueCapacity, heartbeatInterval, annotationPatterns,
-                listPageSize, lease);
+                listPageSize, lease, unreachableAfter);
     }
 }

@@ -66,6 +66,12 @@ public final class ClusterAgent implements AutoCloseable {
     private volatile boolean started;
     private volatile boolean closing;
     private boolean closed;
+    /** The last list or watch failure the informers reported, and when (clock ms); see {@link #outage()}. */
+    private volatile String lastError;
+    private volatile long lastErrorAt;
+    /** Since when (clock ms) an informer has been unsynced or not watching; 0 while both watch. */
+    private volatile long troubleSince;
+    private final java.util.List<Runnable> onClosed = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     public ClusterAgent(AgentSettings settings, KubernetesClient client, Producer<String, InventoryEvent> producer,
             FatalErrorHandler fatal, Clock clock) {
@@ -145,6 +151,11 @@ public final class ClusterAgent implements AutoCloseable {
             // Keep retrying (the informer backs off); /healthz shows it is not watching meanwhile.
             LOG.warn("cluster {}: {} informer: {} ({}); retrying", settings.clusterId(), what,
                     isStarted ? "watch failed" : "list failed", t.toString());
+            lastError = (isStarted ? "watch of " : "list of ") + what + " failed: " + describe(t);
+            lastErrorAt = clock.millis();
+            if (troubleSince == 0) {
+                troubleSince = lastErrorAt;
+            }
             return true;
         });
         inf.start().whenComplete((v, t) -> {
@@ -191,6 +202,64 @@ public final class ClusterAgent implements AutoCloseable {
             return;
         }
         publisher.requestEpoch("informer restarted");
+    }
+
+    /**
+     * What an API failure says, for UNREACHABLE and the logs: the HTTP status and reason, or the
+     * connection or TLS failure. Never a header or a token (fabric8's messages name the URL only).
+     */
+    static String describe(Throwable t) {
+        Throwable cause = t;
+        for (int i = 0; i < 8 && cause.getCause() != null && cause.getCause() != cause; i++) {
+            if (cause instanceof io.fabric8.kubernetes.client.KubernetesClientException k && k.getCode() > 0) {
+                break;
+            }
+            cause = cause.getCause();
+        }
+        String text;
+        if (t instanceof io.fabric8.kubernetes.client.KubernetesClientException k && k.getCode() > 0) {
+            text = "HTTP " + k.getCode() + (k.getStatus() != null && k.getStatus().getReason() != null
+                    ? " " + k.getStatus().getReason() : "") + " (" + k.getMessage() + ")";
+        } else if (cause instanceof javax.net.ssl.SSLException) {
+            text = "TLS: " + cause.getMessage();
+        } else {
+            text = cause.getClass().getSimpleName() + (cause.getMessage() == null ? "" : ": " + cause.getMessage());
+        }
+        text = text.replaceAll("[\\r\\n\\t]+", " ");
+        return text.length() <= 400 ? text : text.substring(0, 397) + "...";
+    }
+
+    /**
+     * The cluster is unreachable when an informer has been unsynced or not watching for
+     * {@code unreachableAfter} and reported a failure meanwhile, or for six times as long without one
+     * (a watch that cannot reconnect). A slow first list is not an outage.
+     */
+    InventoryPublisher.Outage outage() {
+        SharedIndexInformer<Namespace> ns = namespaceInformer;
+        SharedIndexInformer<NetworkPolicy> np = policyInformer;
+        boolean trouble = ns == null || np == null || !ns.hasSynced() || !np.hasSynced() || !ns.isWatching()
+                || !np.isWatching();
+        long now = clock.millis();
+        if (!trouble) {
+            troubleSince = 0;
+            lastError = null;
+            return null;
+        }
+        long since = troubleSince;
+        if (since == 0) {
+            troubleSince = now;
+            return null;
+        }
+        long after = settings.unreachableAfter().toMillis();
+        boolean failed = lastError != null && lastErrorAt >= since;
+        if (now - since >= after && failed) {
+            return new InventoryPublisher.Outage(lastError, java.time.Instant.ofEpochMilli(since));
+        }
+        if (now - since >= 6 * after) {
+            return new InventoryPublisher.Outage("not watching: the API server does not answer",
+                    java.time.Instant.ofEpochMilli(since));
+        }
+        return null;
     }
 
     /** Handlers call this: never blocks; a full queue is fatal rather than a dropped event. */
@@ -266,6 +335,35 @@ public final class ClusterAgent implements AutoCloseable {
     }
 
     // ------------------------------------------------------------------ health
+
+    /**
+     * The cluster was deleted from its provider: stop watching, drop what is queued, send
+     * CLUSTER_REMOVED to every partition (the processor removes its rows), close. Safe to call twice.
+     */
+    public void retire(Duration timeout) {
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            closing = true;
+        }
+        stopQuietly(namespaceInformer);
+        stopQuietly(policyInformer);
+        publisher.retire(timeout);
+        CompletableFuture<?> f = election;
+        if (f != null) {
+            f.cancel(true);
+        }
+        scheduler.shutdownNow();
+        LOG.info("cluster {}: agent retired", settings.clusterId());
+        onClosed.forEach(Runnable::run);
+    }
+
+    /** Runs {@code action} once the agent is closed or retired (the fleet forgets it then). */
+    public void onClosed(Runnable action) {
+        onClosed.add(action);
+    }
 
     /** Informers running and watching, publisher thread alive. */
     public boolean healthy() {
@@ -367,6 +465,7 @@ public final class ClusterAgent implements AutoCloseable {
         }
         scheduler.shutdownNow();
         LOG.info("cluster {}: agent closed", settings.clusterId());
+        onClosed.forEach(Runnable::run);
     }
 
     @Override
@@ -399,6 +498,11 @@ public final class ClusterAgent implements AutoCloseable {
         @Override
         public List<NetworkPolicy> policies() {
             return policyInformer.getStore().list();
+        }
+
+        @Override
+        public InventoryPublisher.Outage outage() {
+            return ClusterAgent.this.outage();
         }
     }
 }

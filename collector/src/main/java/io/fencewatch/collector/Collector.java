@@ -16,6 +16,12 @@ import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fencewatch.collector.config.ClusterTarget;
+import io.fencewatch.collector.fleet.OkeFleet;
+import io.fencewatch.collector.fleet.OkeFleets;
+import io.fencewatch.collector.publish.ClusterMarkers;
+import io.fencewatch.schema.common.Op;
+import io.fencewatch.schema.inventory.ClusterFacts;
+import java.util.Map;
 import io.fencewatch.collector.config.CollectorConfig;
 import io.fencewatch.collector.http.CollectorHttpServer;
 import io.fencewatch.collector.kube.OciExecKubeconfig;
@@ -27,7 +33,8 @@ import io.fencewatch.oci.OciClients;
 
 /**
  * A collector process: one {@link ClusterAgent} per configured cluster (each with its own
- * Kubernetes client and producer) and the HTTP server. {@link #close()} is safe twice.
+ * Kubernetes client and producer), or per cluster of a discovered OKE fleet ({@link OkeFleet},
+ * {@code --oci-compartments}), and the HTTP server. {@link #close()} is safe twice.
  */
 public final class Collector implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Collector.class);
@@ -39,31 +46,99 @@ public final class Collector implements AutoCloseable {
     }
 
     private final CollectorConfig config;
-    private final List<ClusterAgent> agents = new ArrayList<>();
-    private final List<KubernetesClient> clients = new ArrayList<>();
+    private final FatalErrorHandler fatal;
+    private final Clock clock;
+    private final List<ClusterAgent> agents = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final Map<String, KubernetesClient> clients = new java.util.concurrent.ConcurrentHashMap<>();
+    private final OkeFleet fleet;
+    private final ClusterMarkers fleetMarkers;
     private CollectorHttpServer http;
     private boolean closed;
 
     public Collector(CollectorConfig config, ClientFactory clients, FatalErrorHandler fatal) {
+        this(config, clients, fatal, Clock.systemUTC());
+    }
+
+    /** With the clock that agents, OKE tokens and markers read (tests move it). */
+    public Collector(CollectorConfig config, ClientFactory clients, FatalErrorHandler fatal, Clock clock) {
         this.config = Objects.requireNonNull(config);
+        this.fatal = Objects.requireNonNull(fatal);
+        this.clock = Objects.requireNonNull(clock);
         for (ClusterTarget target : config.targets()) {
             KubernetesClient client = clients.create(target);
-            this.clients.add(client);
-            AgentSettings settings = AgentSettings.from(config, target);
-            InventorySink sink;
-            int maxRecordBytes;
-            if (config.ociSink()) {
-                sink = OciSinks.create(config, target.clusterId());
-                maxRecordBytes = OciStreamingSink.MAX_MESSAGE_BYTES;
-            } else {
-                java.util.Properties props = ProducerSettings.producerProperties(config, target.clusterId());
-                maxRecordBytes = ProducerSettings.maxRequestSize(props);
-                sink = InventorySink.kafka(ProducerSettings.newProducer(props));
-            }
-            ClusterAgent agent = new ClusterAgent(settings, client, sink, fatal, Clock.systemUTC());
-            agent.publisher().maxRecordBytes(maxRecordBytes);
-            agents.add(agent);
+            this.clients.put(target.clusterId(), client);
+            agents.add(newAgent(AgentSettings.from(config, target), client));
         }
+        if (config.okeFleet()) {
+            var auth = OciClients.auth(config.get(CollectorConfig.OCI_AUTH), config.get(CollectorConfig.OCI_CONFIG_FILE),
+                    config.get(CollectorConfig.OCI_PROFILE));
+            fleetMarkers = new ClusterMarkers(newSink("oke-fleet"), config.topics().inventory(), config.collectorId(), clock);
+            fleet = new OkeFleet(OkeFleets.discovery(config, auth), OkeFleets.plan(config, auth), new FleetWatcher(auth), clock);
+        } else {
+            fleet = null;
+            fleetMarkers = null;
+        }
+    }
+
+    private ClusterAgent newAgent(AgentSettings settings, KubernetesClient client) {
+        InventorySink sink = newSink(settings.clusterId());
+        ClusterAgent agent = new ClusterAgent(settings, client, sink, fatal, clock);
+        agent.publisher().maxRecordBytes(config.ociSink() ? OciStreamingSink.MAX_MESSAGE_BYTES
+                : ProducerSettings.maxRequestSize(ProducerSettings.producerProperties(config, settings.clusterId())));
+        return agent;
+    }
+
+    private InventorySink newSink(String clusterId) {
+        if (config.ociSink()) {
+            return OciSinks.create(config, clusterId);
+        }
+        return InventorySink.kafka(ProducerSettings.newProducer(ProducerSettings.producerProperties(config, clusterId)));
+    }
+
+    /** How the fleet starts, marks and forgets agents here. */
+    private final class FleetWatcher implements OkeFleet.Watcher {
+        private final com.oracle.bmc.auth.AbstractAuthenticationDetailsProvider auth;
+
+        FleetWatcher(com.oracle.bmc.auth.AbstractAuthenticationDetailsProvider auth) {
+            this.auth = auth;
+        }
+
+        @Override
+        public ClusterAgent start(String clusterId, String kubeconfig, ClusterFacts facts) {
+            Config kube = OciExecKubeconfig.configure(kubeconfig, null, profile -> auth, clock)
+                    .orElseThrow(() -> new IllegalStateException("the kubeconfig CreateKubeconfig wrote has no"
+                            + " 'oci ce cluster generate-token' user"));
+            KubernetesClient client = new KubernetesClientBuilder().withConfig(kube).build();
+            ClusterAgent agent = newAgent(AgentSettings.from(config, new ClusterTarget(clusterId, null)), client);
+            agent.publisher().clusterFacts(facts);
+            synchronized (Collector.this) {
+                if (closed) {
+                    client.close();
+                    throw new IllegalStateException("collector closing");
+                }
+                clients.put(clusterId, client);
+                agents.add(agent);
+                agent.start();
+            }
+            agent.onClosed(() -> {
+                agents.remove(agent);
+                KubernetesClient c = clients.remove(clusterId);
+                if (c != null) {
+                    c.close();
+                }
+            });
+            return agent;
+        }
+
+        @Override
+        public void mark(String clusterId, Op op, ClusterFacts facts) {
+            fleetMarkers.send(clusterId, op, facts, config.get(CollectorConfig.SHUTDOWN_TIMEOUT));
+        }
+    }
+
+    /** The OKE fleet, or null when clusters are named by kubeconfig contexts. */
+    public OkeFleet fleet() {
+        return fleet;
     }
 
     /**
@@ -111,19 +186,36 @@ public final class Collector implements AutoCloseable {
     public synchronized Collector start() throws IOException {
         int port = config.get(CollectorConfig.HTTP_PORT);
         if (port >= 0) {
-            http = new CollectorHttpServer(config.get(CollectorConfig.HTTP_BIND), port, this::agents).start();
+            http = new CollectorHttpServer(config.get(CollectorConfig.HTTP_BIND), port, this::agents,
+                    fleet == null ? null : this::fleetProblem).start();
         }
         for (ClusterAgent a : agents) {
             a.start();
         }
-        LOG.info("collector {} watching {} cluster(s) {}, publishing to {}", config.collectorId(), agents.size(),
-                config.targets(), config.ociSink() ? "OCI stream " + config.get(CollectorConfig.OCI_STREAM_OCID)
-                        : config.topics().inventory());
+        String sink = config.ociSink() ? "OCI stream " + config.get(CollectorConfig.OCI_STREAM_OCID) : config.topics().inventory();
+        if (fleet != null) {
+            fleet.start();
+            LOG.info("collector {} watching the OKE clusters of {} (subtree {}), rediscovered every {}, publishing to {}",
+                    config.collectorId(), config.ociCompartments(), config.get(CollectorConfig.OCI_SUBTREE),
+                    config.get(CollectorConfig.OCI_REDISCOVER_INTERVAL), sink);
+        } else {
+            LOG.info("collector {} watching {} cluster(s) {}, publishing to {}", config.collectorId(), agents.size(),
+                    config.targets(), sink);
+        }
         return this;
     }
 
     public List<ClusterAgent> agents() {
         return List.copyOf(agents);
+    }
+
+    /** For /healthz: the fleet's discovery has not succeeded yet, or failed last; null when fine. */
+    private String fleetProblem() {
+        OkeFleet.Pass pass = fleet.lastPass();
+        if (pass == null) {
+            return "fleet: first discovery not done yet";
+        }
+        return pass.error() == null ? null : "fleet: last discovery failed: " + pass.error();
     }
 
     /** The HTTP port, or -1 if the server is off. */
@@ -140,11 +232,17 @@ public final class Collector implements AutoCloseable {
             closed = true;
         }
         long deadline = System.nanoTime() + timeout.toNanos();
+        if (fleet != null) {
+            fleet.close();
+        }
         for (ClusterAgent a : agents) {
             a.close(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
         }
-        for (KubernetesClient c : clients) {
+        for (KubernetesClient c : clients.values()) {
             c.close();
+        }
+        if (fleetMarkers != null) {
+            fleetMarkers.close();
         }
         if (http != null) {
             http.close();

@@ -46,7 +46,7 @@ public final class OciSettings {
         return v;
     }
 
-    static String httpUrl(String v) {
+    public static String httpUrl(String v) {
         try {
             URI u = new URI(v);
             if (("https".equals(u.getScheme()) || "http".equals(u.getScheme())) && u.getHost() != null) {

@@ -43,9 +43,19 @@ public final class OkeDiscovery {
     /** A cluster found, in any lifecycle state (callers watch ACTIVE ones and retire the rest). */
     public record OkeCluster(String id, String name, String ocid, String region, String compartmentId,
             String compartmentPath, String kubernetesVersion, String lifecycleState, List<String> cniTypes,
-            Map<String, String> endpoints) {
+            Map<String, String> endpoints, java.time.Instant timeCreated) {
         public boolean active() {
             return "ACTIVE".equals(lifecycleState);
+        }
+
+        /** ACTIVE, or UPDATING (an upgrade: its API server keeps answering). */
+        public boolean watchable() {
+            return active() || "UPDATING".equals(lifecycleState);
+        }
+
+        /** Gone or going: DELETING, DELETED or FAILED. */
+        public boolean gone() {
+            return "DELETING".equals(lifecycleState) || "DELETED".equals(lifecycleState) || "FAILED".equals(lifecycleState);
         }
     }
 
@@ -112,7 +122,7 @@ public final class OkeDiscovery {
                     n.path("endpoints").fields().forEachRemaining(e -> endpoints.put(e.getKey(), e.getValue().asText()));
                     found.add(new OkeCluster(null, name, n.path("id").asText(), region, c.getKey(), c.getValue(),
                             n.path("kubernetesVersion").asText(), n.path("lifecycleState").asText(), List.copyOf(cni),
-                            Map.copyOf(endpoints)));
+                            Map.copyOf(endpoints), timeCreated(n.path("metadata").path("timeCreated").asText(null))));
                 }
             }
         }
@@ -126,22 +136,38 @@ public final class OkeDiscovery {
                 "/20180222/clusters/" + enc(cluster.ocid()) + "/kubeconfig/content", body).body();
     }
 
+    private static java.time.Instant timeCreated(String text) {
+        if (text == null || text.isBlank()) {
+            return null;
+        }
+        try {
+            return java.time.OffsetDateTime.parse(text).toInstant();
+        } catch (java.time.format.DateTimeParseException e) {
+            return null;
+        }
+    }
+
     /**
-     * Fleet-unique cluster ids from names, deterministically: the name as a DNS-1123 label, and where
-     * two clusters would share one, each of them gets the last six characters of its OCID appended.
+     * Fleet-unique cluster ids from names, deterministically and stable as clusters come: the name as a
+     * DNS-1123 label; where clusters would share one, the oldest (timeCreated, then OCID) keeps it and
+     * each later one gets the last six characters of its OCID appended. So a new cluster named like an
+     * existing one never renames the existing one's rows.
      */
     static List<OkeCluster> withIds(List<OkeCluster> clusters) {
-        Map<String, Integer> count = new HashMap<>();
+        Map<String, OkeCluster> oldest = new HashMap<>();
+        java.util.Comparator<OkeCluster> age = java.util.Comparator
+                .comparing((OkeCluster c) -> c.timeCreated() == null ? java.time.Instant.MAX : c.timeCreated())
+                .thenComparing(OkeCluster::ocid);
         for (OkeCluster c : clusters) {
-            count.merge(label(c.name(), 63), 1, Integer::sum);
+            oldest.merge(label(c.name(), 63), c, (a, b) -> age.compare(a, b) <= 0 ? a : b);
         }
         List<OkeCluster> out = new ArrayList<>();
         for (OkeCluster c : clusters) {
             String base = label(c.name(), 63);
-            String id = count.get(base) == 1 ? base
+            String id = oldest.get(base) == c ? base
                     : label(c.name(), 56) + "-" + c.ocid().substring(Math.max(0, c.ocid().length() - 6)).toLowerCase(Locale.ROOT);
             out.add(new OkeCluster(id, c.name(), c.ocid(), c.region(), c.compartmentId(), c.compartmentPath(),
-                    c.kubernetesVersion(), c.lifecycleState(), c.cniTypes(), c.endpoints()));
+                    c.kubernetesVersion(), c.lifecycleState(), c.cniTypes(), c.endpoints(), c.timeCreated()));
         }
         return out;
     }
@@ -170,7 +196,7 @@ public final class OkeDiscovery {
     private void compartments(String root, boolean subtree, String home, Map<String, String> paths) throws IOException {
         URI identity = identityEndpoint.apply(home);
         boolean tenancy = root.startsWith("ocid1.tenancy.");
-        paths.putIfAbsent(root, tenancy ? "/" : root);
+        paths.putIfAbsent(root, tenancy ? "/" : pathFromRoot(identity, root));
         if (!subtree) {
             return;
         }
@@ -198,6 +224,18 @@ public final class OkeDiscovery {
                 }
             }
         }
+    }
+
+    /** A compartment's path of names from the tenancy, walked up with GetCompartment (a few calls, once per pass). */
+    private String pathFromRoot(URI identity, String compartment) throws IOException {
+        Deque<String> names = new ArrayDeque<>();
+        String at = compartment;
+        for (int guard = 0; at != null && !at.startsWith("ocid1.tenancy.") && guard < 8; guard++) {
+            JsonNode c = get(identity, "/20160918/compartments/" + enc(at));
+            names.push(c.path("name").asText());
+            at = c.path("compartmentId").asText(null);
+        }
+        return "/" + String.join("/", names);
     }
 
     private static String path(String id, Map<String, JsonNode> byId, String root) {

@@ -95,7 +95,8 @@ class OkeDiscoveryTest {
         List<OkeDiscovery.OkeCluster> found = discovery.discover(List.of(prod), true, List.of("eu-frankfurt-1"),
                 List.of(), List.of());
         assertThat(found).extracting(OkeDiscovery.OkeCluster::name).containsExactly("shop");
-        assertThat(found.get(0).compartmentPath()).isEqualTo(prod + "/eu");
+        // The root named by OCID gets its path of names from the tenancy (GetCompartment upwards).
+        assertThat(found.get(0).compartmentPath()).isEqualTo("/prod/eu");
         assertThat(discovery.discover(List.of(prod), false, List.of("eu-frankfurt-1"), List.of(), List.of())).isEmpty();
     }
 
@@ -105,11 +106,16 @@ class OkeDiscoveryTest {
         var b = frankfurt.addCluster(dev, "OKE_prod", "10.0.0.2:6443");
         frankfurt.addCluster(prod, "sandbox-1", "10.0.0.3:6443");
         frankfurt.addCluster(prod, "tagged", "10.0.0.4:6443").freeformTags.put(OkeDiscovery.WATCH_TAG, "false");
+        // b came a minute after a: a keeps the bare name, so b's arrival renames nothing already watched.
+        a.timeCreated = java.time.Instant.parse("2026-06-01T10:00:00Z");
+        b.timeCreated = a.timeCreated.plusSeconds(60);
 
         List<OkeDiscovery.OkeCluster> found = discovery.discover(List.of(TENANCY), true, List.of("eu-frankfurt-1"),
                 List.of(), List.of("sandbox-*"));
         assertThat(found).extracting(OkeDiscovery.OkeCluster::id).containsExactlyInAnyOrder(
-                "oke-prod-" + a.id.substring(a.id.length() - 6), "oke-prod-" + b.id.substring(b.id.length() - 6));
+                "oke-prod", "oke-prod-" + b.id.substring(b.id.length() - 6));
+        assertThat(found).filteredOn(c -> c.ocid().equals(b.id)).singleElement()
+                .extracting(OkeDiscovery.OkeCluster::timeCreated).isEqualTo(b.timeCreated);
         assertThat(discovery.discover(List.of(TENANCY), true, List.of("eu-frankfurt-1"), List.of("oke-*"), List.of()))
                 .extracting(OkeDiscovery.OkeCluster::ocid).containsExactly(a.id);
         assertThat(OkeDiscovery.label("--Prod.EU__1--", 63)).isEqualTo("prod-eu-1");

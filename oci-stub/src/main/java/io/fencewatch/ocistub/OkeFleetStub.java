@@ -53,6 +53,8 @@ public final class OkeFleetStub extends OciStubServer {
         public final Map<String, String> freeformTags = new ConcurrentHashMap<>();
         /** The cluster CA the kubeconfig carries: by default a self-signed certificate made for the stand-in only. */
         public volatile String caCertificatePem = STAND_IN_CA;
+        /** metadata.timeCreated. */
+        public volatile java.time.Instant timeCreated = java.time.Instant.EPOCH;
 
         Cluster(String id, String name, String compartmentId) {
             this.id = id;
@@ -103,6 +105,7 @@ public final class OkeFleetStub extends OciStubServer {
         this.tenancy = Objects.requireNonNull(tenancy);
         subscribedRegions.add(region);
         route("GET", IDENTITY + "/compartments", "ListCompartments", this::listCompartments);
+        route("GET", IDENTITY + "/compartments/([^/]+)", "GetCompartment", this::getCompartment);
         route("GET", IDENTITY + "/tenancies/([^/]+)/regionSubscriptions", "ListRegionSubscriptions", this::listRegions);
         route("GET", CE + "/clusters", "ListClusters", this::listClusters);
         route("GET", CE + "/clusters/([^/]+)", "GetCluster", this::getCluster);
@@ -152,8 +155,14 @@ public final class OkeFleetStub extends OciStubServer {
         String id = "ocid1.cluster.oc1." + region + ".standin" + IDS.incrementAndGet() + name.toLowerCase(java.util.Locale.ROOT).replaceAll("[^a-z0-9]", "");
         Cluster c = new Cluster(id, name, compartmentId);
         c.endpoints.put("PUBLIC_ENDPOINT", publicEndpoint);
+        c.timeCreated = clock.instant();
         clusters.put(id, c);
         return c;
+    }
+
+    /** Removes a cluster from every list (as OCI does some time after DELETED). */
+    public void forgetCluster(String id) {
+        clusters.remove(id);
     }
 
     public Cluster cluster(String id) {
@@ -189,6 +198,21 @@ public final class OkeFleetStub extends OciStubServer {
                     out.add(m);
                 });
         return page(r, out);
+    }
+
+    private Response getCompartment(Request r) {
+        Compartment c = compartments.get(r.pathParam(1));
+        if (c == null) {
+            throw OciError.notFound("compartment " + r.pathParam(1));
+        }
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("id", c.id());
+        m.put("compartmentId", c.parent());
+        m.put("name", c.name());
+        m.put("description", c.name());
+        m.put("lifecycleState", c.lifecycleState());
+        m.put("timeCreated", "2026-01-01T00:00:00.000Z");
+        return Response.ok(m);
     }
 
     private Response listRegions(Request r) {
@@ -284,6 +308,7 @@ public final class OkeFleetStub extends OciStubServer {
         m.put("compartmentId", c.compartmentId);
         m.put("kubernetesVersion", c.kubernetesVersion);
         m.put("lifecycleState", c.lifecycleState);
+        m.put("metadata", Map.of("timeCreated", java.time.format.DateTimeFormatter.ISO_INSTANT.format(c.timeCreated)));
         Map<String, Object> endpoints = new LinkedHashMap<>();
         c.endpoints.forEach((type, address) -> endpoints.put(switch (type) {
             case "PUBLIC_ENDPOINT" -> "publicEndpoint";

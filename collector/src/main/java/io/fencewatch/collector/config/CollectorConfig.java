@@ -106,6 +106,9 @@ public final class CollectorConfig implements Configured {
     public static final Setting<Integer> LIST_PAGE_SIZE = key("list-page-size", Integer.class, "500",
             v -> parseInt(v, 0, 100_000),
             "Page size of the informers' initial list (0: no paging).");
+    public static final Setting<Duration> UNREACHABLE_AFTER = key("unreachable-after", Duration.class, "10s",
+            v -> parseDuration(v, Duration.ofMillis(100), Duration.ofHours(1)),
+            "How long a cluster's API server may fail (connection, TLS, 401, 403) before the cluster is reported UNREACHABLE; retried meanwhile.");
 
     public static final Setting<String> SINK = key("sink", String.class, "kafka",
             v -> parseChoice(v, "kafka", "oci-streaming"),
@@ -123,14 +126,43 @@ public final class CollectorConfig implements Configured {
             "A kubeconfig context whose user runs 'oci ce cluster generate-token' (as 'oci ce cluster create-kubeconfig' writes it):"
                     + " serve makes that token in process with --oci-auth (no OCI CLI needed); keep runs the CLI.");
 
+    // OKE fleet discovery: name compartments once, every ACTIVE cluster in them is watched.
+    public static final Setting<String> OCI_COMPARTMENTS = key("oci-compartments", String.class, "",
+            CollectorConfig::parseOcids,
+            "Comma-separated compartment OCIDs whose OKE clusters to watch (the tenancy OCID means the root). Set: the fleet is discovered, --contexts and --cluster-id are not used.");
+    public static final Setting<Boolean> OCI_SUBTREE = key("oci-subtree", Boolean.class, "true",
+            CollectorConfig::parseBoolean,
+            "Also every ACTIVE sub-compartment of --oci-compartments.");
+    public static final Setting<String> OCI_REGIONS = key("oci-regions", String.class, "",
+            CollectorConfig::parseRegions,
+            "Comma-separated regions to look in (e.g. eu-frankfurt-1,us-ashburn-1), or all-subscribed. Default: --oci-region, else the auth's region.");
+    public static final Setting<String> OCI_ENDPOINT_TYPE = key("oci-endpoint-type", String.class, "PUBLIC_ENDPOINT",
+            v -> parseChoice(v, "PUBLIC_ENDPOINT", "PRIVATE_ENDPOINT", "VCN_HOSTNAME"),
+            "Which API endpoint of each cluster to reach (CreateKubeconfig's endpoint type).");
+    public static final Setting<String> OCI_CLUSTER_INCLUDE = key("oci-cluster-include", String.class, "",
+            CollectorConfig::parseGlobs,
+            "Comma-separated globs on cluster names to watch (empty: all).");
+    public static final Setting<String> OCI_CLUSTER_EXCLUDE = key("oci-cluster-exclude", String.class, "",
+            CollectorConfig::parseGlobs,
+            "Comma-separated globs on cluster names not to watch; a freeform tag fencewatch.io/watch=false also excludes.");
+    public static final Setting<Duration> OCI_REDISCOVER_INTERVAL = key("oci-rediscover-interval", Duration.class, "5m",
+            v -> parseDuration(v, Duration.ofSeconds(1), Duration.ofHours(24)),
+            "How often the fleet is listed again: new clusters are watched, deleted ones retired.");
+    /** {@code --oci.<service>.endpoint=<url>}: a service's endpoint instead of the region's. */
+    public static final String OCI_ENDPOINT_PREFIX = "oci.";
+    /** The services whose endpoint {@code --oci.<service>.endpoint} may override. */
+    public static final List<String> OCI_SERVICES = List.of("identity", "containerengine");
+
     private final Map<Setting<?>, Object> values;
+    private final Map<String, java.net.URI> ociEndpoints;
     private final List<ClusterTarget> targets;
     private final Properties kafkaProperties;
     private final List<String> annotationPatterns;
     private final String collectorId;
 
-    private CollectorConfig(Map<Setting<?>, Object> values, Map<String, String> env) {
+    private CollectorConfig(Map<Setting<?>, Object> values, Map<String, java.net.URI> ociEndpoints, Map<String, String> env) {
         this.values = Collections.unmodifiableMap(values);
+        this.ociEndpoints = Map.copyOf(ociEndpoints);
         this.targets = List.copyOf(buildTargets());
         this.kafkaProperties = loadKafkaProperties();
         if (ociSink()) {
@@ -172,8 +204,15 @@ public final class CollectorConfig implements Configured {
     /** From a map of flag names (without '--') to values; for tests and embedding. */
     public static CollectorConfig fromMap(Map<String, String> settings) {
         Map<Setting<?>, String> raw = new HashMap<>();
-        settings.forEach((name, value) -> raw.put(lookup(name, "--" + name), value));
-        return build(raw, Map.of(), Map.of());
+        Map<String, String> endpoints = new LinkedHashMap<>();
+        settings.forEach((name, value) -> {
+            if (name.startsWith(OCI_ENDPOINT_PREFIX)) {
+                endpoints.put(name, value);
+            } else {
+                raw.put(lookup(name, "--" + name), value);
+            }
+        });
+        return build(raw, Map.of(), endpoints, Map.of());
     }
 
     /**
@@ -183,24 +222,43 @@ public final class CollectorConfig implements Configured {
     public static CollectorConfig fromArgs(String[] args, Map<String, String> env) {
         Flags flags;
         try {
-            flags = Flags.read(args, env, keys(), List.of());
+            flags = Flags.read(args, env, keys(), List.of(OCI_ENDPOINT_PREFIX));
         } catch (io.fencewatch.config.BadFlag e) {
             throw new ConfigException(e.getMessage());
         }
         Map<Setting<?>, String> raw = new HashMap<>();
         Map<Setting<?>, String> origin = new HashMap<>();
+        Map<String, String> endpoints = new LinkedHashMap<>();
         flags.given().forEach((name, value) -> {
+            if (name.startsWith(OCI_ENDPOINT_PREFIX)) {
+                endpoints.put(name, value);
+                return;
+            }
             Setting<?> key = lookup(name, "--" + name);
             raw.put(key, value);
             if (flags.origin(name) != null) {
                 origin.put(key, flags.origin(name));
             }
         });
-        return build(raw, origin, env);
+        return build(raw, origin, endpoints, env);
     }
 
     private static CollectorConfig build(Map<Setting<?>, String> raw, Map<Setting<?>, String> origin,
-            Map<String, String> env) {
+            Map<String, String> endpointFlags, Map<String, String> env) {
+        Map<String, java.net.URI> endpoints = new LinkedHashMap<>();
+        endpointFlags.forEach((name, value) -> {
+            String service = name.substring(OCI_ENDPOINT_PREFIX.length());
+            if (!service.endsWith(".endpoint") || !OCI_SERVICES.contains(service.substring(0, service.length() - ".endpoint".length()))) {
+                throw new ConfigException("--" + shorten(name) + ": unknown flag (--oci.<service>.endpoint takes "
+                        + String.join(", ", OCI_SERVICES) + ")");
+            }
+            try {
+                endpoints.put(service.substring(0, service.length() - ".endpoint".length()),
+                        java.net.URI.create(OciSettings.httpUrl(value.strip())));
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException("--" + name + ": '" + shorten(value) + "' " + e.getMessage());
+            }
+        });
         Map<Setting<?>, Object> values = new HashMap<>();
         for (Setting<?> key : KEYS.values()) {
             String text = raw.getOrDefault(key, key.defaultValue());
@@ -214,7 +272,7 @@ public final class CollectorConfig implements Configured {
                 throw new ConfigException(key.option() + from + ": '" + shorten(text) + "' " + e.getMessage());
             }
         }
-        return new CollectorConfig(values, env);
+        return new CollectorConfig(values, endpoints, env);
     }
 
     @Override
@@ -242,6 +300,44 @@ public final class CollectorConfig implements Configured {
 
     public String collectorId() {
         return collectorId;
+    }
+
+    /** True when {@code --oci-compartments} names a fleet to discover. */
+    public boolean okeFleet() {
+        return !get(OCI_COMPARTMENTS).isBlank();
+    }
+
+    /** The compartments (or tenancy) whose clusters to discover. */
+    public List<String> ociCompartments() {
+        return list(get(OCI_COMPARTMENTS));
+    }
+
+    /** The regions named by {@code --oci-regions}: empty for the default, or {@code [all-subscribed]}. */
+    public List<String> ociRegions() {
+        return list(get(OCI_REGIONS));
+    }
+
+    public List<String> ociClusterIncludes() {
+        return list(get(OCI_CLUSTER_INCLUDE));
+    }
+
+    public List<String> ociClusterExcludes() {
+        return list(get(OCI_CLUSTER_EXCLUDE));
+    }
+
+    /** {@code --oci.<service>.endpoint} overrides, by service name. */
+    public Map<String, java.net.URI> ociEndpoints() {
+        return ociEndpoints;
+    }
+
+    private static List<String> list(String csv) {
+        List<String> out = new ArrayList<>();
+        for (String part : csv.split(",")) {
+            if (!part.isBlank()) {
+                out.add(part.strip());
+            }
+        }
+        return List.copyOf(out);
     }
 
     /** True with {@code --sink=oci-streaming}. */
@@ -277,12 +373,27 @@ public final class CollectorConfig implements Configured {
     /** A usage text: every flag, its environment variable, default and doc (the shared layout). */
     public static String usage() {
         return Help.render("collector", "A collector agent: watches one or more clusters' namespaces and"
-                + " NetworkPolicies and publishes their facts to Kafka.", keys(), List.of());
+                + " NetworkPolicies and publishes their facts to Kafka.", keys(), List.of(
+                        new Help.Extra("--oci.<service>.endpoint=<url>", "FENCEWATCH_OCI_<SERVICE>_ENDPOINT",
+                                "endpoint of an OCI service instead of the region's (" + String.join(", ", OCI_SERVICES)
+                                        + "): other realms, private endpoints, a test stub")));
     }
 
     private List<ClusterTarget> buildTargets() {
         List<ClusterTarget> list = new ArrayList<>();
         String contexts = get(CONTEXTS);
+        if (okeFleet()) {
+            // One collector watches a discovered fleet or named contexts: ids could clash otherwise.
+            if (!contexts.isBlank()) {
+                throw problem(OCI_COMPARTMENTS, "cannot be combined with " + CONTEXTS.option()
+                        + " (run one collector per fleet, another for named contexts)");
+            }
+            if (get(CLUSTER_ID) != null) {
+                throw problem(OCI_COMPARTMENTS, "cannot be combined with " + CLUSTER_ID.option()
+                        + " (cluster ids come from the OKE cluster names)");
+            }
+            return list;
+        }
         Set<String> ids = new LinkedHashSet<>();
         for (String entry : contexts.split(",")) {
             if (entry.isBlank()) {
@@ -386,6 +497,49 @@ public final class CollectorConfig implements Configured {
     }
 
 
+
+    static String parseOcids(String v) {
+        for (String part : v.split(",")) {
+            String s = part.strip();
+            if (s.isEmpty()) {
+                continue;
+            }
+            if (!s.matches("ocid1\\.(compartment|tenancy)\\.[a-z0-9-]+\\.[a-z0-9-]*\\.[a-z0-9]+")) {
+                throw new IllegalArgumentException("holds '" + shorten(s) + "', which is not a compartment or tenancy OCID");
+            }
+        }
+        return v;
+    }
+
+    static String parseRegions(String v) {
+        List<String> regions = list(v);
+        if (regions.contains("all-subscribed")) {
+            if (regions.size() > 1) {
+                throw new IllegalArgumentException("names all-subscribed with other regions");
+            }
+            return v;
+        }
+        for (String r : regions) {
+            if (!r.matches("[a-z]{2,}(-[a-z0-9]+)+-[0-9]+")) {
+                throw new IllegalArgumentException("holds '" + shorten(r) + "', which is not a region identifier (e.g. eu-frankfurt-1)");
+            }
+        }
+        return v;
+    }
+
+    static String parseGlobs(String v) {
+        for (String g : list(v)) {
+            try {
+                java.nio.file.FileSystems.getDefault().getPathMatcher("glob:" + g);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("holds '" + shorten(g) + "', which is not a glob");
+            }
+            if (g.contains("/")) {
+                throw new IllegalArgumentException("holds '" + shorten(g) + "': a cluster name glob has no '/'");
+            }
+        }
+        return v;
+    }
 
     static String parseNonBlank(String v) {
         if (v.isBlank()) {

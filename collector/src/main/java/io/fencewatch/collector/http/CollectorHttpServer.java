@@ -31,10 +31,22 @@ public final class CollectorHttpServer implements AutoCloseable {
     private final HttpServer server;
     private final ExecutorService executor;
     private final Supplier<List<ClusterAgent>> agents;
+    /** An OKE fleet's problem (null: fine), or null for a collector of named clusters. */
+    private final Supplier<String> fleet;
     private boolean closed;
 
     public CollectorHttpServer(String bindAddress, int port, Supplier<List<ClusterAgent>> agents) throws IOException {
+        this(bindAddress, port, agents, null);
+    }
+
+    /**
+     * With an OKE fleet: an empty fleet is healthy (nothing to watch yet), and a discovery that has
+     * not succeeded is not ready.
+     */
+    public CollectorHttpServer(String bindAddress, int port, Supplier<List<ClusterAgent>> agents, Supplier<String> fleet)
+            throws IOException {
         this.agents = Objects.requireNonNull(agents);
+        this.fleet = fleet;
         this.server = HttpServer.create(new InetSocketAddress(bindAddress, port), 16);
         this.executor = Executors.newFixedThreadPool(2, r -> {
             Thread t = new Thread(r, "fencewatch-http");
@@ -61,7 +73,12 @@ public final class CollectorHttpServer implements AutoCloseable {
         StringBuilder body = new StringBuilder();
         boolean ok = true;
         List<ClusterAgent> list = agents.get();
-        if (list.isEmpty()) {
+        if (fleet != null) {
+            String problem = fleet.get();
+            // Liveness: discovery failing is OCI's trouble, not this process's; readiness says it.
+            ok = liveness || problem == null;
+            body.append(problem == null ? "fleet: ok" : problem).append('\n');
+        } else if (list.isEmpty()) {
             ok = false;
             body.append("no agents\n");
         }

@@ -39,6 +39,7 @@ import io.fencewatch.collector.kube.ObjectRefs;
 import io.fencewatch.schema.FactLimits;
 import io.fencewatch.schema.Keys;
 import io.fencewatch.schema.common.Op;
+import io.fencewatch.schema.inventory.ClusterFacts;
 import io.fencewatch.schema.inventory.InventoryEvent;
 import io.fencewatch.schema.inventory.Source;
 import io.fencewatch.schema.inventory.SyncInfo;
@@ -73,6 +74,19 @@ public final class InventoryPublisher implements AutoCloseable {
         List<Namespace> namespaces();
 
         List<NetworkPolicy> policies();
+
+        /** Why the API server cannot be reached now, or null while it can (asked at the heartbeat interval). */
+        default Outage outage() {
+            return null;
+        }
+    }
+
+    /** The cluster cannot be reached or refuses the collector: why (no credentials in it), and since when. */
+    public record Outage(String error, Instant since) {
+        public Outage {
+            Objects.requireNonNull(error, "error");
+            Objects.requireNonNull(since, "since");
+        }
     }
 
     private final String cluster;
@@ -114,6 +128,13 @@ public final class InventoryPublisher implements AutoCloseable {
     private Exception syncFailure;
     private volatile long closeDeadlineNanos;
     private volatile int maxRecordBytes = FactLimits.DEFAULT_MAX_RECORD_BYTES;
+    /** Facts about the cluster sent on its markers; null: none known. */
+    private volatile ClusterFacts clusterFacts;
+    /** The outage last reported (UNREACHABLE), or null. */
+    private volatile Outage reportedOutage;
+    private long nextOutageReportNanos;
+    private volatile boolean retiring;
+    private volatile boolean retired;
 
     public InventoryPublisher(String cluster, String collectorId, String topic, Producer<String, InventoryEvent> producer,
             BlockingQueue<AgentEvent> queue, SnapshotSource source, EventTranslator translator,
@@ -307,12 +328,23 @@ public final class InventoryPublisher implements AutoCloseable {
                 publish(event);
             }
             if (openEpoch >= 0 && System.nanoTime() >= nextHeartbeatNanos && !resyncNeeded.get()) {
-                heartbeat();
+                nextOutageReportNanos = System.nanoTime();
+                if (reportOutage(partitionCount)) {
+                    nextHeartbeatNanos = System.nanoTime() + heartbeatInterval.toNanos();
+                } else {
+                    heartbeat();
+                }
             }
         }
     }
 
     private void drainOnShutdown() {
+        if (retiring) {
+            LOG.info("cluster {}: retiring; {} queued events dropped", cluster, queue.size());
+            queue.clear();
+            sendRetirement();
+            return;
+        }
         if (openEpoch < 0 || resyncNeeded.get()) {
             LOG.info("cluster {}: shutting down with no open epoch; {} queued events left to the next epoch", cluster,
                     queue.size());
@@ -348,8 +380,10 @@ public final class InventoryPublisher implements AutoCloseable {
             if (stopping || !wanted.get()) {
                 return true;
             }
+            reportOutage(partitions);
             sleepInterruptibly(Duration.ofMillis(5));
         }
+        reportedOutage = null;
         long begin = System.nanoTime();
         long epoch = Math.max(clock.millis(), lastEpoch + 1);
         lastEpoch = epoch;
@@ -576,8 +610,126 @@ public final class InventoryPublisher implements AutoCloseable {
     }
 
     private InventoryEvent marker(Op op, long epoch, Instant at, SyncInfo info) {
+        ClusterFacts facts = op == Op.SYNC_END ? null : clusterFacts;
         return new InventoryEvent(new Source(cluster, collectorId, epoch, sequence, at), op, null, null, null, null, null,
-                null, null, info, false, null);
+                null, null, info, false, facts);
+    }
+
+    /**
+     * UNREACHABLE and CLUSTER_REMOVED take no sequence number (the bridge forwards them outside the
+     * epoch's order): they carry the open epoch, else one above every epoch this publisher opened, and
+     * the processor never opens an epoch for them.
+     */
+    private InventoryEvent neutralMarker(Op op, Instant at, ClusterFacts facts) {
+        long epoch = openEpoch >= 0 ? openEpoch : Math.max(clock.millis(), lastEpoch + 1);
+        return new InventoryEvent(new Source(cluster, collectorId, epoch, 0L, at), op, null, null, null, null, null,
+                null, null, null, false, facts);
+    }
+
+    private ClusterFacts factsOr(ClusterFacts facts) {
+        return facts != null ? facts : ClusterFacts.newBuilder().build();
+    }
+
+    /**
+     * While the cluster cannot be reached: an UNREACHABLE marker to every partition at the heartbeat
+     * interval (in place of the heartbeat when an epoch is open). True if the cluster is in an outage.
+     */
+    private boolean reportOutage(int partitions) {
+        if (System.nanoTime() - nextOutageReportNanos < 0) {
+            return reportedOutage != null;
+        }
+        Outage outage = source.outage();
+        if (outage == null) {
+            if (reportedOutage != null) {
+                LOG.info("cluster {}: the API server answers again", cluster);
+            }
+            reportedOutage = null;
+            return false;
+        }
+        nextOutageReportNanos = System.nanoTime() + heartbeatInterval.toNanos();
+        if (reportedOutage == null || !reportedOutage.error().equals(outage.error())) {
+            LOG.warn("cluster {}: unreachable since {}: {}; reporting UNREACHABLE every {} and retrying", cluster,
+                    outage.since(), outage.error(), heartbeatInterval);
+        }
+        reportedOutage = outage;
+        ClusterFacts facts = ClusterFacts.newBuilder(factsOr(clusterFacts)).setError(outage.error())
+                .setUnreachableSince(outage.since()).build();
+        InventoryEvent marker = neutralMarker(Op.UNREACHABLE, clock.instant(), facts);
+        for (int p = 0; p < partitions; p++) {
+            if (!trySend(new ProducerRecord<>(topic, p, Keys.marker(cluster), marker), marker.getSource().getEpoch(),
+                    "UNREACHABLE", null)) {
+                break;
+            }
+        }
+        return true;
+    }
+
+    /** The cluster is gone: CLUSTER_REMOVED to every partition, acked within the close deadline. */
+    private void sendRetirement() {
+        int partitions = partitionCount;
+        try {
+            partitions = producer.partitionsFor(topic).size();
+        } catch (KafkaException e) {
+            LOG.warn("cluster {}: partition count for the retirement: {}", cluster, e.toString());
+        }
+        if (partitions <= 0) {
+            LOG.error("cluster {}: retired, but Kafka did not say how many partitions {} has: CLUSTER_REMOVED not sent; "
+                    + "its rows stay until they go stale", cluster, topic);
+            return;
+        }
+        InventoryEvent marker = neutralMarker(Op.CLUSTER_REMOVED, clock.instant(), clusterFacts);
+        List<Future<RecordMetadata>> sent = new ArrayList<>(partitions);
+        for (int p = 0; p < partitions; p++) {
+            Future<RecordMetadata> f = send(new ProducerRecord<>(topic, p, Keys.marker(cluster), marker),
+                    marker.getSource().getEpoch(), "CLUSTER_REMOVED", null);
+            if (f == null) {
+                LOG.error("cluster {}: CLUSTER_REMOVED not taken by Kafka for partition {}", cluster, p);
+                return;
+            }
+            sent.add(f);
+        }
+        producer.flush();
+        for (Future<RecordMetadata> f : sent) {
+            try {
+                f.get(Math.max(1, TimeUnit.NANOSECONDS.toMillis(closeDeadlineNanos - System.nanoTime())), TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } catch (ExecutionException | TimeoutException e) {
+                LOG.error("cluster {}: CLUSTER_REMOVED not acked: {}", cluster, e.toString());
+                return;
+            }
+        }
+        retired = true;
+        LOG.info("cluster {}: retired: CLUSTER_REMOVED sent to {} partitions of {}", cluster, partitions, topic);
+    }
+
+    /** Facts about the cluster for its markers from now on (OKE: OCID, region, compartment, version). */
+    public void clusterFacts(ClusterFacts facts) {
+        this.clusterFacts = facts;
+    }
+
+    public ClusterFacts clusterFacts() {
+        return clusterFacts;
+    }
+
+    /** The outage being reported, or null. */
+    public Outage outage() {
+        return reportedOutage;
+    }
+
+    /**
+     * Retires the cluster (deleted from its provider): what is queued is dropped, CLUSTER_REMOVED goes to
+     * every partition, then the publisher closes as {@link #close(Duration)} does.
+     */
+    public void retire(Duration timeout) {
+        retiring = true;
+        close(timeout);
+    }
+
+    /** True once a retirement's CLUSTER_REMOVED markers were acked. */
+    public boolean retired() {
+        return retired;
     }
 
     private Future<RecordMetadata> sendMarker(int partition, InventoryEvent marker, long epoch) {

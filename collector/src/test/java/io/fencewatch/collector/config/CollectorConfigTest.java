@@ -141,4 +141,59 @@ class CollectorConfigTest {
             assertThat(usage).contains(k.option()).contains(k.env());
         }
     }
+
+    private static final String TENANCY = "ocid1.tenancy.oc1..aaaaaaaatenancy";
+
+    @Test
+    void shouldDiscoverAFleetWithTheIssuesDefaultsWhenOnlyCompartmentsAreGiven() {
+        CollectorConfig c = CollectorConfig.fromMap(Map.of("oci-compartments", TENANCY + ", ocid1.compartment.oc1..aaaaprod",
+                "bootstrap-servers", "kafka:9092"));
+        assertThat(c.okeFleet()).isTrue();
+        assertThat(c.targets()).isEmpty();
+        assertThat(c.ociCompartments()).containsExactly(TENANCY, "ocid1.compartment.oc1..aaaaprod");
+        assertThat(c.get(CollectorConfig.OCI_SUBTREE)).isTrue();
+        assertThat(c.ociRegions()).isEmpty();
+        assertThat(c.get(CollectorConfig.OCI_ENDPOINT_TYPE)).isEqualTo("PUBLIC_ENDPOINT");
+        assertThat(c.get(CollectorConfig.OCI_REDISCOVER_INTERVAL)).isEqualTo(Duration.ofMinutes(5));
+        assertThat(c.get(CollectorConfig.UNREACHABLE_AFTER)).isEqualTo(Duration.ofSeconds(10));
+        assertThat(c.ociEndpoints()).isEmpty();
+    }
+
+    @Test
+    void shouldReadServiceEndpointsFromFlagsAndTheEnvironment() {
+        CollectorConfig c = CollectorConfig.fromArgs(new String[] {"--oci-compartments=" + TENANCY,
+                "--bootstrap-servers=k:1", "--oci.identity.endpoint=http://127.0.0.1:9999"},
+                Map.of("FENCEWATCH_OCI_CONTAINERENGINE_ENDPOINT", "https://ce.example:443"));
+        assertThat(c.ociEndpoints()).containsEntry("identity", java.net.URI.create("http://127.0.0.1:9999"))
+                .containsEntry("containerengine", java.net.URI.create("https://ce.example:443"));
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+            "oci-compartments|ocid1.cluster.oc1..x|--oci-compartments: 'ocid1.cluster.oc1..x' holds 'ocid1.cluster.oc1..x', which is not a compartment or tenancy OCID",
+            "oci-regions|eu-frankfurt-1,all-subscribed|--oci-regions: 'eu-frankfurt-1,all-subscribed' names all-subscribed with other regions",
+            "oci-regions|Frankfurt|--oci-regions: 'Frankfurt' holds 'Frankfurt', which is not a region identifier (e.g. eu-frankfurt-1)",
+            "oci-endpoint-type|PUBLIC|--oci-endpoint-type: 'PUBLIC' is not one of PUBLIC_ENDPOINT, PRIVATE_ENDPOINT, VCN_HOSTNAME",
+            "oci-cluster-include|prod/*|--oci-cluster-include: 'prod/*' holds 'prod/*': a cluster name glob has no '/'",
+            "oci-rediscover-interval|100ms|--oci-rediscover-interval: '100ms' is outside 1s..86400s",
+    })
+    void shouldStopWithOneLineNamingTheFleetFlagWhenItsValueIsBad(String key, String value, String message) {
+        Map<String, String> m = new HashMap<>(Map.of("oci-compartments", TENANCY, "bootstrap-servers", "k:1"));
+        m.put(key, value);
+        assertThatThrownBy(() -> CollectorConfig.fromMap(m)).isInstanceOf(ConfigException.class).hasMessage(message);
+    }
+
+    @Test
+    void shouldRefuseAFleetMixedWithNamedContextsOrAnUnknownServiceEndpoint() {
+        assertThatThrownBy(() -> CollectorConfig.fromMap(Map.of("oci-compartments", TENANCY, "contexts", "a",
+                "bootstrap-servers", "k:1"))).hasMessageStartingWith("--oci-compartments: cannot be combined with --contexts");
+        assertThatThrownBy(() -> CollectorConfig.fromMap(Map.of("oci-compartments", TENANCY, "cluster-id", "a",
+                "bootstrap-servers", "k:1"))).hasMessageStartingWith("--oci-compartments: cannot be combined with --cluster-id");
+        assertThatThrownBy(() -> CollectorConfig.fromArgs(new String[] {"--oci-compartments=" + TENANCY,
+                "--bootstrap-servers=k:1", "--oci.objectstorage.endpoint=http://x:1"}, Map.of()))
+                .hasMessage("--oci.objectstorage.endpoint: unknown flag (--oci.<service>.endpoint takes identity, containerengine)");
+        assertThatThrownBy(() -> CollectorConfig.fromArgs(new String[] {"--oci-compartments=" + TENANCY,
+                "--bootstrap-servers=k:1", "--oci.identity.endpoint=ftp://x"}, Map.of()))
+                .hasMessage("--oci.identity.endpoint: 'ftp://x' is not an http(s) URL");
+    }
 }
