@@ -245,7 +245,8 @@ public final class OciBridge implements AutoCloseable {
             return;
         }
         Read r = new Read(m, event);
-        if (!settings.ordered()) {
+        if (!settings.ordered() || epochNeutral(event.getOp())) {
+            // UNREACHABLE and CLUSTER_REMOVED take no sequence number: nothing orders them in an epoch.
             forward(r);
             return;
         }
@@ -258,7 +259,8 @@ public final class OciBridge implements AutoCloseable {
         String key = new String(r.message().getKey(), StandardCharsets.UTF_8);
         String topic = settings.topics().inventory();
         forwarded.increment();
-        boolean marker = e.getOp() == Op.SYNC_START || e.getOp() == Op.SYNC_END || e.getOp() == Op.HEARTBEAT;
+        boolean marker = e.getOp() == Op.SYNC_START || e.getOp() == Op.SYNC_END || e.getOp() == Op.HEARTBEAT
+                || epochNeutral(e.getOp());
         if (marker && Keys.isMarker(key)) {
             String countsKey = e.getSource().getCluster() + "@" + e.getSource().getEpoch();
             long[][] counts = e.getOp() == Op.SYNC_END ? snapshotCounts.remove(countsKey) : null;
@@ -288,6 +290,11 @@ public final class OciBridge implements AutoCloseable {
             }
         }
         send(new ProducerRecord<>(topic, p, key, r.message().getValue()));
+    }
+
+    /** Markers outside any epoch's sequence (the collector sends them once; they go to every partition). */
+    static boolean epochNeutral(Op op) {
+        return op == Op.UNREACHABLE || op == Op.CLUSTER_REMOVED;
     }
 
     private void send(ProducerRecord<String, byte[]> rec) {
