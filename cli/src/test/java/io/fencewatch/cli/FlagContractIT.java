@@ -99,10 +99,10 @@ class FlagContractIT {
         // Issue 12's OKE fleet flags, as the issue names them.
         List<String> fleet = List.of("oci-compartments", "oci-subtree", "oci-regions", "oci-endpoint-type",
                 "oci-cluster-include", "oci-cluster-exclude", "oci-rediscover-interval", "unreachable-after");
-        String help = help("collector");
-        assertThat(matches(FLAG, help)).containsAll(fleet.stream().map(n -> "--" + n).toList());
-        assertThat(matches(ENV, help)).containsAll(fleet.stream().map(FlagContractIT::env).toList());
-        assertThat(help).contains("--oci.<service>.endpoint=<url>", "FENCEWATCH_OCI_<SERVICE>_ENDPOINT");
+        String collectorHelp = help("collector");
+        assertThat(matches(FLAG, collectorHelp)).containsAll(fleet.stream().map(n -> "--" + n).toList());
+        assertThat(matches(ENV, collectorHelp)).containsAll(fleet.stream().map(FlagContractIT::env).toList());
+        assertThat(collectorHelp).contains("--oci.<service>.endpoint=<url>", "FENCEWATCH_OCI_<SERVICE>_ENDPOINT");
     }
 
     @Test

@@ -60,6 +60,7 @@ public final class Sandbox implements AutoCloseable {
     private final Duration demoPause;
     private Collector collector;
     private DemoScenario demo;
+    private OkeFleetScenario oke;
     private boolean started;
     private volatile boolean closed;
 
@@ -88,7 +89,7 @@ public final class Sandbox implements AutoCloseable {
                 .brokerPort(config.kafkaPort())
                 .controllerPort(controllerPort())
                 .build();
-        this.api = config.simulated() && !config.realControlPlane() ? new SimulatedApiServer() : null;
+        this.api = config.simulated() && !config.realControlPlane() && !config.okeFleet() ? new SimulatedApiServer() : null;
 
         Map<String, String> p = new LinkedHashMap<>();
         p.put("bootstrap-servers", broker.bootstrapServers());
@@ -104,8 +105,11 @@ public final class Sandbox implements AutoCloseable {
         // data only: open on purpose (the processor itself refuses that without a token).
         p.put("query.auth", "none");
         p.put("partitions", "3");
-        // Only the sandbox's own cluster: records of any other are dead letters (issue 19).
-        p.put("clusters", config.clusterId());
+        // Only the sandbox's own cluster: records of any other are dead letters (issue 19). An OKE
+        // fleet's clusters come and go: any cluster id is taken.
+        if (!config.okeFleet()) {
+            p.put("clusters", config.clusterId());
+        }
         this.processor = new ProcessorApp(ProcessorConfig.fromMap(p));
         this.drift = new DriftPrinter(broker.bootstrapServers(), topics.drift(), out);
     }
@@ -125,6 +129,9 @@ public final class Sandbox implements AutoCloseable {
         if (config.realControlPlane()) {
             controlPlane = KubeControlPlane.start(KubeControlPlane.binariesDir(), config.apiPort(), config.clusterId());
             controlPlane.writeKubeconfig(kubeconfig());
+        }
+        if (config.okeFleet()) {
+            oke = new OkeFleetScenario(dataDir, out, demoPause);
         }
         processor.start(); // creates the topics before the collector writes to them, serves HTTP
         drift.start();
@@ -146,8 +153,14 @@ public final class Sandbox implements AutoCloseable {
         out.println("Fencewatch sandbox is ready" + (restarted ? " (restarted: Kafka log and processor state from "
                 + dataDir + ")" : "") + ".");
         out.println("  Dashboard  " + dashboardUrl());
-        out.println("  REST       " + dashboardUrl() + "api/v1/clusters/" + config.clusterId() + "/namespaces");
-        if (api != null) {
+        out.println("  REST       " + dashboardUrl() + (oke != null ? "api/v1/clusters"
+                : "api/v1/clusters/" + config.clusterId() + "/namespaces"));
+        if (oke != null) {
+            out.println("  Fleet      an OKE tenancy with compartments prod and dev, discovered by the collector"
+                    + " (--oci-compartments, rediscovery every " + OkeFleetScenario.REDISCOVER.toSeconds() + " s),"
+                    + " each cluster reached with an in-process OKE token:");
+            oke.announce(out);
+        } else if (api != null) {
             out.println("  Cluster    simulated Kubernetes API server at " + api.url() + " (cluster '"
                     + config.clusterId() + "'); drive it with kubectl:");
             out.println("               export KUBECONFIG=" + kubeconfig());
@@ -166,7 +179,9 @@ public final class Sandbox implements AutoCloseable {
         out.println("Drift appears below as it happens. Ctrl-C stops everything.");
         out.println();
         drift.release();
-        if (config.simulated() && config.scenario() == SandboxConfig.Scenario.DEMO) {
+        if (oke != null) {
+            oke.start();
+        } else if (config.simulated() && config.scenario() == SandboxConfig.Scenario.DEMO) {
             demo = new DemoScenario(this::clusterClient, out, demoPause);
             demo.start();
         }
@@ -249,6 +264,11 @@ public final class Sandbox implements AutoCloseable {
                 api.close();
             }
         });
+        step(failures, "OKE fleet", () -> {
+            if (oke != null) {
+                oke.close();
+            }
+        });
         step(failures, "control plane", () -> {
             if (controlPlane != null) {
                 controlPlane.close();
@@ -279,6 +299,12 @@ public final class Sandbox implements AutoCloseable {
         c.put("http-port", "-1"); // one HTTP port in the sandbox: the dashboard's
         c.put("collector-id", "sandbox-collector");
         c.put("shutdown-timeout", "2s");
+        if (oke != null) {
+            c.putAll(oke.collectorFlags());
+            return new Collector(CollectorConfig.fromMap(c), target -> {
+                throw new IllegalStateException("an OKE fleet's clients come from CreateKubeconfig");
+            }, (cluster, reason) -> LOG.error("collector for {} cannot go on: {}", cluster, reason));
+        }
         if (config.simulated()) {
             c.put("cluster-id", config.clusterId());
             return new Collector(CollectorConfig.fromMap(c), target -> clusterClient(), (cluster, reason) ->
@@ -327,6 +353,13 @@ public final class Sandbox implements AutoCloseable {
     private String notReady() {
         if (processor.streams().state() != KafkaStreams.State.RUNNING) {
             return "processor " + processor.streams().state();
+        }
+        if (oke != null) {
+            var pass = collector.fleet().lastPass();
+            if (pass == null || pass.error() != null || collector.agents().size() < oke.initialClusters()) {
+                return "OKE fleet: " + (pass == null ? "first discovery" : pass.error() != null ? pass.error()
+                        : collector.agents().size() + " of " + oke.initialClusters() + " clusters watched");
+            }
         }
         for (ClusterAgent a : collector.agents()) {
             String why = a.readinessProblem();

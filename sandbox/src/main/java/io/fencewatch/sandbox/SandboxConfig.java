@@ -45,13 +45,14 @@ public record SandboxConfig(int httpPort, String httpBind, int kafkaPort, int ap
 
     /** What the sandbox plays on the simulated cluster once it is ready. */
     public enum Scenario {
-        DEMO, NONE;
+        DEMO, NONE, OKE;
 
         static Scenario parse(String v) {
             return switch (v.strip().toLowerCase(Locale.ROOT)) {
                 case "demo" -> DEMO;
                 case "none" -> NONE;
-                default -> throw new IllegalArgumentException("'" + v + "' is not a scenario (demo or none)");
+                case "oke" -> OKE;
+                default -> throw new IllegalArgumentException("'" + v + "' is not a scenario (demo, oke or none)");
             };
         }
     }
@@ -82,7 +83,7 @@ public record SandboxConfig(int httpPort, String httpBind, int kafkaPort, int ap
             flag("kafka-port", "" + DEFAULT_KAFKA_PORT, "the in-process Kafka broker's port (127.0.0.1); 0 = any free port"),
             flag("api-port", "" + DEFAULT_API_PORT, "the simulated Kubernetes API server's port (127.0.0.1); 0 = any free port"),
             flag("data-dir", "data/sandbox", "broker log, processor state, kubeconfig and sandbox.log; reused by the next start"),
-            flag("scenario", "demo", "demo: play a short story on the simulated cluster; none: start empty"),
+            flag("scenario", "demo", "demo: play a short story on the simulated cluster; oke: an OKE fleet (OCI stand-in, two compartments, three clusters) discovered, grown, shrunk and one made unreachable; none: start empty"),
             flag("grace", "0s", "how long a new namespace may lack a NetworkPolicy before it is NON_COMPLIANT"),
             flag("kubeconfig", null, "watch the real cluster of this kubeconfig instead of the simulated one"),
             flag("context", null, "the kubeconfig context to watch (default: its current context; implies a real cluster)"),
@@ -166,6 +167,10 @@ public record SandboxConfig(int httpPort, String httpBind, int kafkaPort, int ap
             }
             scenario = Scenario.NONE;
         }
+        if (scenario == Scenario.OKE && (real || parse("control-plane", v, SandboxConfig::realControlPlane))) {
+            throw new BadFlag("--scenario: oke plays its own simulated OKE fleet; it cannot be combined with "
+                    + (kubeconfig != null ? "--kubeconfig" : context != null ? "--context" : "--control-plane=real"));
+        }
         if (real && given.containsKey("api-port")) {
             throw new BadFlag("--api-port: there is no simulated API server when watching a real cluster");
         }
@@ -192,6 +197,11 @@ public record SandboxConfig(int httpPort, String httpBind, int kafkaPort, int ap
         int api = simulated() ? choose("api-port", "127.0.0.1", apiPort) : apiPort;
         return new SandboxConfig(http, httpBind, kafka, api, dataDir, scenario, grace, kubeconfig, context, clusterId,
                 realControlPlane);
+    }
+
+    /** True with {@code --scenario oke}: a simulated OKE fleet instead of the one simulated cluster. */
+    public boolean okeFleet() {
+        return scenario == Scenario.OKE;
     }
 
     /** The usage text of {@code fencewatch sandbox} (the shared layout). */

@@ -65,6 +65,8 @@ public final class SimulatedApiServer implements AutoCloseable {
   private static final Duration STOP_TIMEOUT = Duration.ofSeconds(10);
 
   private final SimulatedApiDispatcher dispatcher;
+  /** Which other bearer tokens it accepts besides {@link #TOKEN}; null: any request, as before. */
+  private volatile java.util.function.Predicate<String> tokens;
   private Vertx vertx;
   private HttpServer server;
   private int port = -1;
@@ -226,7 +228,43 @@ public final class SimulatedApiServer implements AutoCloseable {
 
   // ------------------------------------------------------------------------------------ requests
 
+  /**
+   * From now on, answers 401 to a request whose bearer token is neither {@link #TOKEN} (kubectl's, in
+   * the kubeconfig it writes) nor accepted by {@code accepts} (an OKE cluster's token check, say).
+   */
+  public SimulatedApiServer requireToken(java.util.function.Predicate<String> accepts) {
+    this.tokens = java.util.Objects.requireNonNull(accepts);
+    return this;
+  }
+
+  private boolean authorized(HttpServerRequest request) {
+    java.util.function.Predicate<String> check = tokens;
+    if (check == null) {
+      return true;
+    }
+    String auth = request.getHeader("Authorization");
+    String token = auth != null && auth.regionMatches(true, 0, "Bearer ", 0, 7) ? auth.substring(7).strip() : null;
+    if (token == null) {
+      return false;
+    }
+    if (TOKEN.equals(token)) {
+      return true;
+    }
+    try {
+      return check.test(token);
+    } catch (RuntimeException e) {
+      LOG.debug("token refused: {}", e.getMessage());
+      return false;
+    }
+  }
+
   private void handle(HttpServerRequest request) {
+    if (!authorized(request)) {
+      request.response().setStatusCode(401).putHeader("Content-Type", "application/json")
+          .end("{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"metadata\":{},\"status\":\"Failure\","
+              + "\"message\":\"Unauthorized\",\"reason\":\"Unauthorized\",\"code\":401}");
+      return;
+    }
     Optional<ApiPath> path = ApiPath.parse(request.uri());
     if (request.method() == io.vertx.core.http.HttpMethod.GET && path.isPresent() && path.get().isWatch()) {
       watch(request, path.get());
