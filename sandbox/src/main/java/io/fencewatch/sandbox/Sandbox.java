@@ -318,14 +318,9 @@ public final class Sandbox implements AutoCloseable {
             c.put("kubeconfig", config.kubeconfig().toString());
         }
         CollectorConfig cc = CollectorConfig.fromMap(c);
-        return new Collector(cc, target -> realClient(cc, target.context()), (cluster, reason) ->
+        // Collector.defaultClient serves an OKE kubeconfig's 'oci ce cluster generate-token' in process.
+        return new Collector(cc, target -> Collector.defaultClient(cc, target), (cluster, reason) ->
                 LOG.error("collector for {} cannot go on: {}", cluster, reason));
-    }
-
-    private static KubernetesClient realClient(CollectorConfig cc, String context) {
-        Path file = cc.get(CollectorConfig.KUBECONFIG);
-        Config kube = file != null ? Config.fromKubeconfig(context, file.toFile()) : Config.autoConfigure(context);
-        return new KubernetesClientBuilder().withConfig(kube).build();
     }
 
     private void awaitReady() {
