@@ -139,6 +139,11 @@ public final class SimulatedApiServer implements AutoCloseable {
     return port;
   }
 
+  /** Ends every open watch (as an API server restart or a load balancer does); clients watch again. */
+  public void endWatches() {
+    dispatcher.watchHub().closeAll();
+  }
+
   /** Watches open right now; for tests. */
   int openWatches() {
     return dispatcher.watchHub().openWatches();
