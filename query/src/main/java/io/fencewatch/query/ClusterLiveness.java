@@ -3,8 +3,61 @@ package io.fencewatch.query;
 /**
  * What the query surface reads from a store of per-cluster state (the processor's cluster state
  * implements it): when the cluster's collector was last heard from, any record counting,
- * heartbeats included. Milliseconds since the epoch, processor clock.
+ * heartbeats included (milliseconds since the epoch, processor clock), and what one task knows
+ * of the cluster's state and facts. Every method but {@link #lastSeen()} has a default, so any
+ * store value that only knows when it last heard of a cluster still serves (as a watching
+ * cluster of provider {@code kubernetes} with no facts).
  */
 public interface ClusterLiveness {
     long lastSeen();
+
+    /** The collector has been silent past the processor's {@code --stale-after}. */
+    default boolean stale() {
+        return false;
+    }
+
+    /** The SYNC_END of the current epoch was applied here; false while the epoch's snapshot is in flight. */
+    default boolean synced() {
+        return true;
+    }
+
+    /** Why the collector cannot reach the cluster's API server (its last UNREACHABLE), or null when it can. */
+    default String unreachable() {
+        return null;
+    }
+
+    /** Since when the cluster has been unreachable (ms, collector clock); meaningful when {@link #unreachable()} is not null. */
+    default long unreachableSince() {
+        return 0L;
+    }
+
+    /** {@code oke} or {@code kubernetes}; null when no marker carried the cluster's facts. */
+    default String provider() {
+        return null;
+    }
+
+    default String ocid() {
+        return null;
+    }
+
+    default String region() {
+        return null;
+    }
+
+    default String compartmentId() {
+        return null;
+    }
+
+    /** The compartment's path of names, e.g. {@code prod/eu}. */
+    default String compartment() {
+        return null;
+    }
+
+    default String kubernetesVersion() {
+        return null;
+    }
+
+    default String endpointType() {
+        return null;
+    }
 }

@@ -248,7 +248,7 @@ public final class CoverageQueryService {
             }
         }
         ArrayNode out = NODES.arrayNode();
-        merged.values().forEach(s -> out.add(s.toJson()));
+        merged.values().forEach(s -> out.add(s.toJson(false)));
         return Reply.json(200, out);
     }
 
@@ -424,38 +424,65 @@ public final class CoverageQueryService {
 
     private ObjectNode localClusters(Set<Integer> partitions) {
         requireRunning();
-        Map<String, ClusterSummary> byCluster = new HashMap<>();
         ObjectNode out = NODES.objectNode();
         ArrayNode served = out.putArray("partitions");
+        Map<String, ClusterSummary> byCluster = new HashMap<>();
         for (int p : partitions) {
-            try (KeyValueIterator<String, NamespaceCoverage> it = store(p, false).all()) {
-                while (it.hasNext()) {
-                    KeyValue<String, NamespaceCoverage> kv = it.next();
-                    if (kv.value == null || Keys.isMarker(kv.key)) {
-                        continue;
-                    }
-                    byCluster.computeIfAbsent(kv.value.getCluster(), ClusterSummary::new).add(kv.value);
-                }
+            try {
+                summarize(p, byCluster);
             } catch (InvalidStateStoreException e) {
                 throw new Unavailable("state store is not queryable here now");
-            }
-            if (clusterStoreName != null) {
-                try (KeyValueIterator<String, Object> it = clusterStore(p).all()) {
-                    while (it.hasNext()) {
-                        KeyValue<String, Object> kv = it.next();
-                        if (kv.value instanceof ClusterLiveness l) {
-                            byCluster.computeIfAbsent(kv.key, ClusterSummary::new).heard(Instant.ofEpochMilli(l.lastSeen()));
-                        }
-                    }
-                } catch (InvalidStateStoreException e) {
-                    throw new Unavailable("state store is not queryable here now");
-                }
             }
             served.add(p);
         }
         ArrayNode items = out.putArray("items");
-        byCluster.values().forEach(s -> items.add(s.toJson()));
+        // Between instances the summary carries when its facts and error were heard, so the merge picks the latest.
+        byCluster.values().forEach(s -> items.add(s.toJson(true)));
         return out;
+    }
+
+    /** Adds partition {@code p}'s namespaces and cluster states to {@code byCluster}. */
+    private void summarize(int p, Map<String, ClusterSummary> byCluster) {
+        try (KeyValueIterator<String, NamespaceCoverage> it = store(p, false).all()) {
+            while (it.hasNext()) {
+                KeyValue<String, NamespaceCoverage> kv = it.next();
+                if (kv.value == null || Keys.isMarker(kv.key)) {
+                    continue;
+                }
+                byCluster.computeIfAbsent(kv.value.getCluster(), ClusterSummary::new).add(kv.value);
+            }
+        }
+        if (clusterStoreName != null) {
+            try (KeyValueIterator<String, Object> it = clusterStore(p).all()) {
+                while (it.hasNext()) {
+                    KeyValue<String, Object> kv = it.next();
+                    if (kv.value instanceof ClusterLiveness l) {
+                        byCluster.computeIfAbsent(kv.key, ClusterSummary::new).heard(l);
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * Each cluster's state (WATCHING, SYNCING, UNREACHABLE, STALE) as the partitions active here
+     * see it, for /metrics; a partition not queryable now is left out.
+     */
+    Map<String, String> localClusterStatesForMetrics() {
+        Map<String, String> states = new TreeMap<>();
+        if (streams.state() != KafkaStreams.State.RUNNING) {
+            return states;
+        }
+        Map<String, ClusterSummary> byCluster = new HashMap<>();
+        for (int p : partitionsOf(self, metadataForStore())) {
+            try {
+                summarize(p, byCluster);
+            } catch (InvalidStateStoreException e) {
+                LOG.debug("partition {} not queryable for metrics: {}", p, e.getClass().getSimpleName());
+            }
+        }
+        byCluster.forEach((cluster, summary) -> states.put(cluster, summary.state.name()));
+        return states;
     }
 
     /** Counts of the namespaces held here as active, by cluster and status (for /metrics). */
@@ -694,8 +721,43 @@ public final class CoverageQueryService {
         return URLEncoder.encode(s, StandardCharsets.UTF_8).replace("+", "%20");
     }
 
-    /** Counts of one cluster, mergeable across instances. */
-    private static final class ClusterSummary {
+    /**
+     * A cluster's state in {@code /api/v1/clusters}, worst first when partitions disagree:
+     * UNREACHABLE (its collector cannot reach the API server) over STALE (the collector is silent)
+     * over SYNCING (an epoch is open, its SYNC_END not yet applied) over WATCHING.
+     */
+    enum ClusterPhase {
+        WATCHING, SYNCING, STALE, UNREACHABLE;
+
+        static ClusterPhase of(ClusterLiveness l) {
+            if (l.unreachable() != null) {
+                return UNREACHABLE;
+            }
+            if (l.stale()) {
+                return STALE;
+            }
+            return l.synced() ? WATCHING : SYNCING;
+        }
+
+        static ClusterPhase parse(String s) {
+            for (ClusterPhase p : values()) {
+                if (p.name().equals(s)) {
+                    return p;
+                }
+            }
+            return WATCHING;
+        }
+
+        ClusterPhase worst(ClusterPhase other) {
+            return other.ordinal() > ordinal() ? other : this;
+        }
+    }
+
+    /** Counts, state and facts of one cluster, mergeable across partitions and instances. */
+    static final class ClusterSummary {
+        private static final String[] FACT_FIELDS = {"provider", "region", "compartment", "compartmentId", "ocid",
+                "kubernetesVersion", "endpointType"};
+
         final String cluster;
         long namespaces;
         long compliant;
@@ -708,6 +770,14 @@ public final class CoverageQueryService {
         Instant heard;
         /** Latest change of a namespace: its last event's observedAt (collector clock), else updatedAt. */
         Instant lastChange;
+        ClusterPhase state = ClusterPhase.WATCHING;
+        /** The facts of the partition heard from most recently among those that know any (null: none do). */
+        final String[] facts = new String[FACT_FIELDS.length];
+        Instant factsAt;
+        /** The error and outage start of the unreachable partition heard from most recently. */
+        String error;
+        Instant unreachableSince;
+        Instant errorAt;
 
         ClusterSummary(String cluster) {
             this.cluster = cluster;
@@ -725,12 +795,38 @@ public final class CoverageQueryService {
             }
             if (c.getStale()) {
                 stale++;
+                // A stale row is never current, whatever a partition's cluster state says.
+                state = state.worst(ClusterPhase.STALE);
             }
             lastChange = latest(lastChange, c.getLastEvent() != null ? c.getLastEvent().getObservedAt() : c.getUpdatedAt());
         }
 
-        void heard(Instant at) {
+        void heard(ClusterLiveness l) {
+            Instant at = Instant.ofEpochMilli(l.lastSeen());
             heard = latest(heard, at);
+            state = state.worst(ClusterPhase.of(l));
+            if (l.provider() != null) {
+                facts(new String[] {l.provider(), l.region(), l.compartment(), l.compartmentId(), l.ocid(),
+                        l.kubernetesVersion(), l.endpointType()}, at);
+            }
+            if (l.unreachable() != null) {
+                error(l.unreachable(), Instant.ofEpochMilli(l.unreachableSince()), at);
+            }
+        }
+
+        private void facts(String[] values, Instant at) {
+            if (factsAt == null || at.isAfter(factsAt)) {
+                System.arraycopy(values, 0, facts, 0, facts.length);
+                factsAt = at;
+            }
+        }
+
+        private void error(String text, Instant since, Instant at) {
+            if (errorAt == null || at.isAfter(errorAt)) {
+                error = text;
+                unreachableSince = since;
+                errorAt = at;
+            }
         }
 
         /** Any record counts: a heartbeat, or a change. */
@@ -745,6 +841,7 @@ public final class CoverageQueryService {
             return b == null || a.isAfter(b) ? a : b;
         }
 
+        /** Adds a peer's summary (written with {@code toJson(true)}). */
         void merge(JsonNode j) {
             namespaces += j.path("namespaces").asLong();
             compliant += j.path("compliant").asLong();
@@ -759,9 +856,22 @@ public final class CoverageQueryService {
             if (j.hasNonNull("lastChange")) {
                 lastChange = latest(lastChange, Instant.parse(j.get("lastChange").asText()));
             }
+            state = state.worst(ClusterPhase.parse(j.path("state").asText()));
+            if (j.hasNonNull("factsAt")) {
+                String[] values = new String[FACT_FIELDS.length];
+                for (int i = 0; i < values.length; i++) {
+                    values[i] = j.hasNonNull(FACT_FIELDS[i]) ? j.get(FACT_FIELDS[i]).asText() : null;
+                }
+                facts(values, Instant.parse(j.get("factsAt").asText()));
+            }
+            if (j.hasNonNull("errorAt") && j.hasNonNull("error")) {
+                error(j.get("error").asText(), j.hasNonNull("unreachableSince")
+                        ? Instant.parse(j.get("unreachableSince").asText()) : null, Instant.parse(j.get("errorAt").asText()));
+            }
         }
 
-        ObjectNode toJson() {
+        /** The public object; {@code internal} adds when the facts and the error were heard, for a peer's merge. */
+        ObjectNode toJson(boolean internal) {
             ObjectNode o = NODES.objectNode();
             o.put("cluster", cluster);
             o.put("namespaces", namespaces);
@@ -773,6 +883,20 @@ public final class CoverageQueryService {
             o.put("stale", stale);
             o.put("lastSeen", JsonViews.time(lastSeen()));
             o.put("lastChange", JsonViews.time(lastChange));
+            for (int i = 0; i < FACT_FIELDS.length; i++) {
+                o.put(FACT_FIELDS[i], facts[i]);
+            }
+            if (factsAt == null || facts[0] == null) {
+                o.put("provider", "kubernetes");
+            }
+            o.put("state", state.name());
+            boolean unreachable = state == ClusterPhase.UNREACHABLE && error != null;
+            o.put("error", unreachable ? error : null);
+            o.put("unreachableSince", unreachable ? JsonViews.time(unreachableSince) : null);
+            if (internal) {
+                o.put("factsAt", JsonViews.time(factsAt));
+                o.put("errorAt", JsonViews.time(errorAt));
+            }
             return o;
         }
     }

@@ -26,9 +26,15 @@ import io.fencewatch.schema.drift.DriftEvent;
  *       causing event's observedAt (collector clock to processor clock); time-driven drifts without
  *       a cause are not observed.</li>
  *   <li>{@code fencewatch_streams_state{state}}: 1 for the current Kafka Streams state.</li>
+ *   <li>{@code fencewatch_clusters{state}}: clusters by state ({@link #CLUSTER_STATES}, every state
+ *       written, 0 included) and {@code fencewatch_cluster_state{cluster,state}}: 1 per cluster for
+ *       its state, as the partitions active on this instance see them. Markers reach every
+ *       partition, so every instance with a partition sees every cluster: take {@code max}.</li>
  * </ul>
  */
 public final class QueryMetrics {
+    /** The states of a cluster, in the order written. */
+    static final java.util.List<String> CLUSTER_STATES = java.util.List.of("WATCHING", "SYNCING", "UNREACHABLE", "STALE");
     static final double[] LATENCY_BUCKETS = {0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300};
 
     private final Map<String, AtomicLong> driftTotal = new ConcurrentHashMap<>();
@@ -70,9 +76,15 @@ public final class QueryMetrics {
         return v == null ? 0 : v.get();
     }
 
-    /** The exposition text. */
+    /** The exposition text, without cluster states. */
     String render(Supplier<Map<String, Map<Status, Long>>> namespaces, KafkaStreams.State state, int historySize,
             int sseClients) {
+        return render(namespaces, Map::of, state, historySize, sseClients);
+    }
+
+    /** The exposition text; {@code clusterStates}: cluster id to its state (one of {@link #CLUSTER_STATES}). */
+    String render(Supplier<Map<String, Map<Status, Long>>> namespaces, Supplier<Map<String, String>> clusterStates,
+            KafkaStreams.State state, int historySize, int sseClients) {
         StringBuilder sb = new StringBuilder(4096);
         sb.append("# HELP fencewatch_namespaces Namespaces by cluster and status, for the partitions active on this instance.\n");
         sb.append("# TYPE fencewatch_namespaces gauge\n");
@@ -85,6 +97,17 @@ public final class QueryMetrics {
                         .append(label("status", s.name())).append("} ").append(byStatus.getOrDefault(s, 0L)).append('\n');
             }
         });
+        Map<String, String> clusters = new java.util.TreeMap<>(clusterStates.get());
+        sb.append("# HELP fencewatch_clusters Clusters by state, for the partitions active on this instance (every instance sees every cluster: use max over instances).\n");
+        sb.append("# TYPE fencewatch_clusters gauge\n");
+        for (String s : CLUSTER_STATES) {
+            long n = clusters.values().stream().filter(s::equals).count();
+            sb.append("fencewatch_clusters{").append(label("state", s)).append("} ").append(n).append('\n');
+        }
+        sb.append("# HELP fencewatch_cluster_state State of each cluster (1 for its current state: WATCHING, SYNCING, UNREACHABLE or STALE).\n");
+        sb.append("# TYPE fencewatch_cluster_state gauge\n");
+        clusters.forEach((cluster, s) -> sb.append("fencewatch_cluster_state{").append(label("cluster", cluster))
+                .append(',').append(label("state", s)).append("} 1\n"));
         sb.append("# HELP fencewatch_drift_total Drift events read since start, by cluster and reason (every instance reads all drift: use max over instances).\n");
         sb.append("# TYPE fencewatch_drift_total counter\n");
         new java.util.TreeMap<>(driftTotal).forEach((labels, v) ->

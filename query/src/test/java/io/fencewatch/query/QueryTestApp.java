@@ -155,6 +155,14 @@ final class QueryTestApp {
 
     static Instance start(EmbeddedKafkaBroker broker, String appId, TopicNames topics, Map<String, String> queryOverrides,
             Map<String, Object> streamsOverrides, boolean clusterState) {
+        return start(broker, appId, topics, queryOverrides, streamsOverrides,
+                clusterState ? topologyWithClusterState(topics, STORE) : topology(topics, STORE),
+                clusterState ? CLUSTER_STORE : null);
+    }
+
+    /** An instance of {@code topology}, whose coverage store is {@link #STORE} and cluster store {@code clusterStore}. */
+    static Instance start(EmbeddedKafkaBroker broker, String appId, TopicNames topics, Map<String, String> queryOverrides,
+            Map<String, Object> streamsOverrides, Topology topology, String clusterStore) {
         int port = freePort();
         Path stateDir;
         try {
@@ -183,8 +191,8 @@ final class QueryTestApp {
         p.put(StreamsConfig.consumerPrefix("heartbeat.interval.ms"), 500);
         p.put(StreamsConfig.consumerPrefix("max.poll.interval.ms"), 60000);
         streamsOverrides.forEach(p::put);
-        KafkaStreams streams = new KafkaStreams(clusterState ? topologyWithClusterState(topics, STORE) : topology(topics, STORE), p);
-        QueryServer server = new QueryServer(config, streams, STORE, clusterState ? CLUSTER_STORE : null,
+        KafkaStreams streams = new KafkaStreams(topology, p);
+        QueryServer server = new QueryServer(config, streams, STORE, clusterStore,
                 Map.of("bootstrap.servers", broker.bootstrapServers())).start();
         streams.start();
         return new Instance(streams, server, server.port(), stateDir);

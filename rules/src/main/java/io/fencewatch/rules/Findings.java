@@ -10,11 +10,14 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import io.fencewatch.schema.common.Status;
 import io.fencewatch.schema.coverage.NamespaceCoverage;
 import io.fencewatch.schema.drift.DriftEvent;
+import io.fencewatch.schema.drift.DriftReason;
 
 /**
  * OCSF 1.3 Compliance Finding (class_uid 2003) for FW-NP-001: activity Create when a namespace
  * becomes non-compliant, Close when it is fixed, exempted or deleted. The finding uid is stable
- * per cluster, namespace and rule, so a SIEM pairs the Close with its Create.
+ * per cluster, namespace and rule, so a SIEM pairs the Close with its Create. The same envelope
+ * carries {@value #CLUSTER_RULE_ID}, one finding per cluster whose collector cannot reach its API
+ * server ({@link #clusterReachabilityJson}).
  */
 public final class Findings {
     public static final String OCSF_VERSION = "1.3.0";
@@ -24,7 +27,14 @@ public final class Findings {
     public static final int ACTIVITY_CLOSE = 3;
     public static final int SEVERITY_MEDIUM = 3;
 
+    /** The cluster-level rule: a cluster is reachable by its collector (so FW-NP-001's verdicts on it are current). */
+    public static final String CLUSTER_RULE_ID = "FW-CL-001";
+    public static final String CLUSTER_RULE_TITLE = "Cluster is reachable by its collector";
+
     private static final JsonFactory JSON = new JsonFactory();
+    private static final String CLUSTER_DESCRIPTION = CLUSTER_RULE_ID + " " + CLUSTER_RULE_TITLE + ": the collector"
+            + " of every watched cluster must reach its API server, or the cluster's NetworkPolicy coverage is"
+            + " only its last known state.";
     private static final String DESCRIPTION = "FW-NP-001 Use Network Policies: every user-workload namespace must"
             + " have at least one NetworkPolicy (CIS Kubernetes Benchmark 5.3.2).";
 
@@ -36,59 +46,30 @@ public final class Findings {
         return Rules.RULE_ID + ":" + cluster + "/" + namespace;
     }
 
+    /** Stable finding uid of a cluster's reachability: {@code FW-CL-001:<cluster>}. */
+    public static String clusterFindingUid(String cluster) {
+        return CLUSTER_RULE_ID + ":" + cluster;
+    }
+
     /** The finding for a drift that opens ({@code open=true}) or closes a finding. */
     public static String toJson(DriftEvent drift, String findingId, boolean open, NamespaceCoverage after,
             String productVersion) {
         String cluster = drift.getCluster();
         String namespace = drift.getNamespace();
         long time = drift.getDetectedAt().toEpochMilli();
-        int activity = open ? ACTIVITY_CREATE : ACTIVITY_CLOSE;
-        String closeWhy = open ? null : closeReason(after);
+        String closeWhy = open ? null
+                : drift.getReason() == DriftReason.CLUSTER_REMOVED ? "cluster removed" : closeReason(after);
         StringWriter out = new StringWriter(3072);
         // Streaming, not a tree: one finding per change of compliance, on the processing path.
         try (JsonGenerator g = JSON.createGenerator(out)) {
             g.writeStartObject();
-            g.writeNumberField("class_uid", CLASS_UID);
-            g.writeStringField("class_name", "Compliance Finding");
-            g.writeNumberField("category_uid", CATEGORY_UID);
-            g.writeStringField("category_name", "Findings");
-            g.writeNumberField("activity_id", activity);
-            g.writeStringField("activity_name", open ? "Create" : "Close");
-            g.writeNumberField("type_uid", CLASS_UID * 100 + activity);
-            g.writeStringField("type_name", "Compliance Finding: " + (open ? "Create" : "Close"));
-            g.writeNumberField("time", time);
-            g.writeNumberField("severity_id", SEVERITY_MEDIUM);
-            g.writeStringField("severity", "Medium");
-            if (open) {
-                g.writeNumberField("status_id", 1);
-                g.writeStringField("status", "New");
-            } else if (after != null && after.getStatus() == Status.EXEMPT) {
-                g.writeNumberField("status_id", 3);
-                g.writeStringField("status", "Suppressed");
-            } else {
-                g.writeNumberField("status_id", 4);
-                g.writeStringField("status", "Resolved");
-            }
+            writeHead(g, open, time, open ? null : after != null && after.getStatus() == Status.EXEMPT);
             g.writeStringField("status_detail", open ? "namespace " + namespace + " has no NetworkPolicy" : closeWhy);
             g.writeStringField("message", open
                     ? "Namespace " + namespace + " in cluster " + cluster + " is not fenced by any NetworkPolicy"
                     : "Namespace " + namespace + " in cluster " + cluster + ": " + closeWhy);
 
-            g.writeObjectFieldStart("metadata");
-            g.writeStringField("version", OCSF_VERSION);
-            g.writeStringField("uid", findingId);
-            g.writeStringField("correlation_uid", findingUid(cluster, namespace));
-            g.writeStringField("event_code", Rules.RULE_ID);
-            g.writeNumberField("logged_time", time);
-            g.writeObjectFieldStart("product");
-            g.writeStringField("name", "Fencewatch");
-            g.writeStringField("vendor_name", "Fencewatch");
-            g.writeStringField("version", productVersion);
-            g.writeEndObject();
-            g.writeArrayFieldStart("profiles");
-            g.writeString("cloud");
-            g.writeEndArray();
-            g.writeEndObject();
+            writeMetadata(g, findingId, findingUid(cluster, namespace), Rules.RULE_ID, time, productVersion);
 
             g.writeObjectFieldStart("finding_info");
             g.writeStringField("uid", findingUid(cluster, namespace));
@@ -150,6 +131,134 @@ public final class Findings {
             throw new UncheckedIOException("cannot write a finding as JSON", e);
         }
         return out.toString();
+    }
+
+    /**
+     * OCSF 1.3 Compliance Finding for {@value #CLUSTER_RULE_ID} on {@code cluster}: Create
+     * ({@code open}) when its collector has reported it unreachable for longer than the processor's
+     * {@code --stale-after}, Close (Resolved, compliance Pass) when it is reachable again or was
+     * removed. Same envelope as FW-NP-001's; its finding uid is {@link #clusterFindingUid}.
+     *
+     * @param error the collector's last error (open), or null
+     * @param since when the outage began (collector clock)
+     * @param closeWhy why it is closed (e.g. "reachable again"); ignored when open
+     * @param provider {@code oke} or {@code kubernetes}; ocid, region and compartment may be null
+     */
+    public static String clusterReachabilityJson(String cluster, String findingId, boolean open, String error,
+            java.time.Instant since, long time, String closeWhy, String provider, String ocid, String region,
+            String compartment, String productVersion) {
+        StringWriter out = new StringWriter(2048);
+        String detail = open ? "the collector cannot reach the API server since " + since + ": " + error : closeWhy;
+        try (JsonGenerator g = JSON.createGenerator(out)) {
+            g.writeStartObject();
+            writeHead(g, open, time, open ? null : false);
+            g.writeStringField("status_detail", detail);
+            g.writeStringField("message", "Cluster " + cluster + ": " + detail);
+            writeMetadata(g, findingId, clusterFindingUid(cluster), CLUSTER_RULE_ID, time, productVersion);
+
+            g.writeObjectFieldStart("finding_info");
+            g.writeStringField("uid", clusterFindingUid(cluster));
+            g.writeStringField("title", "Cluster unreachable by its collector: " + cluster);
+            g.writeStringField("desc", CLUSTER_DESCRIPTION);
+            g.writeArrayFieldStart("types");
+            g.writeString("Kubernetes cluster reachability");
+            g.writeEndArray();
+            if (open) {
+                g.writeNumberField("created_time", time);
+                g.writeNumberField("first_seen_time", since == null ? time : since.toEpochMilli());
+            }
+            g.writeNumberField("last_seen_time", time);
+            g.writeEndObject();
+
+            g.writeObjectFieldStart("compliance");
+            g.writeStringField("control", CLUSTER_RULE_ID);
+            g.writeArrayFieldStart("standards");
+            g.writeString("Fencewatch");
+            g.writeEndArray();
+            g.writeArrayFieldStart("requirements");
+            g.writeString(CLUSTER_RULE_ID);
+            g.writeEndArray();
+            g.writeNumberField("status_id", open ? 3 : 1);
+            g.writeStringField("status", open ? "Fail" : "Pass");
+            g.writeEndObject();
+
+            g.writeArrayFieldStart("resources");
+            g.writeStartObject();
+            g.writeStringField("type", "Kubernetes Cluster");
+            g.writeStringField("uid", cluster);
+            g.writeStringField("name", cluster);
+            if (region != null) {
+                g.writeStringField("region", region);
+            }
+            g.writeEndObject();
+            g.writeEndArray();
+
+            g.writeObjectFieldStart("remediation");
+            g.writeStringField("desc", "Check the collector's network path and credentials to the API server of "
+                    + cluster + " (its last error says which failed). On OKE: the cluster's endpoint (public or"
+                    + " private, from the collector's subnet), the IAM policy that lets the collector's principal"
+                    + " use the cluster (cluster-use or its token), and the cluster's lifecycle state.");
+            g.writeEndObject();
+
+            g.writeObjectFieldStart("unmapped");
+            g.writeStringField("cluster", cluster);
+            g.writeStringField("provider", provider == null ? "kubernetes" : provider);
+            g.writeStringField("ocid", ocid);
+            g.writeStringField("region", region);
+            g.writeStringField("compartment", compartment);
+            g.writeStringField("error", open ? error : null);
+            g.writeStringField("unreachable_since", since == null ? null : since.toString());
+            g.writeEndObject();
+            g.writeEndObject();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write a finding as JSON", e);
+        }
+        return out.toString();
+    }
+
+    /** The classification, activity, time, severity and status common to every finding. */
+    private static void writeHead(JsonGenerator g, boolean open, long time, Boolean suppressed) throws IOException {
+        int activity = open ? ACTIVITY_CREATE : ACTIVITY_CLOSE;
+        g.writeNumberField("class_uid", CLASS_UID);
+        g.writeStringField("class_name", "Compliance Finding");
+        g.writeNumberField("category_uid", CATEGORY_UID);
+        g.writeStringField("category_name", "Findings");
+        g.writeNumberField("activity_id", activity);
+        g.writeStringField("activity_name", open ? "Create" : "Close");
+        g.writeNumberField("type_uid", CLASS_UID * 100 + activity);
+        g.writeStringField("type_name", "Compliance Finding: " + (open ? "Create" : "Close"));
+        g.writeNumberField("time", time);
+        g.writeNumberField("severity_id", SEVERITY_MEDIUM);
+        g.writeStringField("severity", "Medium");
+        if (open) {
+            g.writeNumberField("status_id", 1);
+            g.writeStringField("status", "New");
+        } else if (Boolean.TRUE.equals(suppressed)) {
+            g.writeNumberField("status_id", 3);
+            g.writeStringField("status", "Suppressed");
+        } else {
+            g.writeNumberField("status_id", 4);
+            g.writeStringField("status", "Resolved");
+        }
+    }
+
+    private static void writeMetadata(JsonGenerator g, String findingId, String correlationUid, String ruleId, long time,
+            String productVersion) throws IOException {
+        g.writeObjectFieldStart("metadata");
+        g.writeStringField("version", OCSF_VERSION);
+        g.writeStringField("uid", findingId);
+        g.writeStringField("correlation_uid", correlationUid);
+        g.writeStringField("event_code", ruleId);
+        g.writeNumberField("logged_time", time);
+        g.writeObjectFieldStart("product");
+        g.writeStringField("name", "Fencewatch");
+        g.writeStringField("vendor_name", "Fencewatch");
+        g.writeStringField("version", productVersion);
+        g.writeEndObject();
+        g.writeArrayFieldStart("profiles");
+        g.writeString("cloud");
+        g.writeEndArray();
+        g.writeEndObject();
     }
 
     private static String closeReason(NamespaceCoverage after) {

@@ -78,6 +78,11 @@ final class CoverageProcessor implements Processor<byte[], byte[], Object, Objec
     private KeyValueStore<String, ClusterState> clusters;
     private KeyValueStore<String, NamespaceCoverage> coverage;
     private WindowStore<String, DriftEvent> history;
+    /**
+     * This task writes the cluster-level findings (FW-CL-001): the task of inventory partition 0,
+     * which, as every partition, gets every cluster's markers. One writer, so one finding per change.
+     */
+    private boolean clusterFindings;
 
     /**
      * Decoded values of the two stores this processor alone writes, write-through, so a hot key is
@@ -117,6 +122,7 @@ final class CoverageProcessor implements Processor<byte[], byte[], Object, Objec
         this.clusters = context.getStateStore(CoverageTopology.CLUSTER_STORE);
         this.coverage = context.getStateStore(CoverageTopology.COVERAGE_STORE);
         this.history = keepHistory ? context.getStateStore(CoverageTopology.DRIFT_HISTORY_STORE) : null;
+        this.clusterFindings = context.taskId().partition() == 0;
         factsCache.clear();
         coverageCache.clear();
         deadlines.clear();
@@ -313,7 +319,7 @@ final class CoverageProcessor implements Processor<byte[], byte[], Object, Objec
         }
         Op op = event.getOp();
         switch (op) {
-            case SYNC_START, SYNC_END, HEARTBEAT -> {
+            case SYNC_START, SYNC_END, HEARTBEAT, UNREACHABLE, CLUSTER_REMOVED -> {
                 if (!key.equals(Keys.marker(cluster))) {
                     throw new IllegalArgumentException(op + " must be keyed <cluster>/*");
                 }
@@ -357,13 +363,24 @@ final class CoverageProcessor implements Processor<byte[], byte[], Object, Objec
     private void apply(String key, NamespaceEntry.Fact fact) {
         InventoryEvent event = fact.event();
         long now = context.currentSystemTimeMs();
+        if (event.getOp() == Op.UNREACHABLE || event.getOp() == Op.CLUSTER_REMOVED) {
+            applyClusterMarker(event, now);
+            return;
+        }
         Source source = event.getSource();
         String cluster = source.getCluster();
         ClusterState state = clusters.get(cluster);
         long epoch = source.getEpoch();
         boolean rewound = false;
+        boolean opened = false;
         if (state == null) {
-            state = new ClusterState(epoch, Long.MIN_VALUE, now, false, source.getCollector(), 0L, false);
+            state = new ClusterState(epoch, Long.MIN_VALUE, now, false, source.getCollector(), 0L, false, false, null,
+                    null, 0L, false);
+            opened = event.getOp() == Op.SYNC_START;
+        } else if (state.epoch() == ClusterState.NO_EPOCH) {
+            // Heard of only through UNREACHABLE so far: the first epoch is taken as a new cluster's is.
+            state = state.withEpoch(epoch, source.getCollector());
+            opened = event.getOp() == Op.SYNC_START;
         } else if (epoch > state.epoch()) {
             // A new epoch begins with its SYNC_START, sent to every partition before anything else
             // of that epoch: a newer epoch without one (a forged heartbeat) may not take the cluster.
@@ -372,6 +389,7 @@ final class CoverageProcessor implements Processor<byte[], byte[], Object, Objec
                         + " was not opened by a SYNC_START in this partition (current epoch " + state.epoch() + ")");
             }
             state = state.withEpoch(epoch, source.getCollector());
+            opened = true;
         } else if (epoch < state.epoch()) {
             if (!mayRewind(state, event, now)) {
                 LOG.debug("ignored event of old epoch {} < {}: {}", epoch, state.epoch(), where(event));
@@ -381,17 +399,38 @@ final class CoverageProcessor implements Processor<byte[], byte[], Object, Objec
                     cluster, Names.quoted(source.getCollector()), epoch, state.epoch(), Names.quoted(state.collector()));
             state = state.withEpoch(epoch, source.getCollector());
             rewound = true;
+            opened = event.getOp() == Op.SYNC_START;
         }
-        boolean wasStale = state.stale();
+        boolean wasHeld = state.held();
+        boolean wasUnreachable = state.unreachable() != null;
         boolean duplicate = source.getSequence() <= state.lastSequence();
         state = state.withLastSeen(now).withStale(false);
         if (!duplicate) {
             state = state.withSequence(source.getSequence());
+            switch (event.getOp()) {
+                // An opened epoch has its snapshot ahead; a collector that lists or heartbeats reaches its API server.
+                case SYNC_START -> state = (opened ? state.withSynced(false).withUnreachable(null, 0L) : state)
+                        .withFacts(event.getCluster());
+                case HEARTBEAT -> state = state.withUnreachable(null, 0L).withFacts(event.getCluster());
+                case SYNC_END -> state = state.withSynced(true);
+                default -> {
+                    // Object events: facts only.
+                }
+            }
+        }
+        EventRef cause = ref(event);
+        if (wasUnreachable && state.unreachable() == null) {
+            LOG.info("cluster {} is reachable by its collector again: its data is current", cluster);
+            if (state.findingOpen()) {
+                state = state.withFindingOpen(false);
+                clusterFinding(cluster, state, false, "reachable again", "reachable|" + tokenOf(cause), now);
+            }
         }
         clusters.put(cluster, state);
-        EventRef cause = ref(event);
-        if (wasStale) {
-            LOG.info("cluster {} is speaking again: its data is current", cluster);
+        if (wasHeld && !state.held()) {
+            if (!wasUnreachable) {
+                LOG.info("cluster {} is speaking again: its data is current", cluster);
+            }
             recover(cluster, cause, now);
         }
         if (duplicate) {
@@ -402,8 +441,8 @@ final class CoverageProcessor implements Processor<byte[], byte[], Object, Objec
             LOG.info("cluster {}: epoch rewound to {}; facts of other epochs go at its SYNC_END", cluster, epoch);
         }
         switch (event.getOp()) {
-            case SYNC_END -> sweep(cluster, source.getEpoch(), cause, now);
-            case SNAPSHOT, UPSERT, DELETE -> applyObject(key, fact, cause, now);
+            case SYNC_END -> sweep(cluster, source.getEpoch(), cause, now, state.held());
+            case SNAPSHOT, UPSERT, DELETE -> applyObject(key, fact, cause, now, state.held());
             default -> {
                 // SYNC_START and HEARTBEAT: epoch and liveness only.
             }
@@ -434,7 +473,72 @@ final class CoverageProcessor implements Processor<byte[], byte[], Object, Objec
                 && Math.abs(source.getObservedAt().toEpochMilli() - now) <= Math.min(skew, rules.staleAfter().toMillis());
     }
 
-    private void applyObject(String key, NamespaceEntry.Fact fact, EventRef cause, long now) {
+    /**
+     * UNREACHABLE and CLUSTER_REMOVED: epoch-neutral. They open no epoch and need none, change
+     * neither the stored epoch nor the sequence, and are ignored when older than the stored epoch
+     * (a late marker of an earlier run).
+     */
+    private void applyClusterMarker(InventoryEvent event, long now) {
+        Source source = event.getSource();
+        String cluster = source.getCluster();
+        ClusterState state = clusters.get(cluster);
+        if (state != null && state.epoch() != ClusterState.NO_EPOCH && source.getEpoch() < state.epoch()) {
+            LOG.debug("ignored {} of old epoch {} < {}: {}", event.getOp(), source.getEpoch(), state.epoch(), where(event));
+            return;
+        }
+        EventRef cause = ref(event);
+        if (event.getOp() == Op.CLUSTER_REMOVED) {
+            removeCluster(cluster, state, cause, now);
+            return;
+        }
+        io.fencewatch.schema.inventory.ClusterFacts f = event.getCluster();
+        String error = f == null || f.getError() == null || f.getError().isBlank()
+                ? "unreachable (the collector gave no reason)" : f.getError();
+        long since = f != null && f.getUnreachableSince() != null ? f.getUnreachableSince().toEpochMilli()
+                : state != null && state.unreachable() != null ? state.unreachableSince()
+                : source.getObservedAt().toEpochMilli();
+        if (state == null) {
+            state = new ClusterState(ClusterState.NO_EPOCH, Long.MIN_VALUE, now, false, source.getCollector(), 0L, false,
+                    false, null, null, 0L, false);
+        }
+        boolean was = state.unreachable() != null;
+        state = state.withLastSeen(now).withStale(false).withFacts(f).withUnreachable(error, since);
+        clusters.put(cluster, state);
+        if (!was) {
+            LOG.warn("cluster {}: its collector {} cannot reach the API server since {}: marking its namespaces stale",
+                    cluster, Names.quoted(source.getCollector()), Instant.ofEpochMilli(since));
+            markStale(cluster, DriftReasons.Trigger.UNREACHABLE, cause, now, tokenOf(cause));
+        }
+    }
+
+    /**
+     * CLUSTER_REMOVED: every fact and coverage row of the cluster in this task goes (tombstones,
+     * drift CLUSTER_REMOVED, findings closed), with their deadlines, and so does its state: a later
+     * SYNC_START of the same name starts afresh.
+     */
+    private void removeCluster(String cluster, ClusterState state, EventRef cause, long now) {
+        java.util.TreeSet<String> keys = new java.util.TreeSet<>();
+        try (KeyValueIterator<String, NamespaceEntry> it = facts.prefixScan(cluster + Keys.SEPARATOR, PREFIX)) {
+            while (it.hasNext()) {
+                keys.add(it.next().key);
+            }
+        }
+        try (KeyValueIterator<String, NamespaceCoverage> it = coverage.prefixScan(cluster + Keys.SEPARATOR, PREFIX)) {
+            while (it.hasNext()) {
+                keys.add(it.next().key);
+            }
+        }
+        LOG.info("cluster {} was removed from its provider: dropping its {} namespaces in this task", cluster, keys.size());
+        for (String key : keys) {
+            update(key, null, true, cause, DriftReasons.Trigger.REMOVED, now, tokenOf(cause), false);
+        }
+        if (state != null && state.findingOpen()) {
+            clusterFinding(cluster, state, false, "cluster removed", "removed|" + tokenOf(cause), now);
+        }
+        clusters.delete(cluster);
+    }
+
+    private void applyObject(String key, NamespaceEntry.Fact fact, EventRef cause, long now, boolean held) {
         InventoryEvent event = fact.event();
         NamespaceEntry stored = getFacts(key);
         NamespaceEntry entry = stored == null ? NamespaceEntry.empty() : stored;
@@ -471,11 +575,11 @@ final class CoverageProcessor implements Processor<byte[], byte[], Object, Objec
                         + "--max-namespaces-per-cluster " + limits.maxNamespacesPerCluster());
             }
         }
-        update(key, next, true, cause, DriftReasons.Trigger.EVENT, now, tokenOf(cause));
+        update(key, next, true, cause, DriftReasons.Trigger.EVENT, now, tokenOf(cause), held);
     }
 
     /** SYNC_END of {@code epoch}: every fact of this cluster from an older epoch is gone. */
-    private void sweep(String cluster, long epoch, EventRef cause, long now) {
+    private void sweep(String cluster, long epoch, EventRef cause, long now, boolean held) {
         List<KeyValue<String, NamespaceEntry>> changed = new ArrayList<>();
         try (KeyValueIterator<String, NamespaceEntry> it = facts.prefixScan(cluster + Keys.SEPARATOR, PREFIX)) {
             while (it.hasNext()) {
@@ -491,7 +595,7 @@ final class CoverageProcessor implements Processor<byte[], byte[], Object, Objec
                     changed.size());
         }
         for (KeyValue<String, NamespaceEntry> kv : changed) {
-            update(kv.key, kv.value, true, cause, DriftReasons.Trigger.SWEEP, now, tokenOf(cause));
+            update(kv.key, kv.value, true, cause, DriftReasons.Trigger.SWEEP, now, tokenOf(cause), held);
         }
     }
 
@@ -537,7 +641,7 @@ final class CoverageProcessor implements Processor<byte[], byte[], Object, Objec
             }
         }
         for (KeyValue<String, NamespaceEntry> kv : entries) {
-            update(kv.key, kv.value, false, cause, DriftReasons.Trigger.RECOVERY, now, tokenOf(cause));
+            update(kv.key, kv.value, false, cause, DriftReasons.Trigger.RECOVERY, now, tokenOf(cause), false);
         }
     }
 
@@ -551,13 +655,13 @@ final class CoverageProcessor implements Processor<byte[], byte[], Object, Objec
             }
             deadlines.remove(d.key());
             ClusterState state = clusters.get(Keys.clusterOf(d.key()));
-            if (state != null && state.stale()) {
-                // A stale cluster keeps its last status; recovery re-evaluates every namespace.
+            if (state != null && state.held()) {
+                // A stale or unreachable cluster keeps its last status; recovery re-evaluates every namespace.
                 continue;
             }
             NamespaceEntry entry = getFacts(d.key());
             if (entry != null && entry.hasNamespace()) {
-                update(d.key(), entry, false, null, DriftReasons.Trigger.TIME, now, "deadline|" + d.at());
+                update(d.key(), entry, false, null, DriftReasons.Trigger.TIME, now, "deadline|" + d.at(), false);
             }
         }
         checkStaleness(now);
@@ -566,11 +670,16 @@ final class CoverageProcessor implements Processor<byte[], byte[], Object, Objec
     private void checkStaleness(long now) {
         long limit = rules.staleAfter().toMillis();
         List<KeyValue<String, ClusterState>> silent = new ArrayList<>();
+        List<KeyValue<String, ClusterState>> unreachable = new ArrayList<>();
         try (KeyValueIterator<String, ClusterState> it = clusters.all()) {
             while (it.hasNext()) {
                 KeyValue<String, ClusterState> kv = it.next();
                 if (!kv.value.stale() && now - kv.value.lastSeen() > limit) {
                     silent.add(kv);
+                }
+                if (clusterFindings && kv.value.unreachable() != null && !kv.value.findingOpen()
+                        && now - kv.value.unreachableSince() > limit) {
+                    unreachable.add(kv);
                 }
             }
         }
@@ -579,23 +688,54 @@ final class CoverageProcessor implements Processor<byte[], byte[], Object, Objec
             LOG.warn("cluster {} has been silent since {}: marking its namespaces stale", cluster,
                     Instant.ofEpochMilli(kv.value.lastSeen()));
             clusters.put(cluster, kv.value.withStale(true));
-            List<KeyValue<String, NamespaceCoverage>> rows = new ArrayList<>();
-            try (KeyValueIterator<String, NamespaceCoverage> it = coverage.prefixScan(cluster + Keys.SEPARATOR, PREFIX)) {
-                while (it.hasNext()) {
-                    rows.add(it.next());
-                }
-            }
-            for (KeyValue<String, NamespaceCoverage> row : rows) {
-                if (row.value.getStale()) {
-                    continue;
-                }
-                NamespaceCoverage stale = NamespaceCoverage.newBuilder(row.value).setStale(true)
-                        .setUpdatedAt(Instant.ofEpochMilli(now)).build();
-                write(row.key, row.value, stale, now);
-                drift(row.key, row.value, stale, null, DriftReasons.Trigger.STALE, now,
-                        "stale|" + kv.value.lastSeen());
+            markStale(cluster, DriftReasons.Trigger.STALE, null, now, "stale|" + kv.value.lastSeen());
+        }
+        for (KeyValue<String, ClusterState> kv : unreachable) {
+            // Re-read: the loop above may have marked it stale.
+            ClusterState state = clusters.get(kv.key).withFindingOpen(true);
+            clusters.put(kv.key, state);
+            LOG.warn("cluster {} has been unreachable by its collector since {}: finding {} opened", kv.key,
+                    Instant.ofEpochMilli(state.unreachableSince()), Findings.CLUSTER_RULE_ID);
+            clusterFinding(kv.key, state, true, null, "unreachable|" + state.unreachableSince(), now);
+        }
+    }
+
+    /** Every row of {@code cluster} in this task not yet stale becomes stale, keeping its status. */
+    private void markStale(String cluster, DriftReasons.Trigger trigger, EventRef cause, long now, String token) {
+        List<KeyValue<String, NamespaceCoverage>> rows = new ArrayList<>();
+        try (KeyValueIterator<String, NamespaceCoverage> it = coverage.prefixScan(cluster + Keys.SEPARATOR, PREFIX)) {
+            while (it.hasNext()) {
+                rows.add(it.next());
             }
         }
+        for (KeyValue<String, NamespaceCoverage> row : rows) {
+            if (row.value.getStale()) {
+                continue;
+            }
+            NamespaceCoverage stale = NamespaceCoverage.newBuilder(row.value).setStale(true)
+                    .setUpdatedAt(Instant.ofEpochMilli(now)).build();
+            write(row.key, row.value, stale, now);
+            drift(row.key, row.value, stale, cause, trigger, now, token);
+        }
+    }
+
+    /**
+     * The FW-CL-001 finding of {@code cluster}, keyed {@code <cluster>/*}: opened when it has been
+     * unreachable longer than --stale-after, closed when it is reachable again or removed. Its ids
+     * are derived from the outage and its end, so the same input gives the same finding.
+     */
+    private void clusterFinding(String cluster, ClusterState state, boolean open, String closeWhy, String token,
+            long now) {
+        String findingId = uuid(Findings.clusterFindingUid(cluster) + "|" + (open ? "open" : "close") + "|"
+                + state.unreachableSince() + "|" + token);
+        Instant detected = Instant.ofEpochMilli(now);
+        String json = Findings.clusterReachabilityJson(cluster, findingId, open, state.unreachable(),
+                state.unreachable() == null ? null : Instant.ofEpochMilli(state.unreachableSince()), now, closeWhy,
+                state.provider(), state.ocid(), state.region(), state.compartment(), productVersion);
+        context.forward(new Record<Object, Object>(Keys.marker(cluster), json, now,
+                CloudEvents.headers(findingId, cluster, CloudEvents.FINDING_TYPE, detected, Keys.MARKER_NAMESPACE,
+                        "application/json", CloudEvents.OCSF_SCHEMA)),
+                CoverageTopology.FINDINGS_SINK);
     }
 
     /**
@@ -603,7 +743,7 @@ final class CoverageProcessor implements Processor<byte[], byte[], Object, Objec
      * emits the coverage record, drift and finding that follow.
      */
     private void update(String key, NamespaceEntry entry, boolean factsChanged, EventRef cause,
-            DriftReasons.Trigger trigger, long now, String token) {
+            DriftReasons.Trigger trigger, long now, String token, boolean held) {
         NamespaceCoverage old = getCoverage(key);
         NamespaceCoverage next = null;
         long deadline = Verdict.NO_DEADLINE;
@@ -611,6 +751,10 @@ final class CoverageProcessor implements Processor<byte[], byte[], Object, Objec
             Verdict verdict = evaluator.evaluate(entry.state(), now);
             // Only events that changed the facts become the record's lastEvent (not a waking heartbeat).
             next = coverageOf(key, entry, verdict, old, factsChanged ? cause : null, now);
+            if (held) {
+                // The cluster's data is not current (silent or unreachable): never shown as such.
+                next.setStale(true);
+            }
             deadline = verdict.nextDeadline();
         }
         if (factsChanged) {

@@ -17,8 +17,12 @@ final class DriftReasons {
         SWEEP,
         /** The cluster's collector went silent. */
         STALE,
-        /** The cluster's collector spoke again. */
-        RECOVERY
+        /** The cluster's collector spoke again, or reaches its API server again. */
+        RECOVERY,
+        /** The cluster's collector reports it cannot reach the API server (UNREACHABLE). */
+        UNREACHABLE,
+        /** The cluster left its provider and its collector retired it (CLUSTER_REMOVED). */
+        REMOVED
     }
 
     private DriftReasons() {
@@ -39,7 +43,11 @@ final class DriftReasons {
 
     static DriftReason of(CoverageState before, CoverageState after, Trigger trigger, String afterReason) {
         if (after == null) {
-            return trigger == Trigger.SWEEP ? DriftReason.REMOVED_BY_RESYNC : DriftReason.NAMESPACE_DELETED;
+            return switch (trigger) {
+                case SWEEP -> DriftReason.REMOVED_BY_RESYNC;
+                case REMOVED -> DriftReason.CLUSTER_REMOVED;
+                default -> DriftReason.NAMESPACE_DELETED;
+            };
         }
         if (before == null) {
             return switch (after.getStatus()) {
@@ -50,7 +58,7 @@ final class DriftReasons {
             };
         }
         if (!before.getStale() && after.getStale()) {
-            return DriftReason.CLUSTER_STALE;
+            return trigger == Trigger.UNREACHABLE ? DriftReason.CLUSTER_UNREACHABLE : DriftReason.CLUSTER_STALE;
         }
         if (before.getStale() && !after.getStale()) {
             return DriftReason.CLUSTER_RECOVERED;

@@ -62,23 +62,29 @@ class ClusterLivenessIT {
         }
     }
 
-    @Test
-    void shouldMoveLastSeenButNotLastChangeWhenOnlyHeartbeatsArrive(EmbeddedKafkaBroker broker) throws Exception {
+    private ProcessorConfig start(EmbeddedKafkaBroker broker, String name, Map<String, String> more) throws Exception {
         stateDir = Files.createTempDirectory("fw-liveness-");
         try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
             httpPort = socket.getLocalPort();
         }
         Map<String, String> flags = new HashMap<>();
         flags.put("bootstrap-servers", broker.bootstrapServers());
-        flags.put("topic-prefix", "it-liveness");
-        flags.put("application-id", "it-liveness-processor");
+        flags.put("topic-prefix", "it-" + name);
+        flags.put("application-id", "it-" + name + "-processor");
         flags.put("state-dir", stateDir.toString());
         flags.put("partitions", Integer.toString(PARTITIONS));
         flags.put("grace-period", "0s");
         flags.put("http-port", Integer.toString(httpPort));
+        flags.putAll(more);
         ProcessorConfig config = ProcessorConfig.fromMap(flags);
         app = new ProcessorApp(config).start();
         await().atMost(WAIT).until(() -> app.state() == KafkaStreams.State.RUNNING);
+        return config;
+    }
+
+    @Test
+    void shouldMoveLastSeenButNotLastChangeWhenOnlyHeartbeatsArrive(EmbeddedKafkaBroker broker) throws Exception {
+        ProcessorConfig config = start(broker, "liveness", Map.of());
         String inventory = config.topics().inventory().name();
         Feed feed = new Feed("quiet", System.currentTimeMillis(), Instant::now);
         try (KafkaProducer<byte[], byte[]> producer = producer(broker)) {
@@ -100,6 +106,81 @@ class ClusterLivenessIT {
             assertThat(Instant.parse(after.get("lastChange").asText())).as("a heartbeat is no change").isEqualTo(lastChange);
             assertThat(after.get("namespaces").asInt()).isEqualTo(1);
         }
+    }
+
+    /**
+     * Issue 12 end to end: a cluster whose collector reports UNREACHABLE to every partition reads
+     * UNREACHABLE with its error and facts, gets exactly one FW-CL-001 finding past --stale-after
+     * (written by one task, though every task holds the cluster), closed on the next heartbeat;
+     * CLUSTER_REMOVED takes it out of /api/v1/clusters.
+     */
+    @Test
+    void shouldReportAnUnreachableClusterWithOneFindingAndForgetItWhenRemoved(EmbeddedKafkaBroker broker) throws Exception {
+        ProcessorConfig config = start(broker, "unreachable", Map.of("stale-after", "3s"));
+        String inventory = config.topics().inventory().name();
+        Feed feed = new Feed("oke-a", System.currentTimeMillis(), Instant::now);
+        var facts = Feed.oke("eu-frankfurt-1", "prod/eu").build();
+        try (KafkaProducer<byte[], byte[]> producer = producer(broker);
+                io.fencewatch.kafka.TopicReader<String, String> findings = new io.fencewatch.kafka.TopicReader<>(
+                        broker.bootstrapServers(), config.topics().findings().name(),
+                        new org.apache.kafka.common.serialization.StringDeserializer(),
+                        new org.apache.kafka.common.serialization.StringDeserializer())) {
+            toEveryPartition(producer, inventory, feed.syncStart(feed.epoch, facts));
+            send(producer, inventory, feed.namespace(Op.UPSERT, "shop", Feed.active(Instant.now())), null);
+            toEveryPartition(producer, inventory, feed.syncEnd());
+            JsonNode watching = await().atMost(WAIT).until(() -> summary("oke-a"),
+                    s -> s != null && s.get("state").asText().equals("WATCHING") && s.get("namespaces").asInt() == 1);
+            assertThat(watching.get("provider").asText()).isEqualTo("oke");
+            assertThat(watching.get("region").asText()).isEqualTo("eu-frankfurt-1");
+            assertThat(watching.get("compartment").asText()).isEqualTo("prod/eu");
+
+            Instant since = Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
+            toEveryPartition(producer, inventory, feed.unreachable("401 Unauthorized", since));
+            JsonNode down = await().atMost(WAIT).until(() -> summary("oke-a"),
+                    s -> s != null && s.get("state").asText().equals("UNREACHABLE"));
+            assertThat(down.get("error").asText()).isEqualTo("401 Unauthorized");
+            assertThat(down.get("unreachableSince").asText()).isEqualTo(since.toString());
+            assertThat(down.get("stale").asInt()).as("its namespace is not current").isEqualTo(1);
+
+            java.util.function.Predicate<org.apache.kafka.clients.consumer.ConsumerRecord<String, String>> cluster =
+                    r -> r.key().equals("oke-a/*");
+            findings.pollUntil(r -> r.stream().anyMatch(cluster), WAIT);
+            // Every task has the cluster; only one writes its finding.
+            await().during(Duration.ofSeconds(4)).atMost(Duration.ofSeconds(10)).until(
+                    () -> findings.poll(Duration.ofMillis(100)).stream().filter(cluster).count() == 1);
+            JsonNode open = JSON.readTree(findings.records().stream().filter(cluster).findFirst().orElseThrow().value());
+            assertThat(open.at("/compliance/control").asText()).isEqualTo("FW-CL-001");
+            assertThat(open.get("activity_name").asText()).isEqualTo("Create");
+
+            toEveryPartition(producer, inventory, feed.heartbeat(facts));
+            await().atMost(WAIT).until(() -> summary("oke-a"), s -> s != null && s.get("state").asText().equals("WATCHING"));
+            var all = findings.pollUntil(r -> r.stream().filter(cluster).count() >= 2, WAIT);
+            JsonNode close = JSON.readTree(all.stream().filter(cluster).toList().get(1).value());
+            assertThat(close.get("activity_name").asText()).isEqualTo("Close");
+            assertThat(close.at("/compliance/status").asText()).isEqualTo("Pass");
+
+            toEveryPartition(producer, inventory, feed.clusterRemoved());
+            await().atMost(WAIT).until(() -> clusterIds(), ids -> ids != null && !ids.contains("oke-a"));
+        }
+    }
+
+    private void toEveryPartition(KafkaProducer<byte[], byte[]> producer, String topic, KeyValue<String, InventoryEvent> kv)
+            throws Exception {
+        for (int p = 0; p < PARTITIONS; p++) {
+            send(producer, topic, kv, p);
+        }
+    }
+
+    private java.util.List<String> clusterIds() throws Exception {
+        HttpResponse<String> r = HttpClient.newHttpClient().send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + "/api/v1/clusters")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() != 200) {
+            return null;
+        }
+        java.util.List<String> ids = new java.util.ArrayList<>();
+        JSON.readTree(r.body()).forEach(c -> ids.add(c.get("cluster").asText()));
+        return ids;
     }
 
     private JsonNode summary(String cluster) throws Exception {

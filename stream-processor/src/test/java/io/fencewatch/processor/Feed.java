@@ -10,6 +10,7 @@ import org.apache.kafka.streams.KeyValue;
 import io.fencewatch.schema.Keys;
 import io.fencewatch.schema.common.Kind;
 import io.fencewatch.schema.common.Op;
+import io.fencewatch.schema.inventory.ClusterFacts;
 import io.fencewatch.schema.inventory.InventoryEvent;
 import io.fencewatch.schema.inventory.NamespaceFacts;
 import io.fencewatch.schema.inventory.PolicyFacts;
@@ -37,9 +38,55 @@ final class Feed {
     }
 
     private KeyValue<String, InventoryEvent> marker(Op op) {
-        InventoryEvent e = InventoryEvent.newBuilder().setSource(source()).setOp(op)
-                .setSync(op == Op.SYNC_END ? new SyncInfo(1, 0, 0L, 0L, 0L, 0L) : null).build();
+        return marker(op, epoch, null);
+    }
+
+    private KeyValue<String, InventoryEvent> marker(Op op, long markerEpoch, ClusterFacts facts) {
+        Source source = source();
+        source.setEpoch(markerEpoch);
+        InventoryEvent e = InventoryEvent.newBuilder().setSource(source).setOp(op)
+                .setSync(op == Op.SYNC_END ? new SyncInfo(1, 0, 0L, 0L, 0L, 0L) : null).setCluster(facts).build();
         return KeyValue.pair(Keys.marker(cluster), e);
+    }
+
+    /** SYNC_START carrying the cluster's facts. */
+    KeyValue<String, InventoryEvent> syncStart(long newEpoch, ClusterFacts facts) {
+        epoch = newEpoch;
+        sequence = -1;
+        return marker(Op.SYNC_START, epoch, facts);
+    }
+
+    KeyValue<String, InventoryEvent> heartbeat(ClusterFacts facts) {
+        return marker(Op.HEARTBEAT, epoch, facts);
+    }
+
+    /**
+     * UNREACHABLE as the collector sends it: epoch max(clock, last epoch + 1), never opened (the
+     * feed's epoch stays), facts with the error and the outage's start.
+     */
+    KeyValue<String, InventoryEvent> unreachable(String error, Instant since) {
+        return unreachable(Math.max(clock.get().toEpochMilli(), epoch + 1), oke("eu-frankfurt-1", "prod/eu")
+                .setError(error).setUnreachableSince(since).build());
+    }
+
+    KeyValue<String, InventoryEvent> unreachable(long markerEpoch, ClusterFacts facts) {
+        return marker(Op.UNREACHABLE, markerEpoch, facts);
+    }
+
+    KeyValue<String, InventoryEvent> clusterRemoved() {
+        return clusterRemoved(Math.max(clock.get().toEpochMilli(), epoch + 1));
+    }
+
+    KeyValue<String, InventoryEvent> clusterRemoved(long markerEpoch) {
+        return marker(Op.CLUSTER_REMOVED, markerEpoch, oke("eu-frankfurt-1", "prod/eu").build());
+    }
+
+    /** Facts of an OKE cluster as discovery reports them. */
+    static ClusterFacts.Builder oke(String region, String compartment) {
+        return ClusterFacts.newBuilder().setProvider("oke").setOcid("ocid1.cluster.oc1." + region + ".aaaa")
+                .setRegion(region).setCompartmentId("ocid1.compartment.oc1..bbbb").setCompartment(compartment)
+                .setKubernetesVersion("v1.31.1").setEndpointType("PRIVATE_ENDPOINT")
+                .setCniTypes(List.of("OCI_VCN_IP_NATIVE"));
     }
 
     /** Starts a new epoch: the sequence restarts at 0 with SYNC_START. */
