@@ -255,11 +255,41 @@ public final class ClusterAgent implements AutoCloseable {
         if (now - since >= after && failed) {
             return new InventoryPublisher.Outage(lastError, java.time.Instant.ofEpochMilli(since));
         }
+        if (now - since >= after) {
+            probe();
+        }
         if (now - since >= 6 * after) {
             return new InventoryPublisher.Outage("not watching: the API server does not answer",
                     java.time.Instant.ofEpochMilli(since));
         }
         return null;
+    }
+
+    private final AtomicBoolean probing = new AtomicBoolean();
+
+    /**
+     * The informers retry a failed watch by themselves and do not always say why: ask the API server
+     * once (a one-item list of namespaces, what the agent needs anyway) to learn the status or the
+     * connection failure. Off the publisher's thread; one at a time.
+     */
+    private void probe() {
+        if (closing || !probing.compareAndSet(false, true)) {
+            return;
+        }
+        try {
+            scheduler.execute(() -> {
+                try {
+                    client.namespaces().list(new io.fabric8.kubernetes.api.model.ListOptionsBuilder().withLimit(1L).build());
+                } catch (RuntimeException e) {
+                    lastError = "list of namespaces failed: " + describe(e);
+                    lastErrorAt = clock.millis();
+                } finally {
+                    probing.set(false);
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            probing.set(false);
+        }
     }
 
     /** Handlers call this: never blocks; a full queue is fatal rather than a dropped event. */

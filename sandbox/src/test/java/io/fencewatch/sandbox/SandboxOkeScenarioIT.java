@@ -93,8 +93,9 @@ class SandboxOkeScenarioIT {
                 assertThat(c.get("payments").path("error").asText()).contains("401");
                 assertThat(c.get("shop").path("namespaces").asInt()).isGreaterThanOrEqualTo(7);
             });
-            assertThat(terminal()).contains("dev-1/experiments").contains("CLUSTER_REMOVED")
-                    .contains("payments/ledger").contains("CLUSTER_UNREACHABLE");
+            await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(terminal())
+                    .contains("dev-1/experiments  NON_COMPLIANT → (gone)  CLUSTER_REMOVED")
+                    .containsPattern("payments/ledger  COMPLIANT .*→ COMPLIANT \\(stale\\).*  CLUSTER_UNREACHABLE"));
         }
     }
 }
