@@ -68,9 +68,10 @@ public final class ClusterAgent implements AutoCloseable {
     private boolean closed;
     /** The last list or watch failure the informers reported, and when (clock ms); see {@link #outage()}. */
     private volatile String lastError;
-    private volatile long lastErrorAt;
+    private volatile long lastErrorAt; // System.nanoTime(): durations never follow a wall clock's jumps
     /** Since when (clock ms) an informer has been unsynced or not watching; 0 while both watch. */
-    private volatile long troubleSince;
+    private volatile long troubleSince; // System.nanoTime(); 0: no trouble
+    private volatile long troubleSinceWall; // clock ms, for the report
     private final java.util.List<Runnable> onClosed = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     public ClusterAgent(AgentSettings settings, KubernetesClient client, Producer<String, InventoryEvent> producer,
@@ -152,9 +153,10 @@ public final class ClusterAgent implements AutoCloseable {
             LOG.warn("cluster {}: {} informer: {} ({}); retrying", settings.clusterId(), what,
                     isStarted ? "watch failed" : "list failed", t.toString());
             lastError = (isStarted ? "watch of " : "list of ") + what + " failed: " + describe(t);
-            lastErrorAt = clock.millis();
+            lastErrorAt = System.nanoTime();
             if (troubleSince == 0) {
                 troubleSince = lastErrorAt;
+                troubleSinceWall = clock.millis();
             }
             return true;
         });
@@ -239,7 +241,7 @@ public final class ClusterAgent implements AutoCloseable {
         SharedIndexInformer<NetworkPolicy> np = policyInformer;
         boolean trouble = ns == null || np == null || !ns.hasSynced() || !np.hasSynced() || !ns.isWatching()
                 || !np.isWatching();
-        long now = clock.millis();
+        long now = System.nanoTime();
         if (!trouble) {
             troubleSince = 0;
             lastError = null;
@@ -248,19 +250,20 @@ public final class ClusterAgent implements AutoCloseable {
         long since = troubleSince;
         if (since == 0) {
             troubleSince = now;
+            troubleSinceWall = clock.millis();
             return null;
         }
-        long after = settings.unreachableAfter().toMillis();
-        boolean failed = lastError != null && lastErrorAt >= since;
+        long after = settings.unreachableAfter().toNanos();
+        boolean failed = lastError != null && lastErrorAt - since >= 0;
+        java.time.Instant sinceWall = java.time.Instant.ofEpochMilli(troubleSinceWall);
         if (now - since >= after && failed) {
-            return new InventoryPublisher.Outage(lastError, java.time.Instant.ofEpochMilli(since));
+            return new InventoryPublisher.Outage(lastError, sinceWall);
         }
         if (now - since >= after) {
             probe();
         }
         if (now - since >= 6 * after) {
-            return new InventoryPublisher.Outage("not watching: the API server does not answer",
-                    java.time.Instant.ofEpochMilli(since));
+            return new InventoryPublisher.Outage("not watching: the API server does not answer", sinceWall);
         }
         return null;
     }
@@ -282,7 +285,7 @@ public final class ClusterAgent implements AutoCloseable {
                     client.namespaces().list(new io.fabric8.kubernetes.api.model.ListOptionsBuilder().withLimit(1L).build());
                 } catch (RuntimeException e) {
                     lastError = "list of namespaces failed: " + describe(e);
-                    lastErrorAt = clock.millis();
+                    lastErrorAt = System.nanoTime();
                 } finally {
                     probing.set(false);
                 }

@@ -384,6 +384,7 @@ public final class InventoryPublisher implements AutoCloseable {
             sleepInterruptibly(Duration.ofMillis(5));
         }
         reportedOutage = null;
+        source.outage(); // synced: an outage measured from now on starts now, not at an earlier trouble
         long begin = System.nanoTime();
         long epoch = Math.max(clock.millis(), lastEpoch + 1);
         lastEpoch = epoch;
