@@ -54,7 +54,7 @@ import io.fencewatch.testing.KafkaBrokerExtension;
 @ExtendWith(KafkaBrokerExtension.class)
 class ClusterStatesIT {
     private static final int PARTITIONS = 4;
-    private static final String CLUSTER_STORE = "it-cluster-state";
+    static final String CLUSTER_STORE = "it-cluster-state";
     /** Ahead of the rows' updatedAt (now), so lastSeen is the cluster state's. */
     private static final Instant T = Instant.now().plus(1, ChronoUnit.HOURS).truncatedTo(ChronoUnit.MILLIS);
     private static final Instant OUTAGE = T.minus(10, ChronoUnit.MINUTES);
@@ -126,14 +126,22 @@ class ClusterStatesIT {
     private static QueryTestApp.Instance a;
     private static QueryTestApp.Instance b;
 
-    private static String clusterTopic() {
+    static String clusterTopic(TopicNames topics) {
         return topics.prefix() + ".it-cluster-state";
     }
 
-    /** As the processor: one source over both topics, so a task holds one partition of both stores. */
-    static Topology topology() {
+    private static String clusterTopic() {
+        return clusterTopic(topics);
+    }
+
+    /**
+     * As the processor: one source over the coverage and cluster-state topics, so a task holds one
+     * partition of both stores ({@link QueryTestApp#STORE} and {@link #CLUSTER_STORE}).
+     */
+    static Topology topology(TopicNames topics) {
+        String clusterTopic = clusterTopic(topics);
         Topology t = new Topology();
-        t.addSource("src", new StringDeserializer(), new ByteArrayDeserializer(), topics.coverage(), clusterTopic());
+        t.addSource("src", new StringDeserializer(), new ByteArrayDeserializer(), topics.coverage(), clusterTopic);
         t.addProcessor("put", () -> new Processor<String, byte[], Void, Void>() {
             private ProcessorContext<Void, Void> context;
             private KeyValueStore<String, NamespaceCoverage> coverage;
@@ -149,7 +157,7 @@ class ClusterStatesIT {
             @Override
             public void process(Record<String, byte[]> r) {
                 String topic = context.recordMetadata().orElseThrow().topic();
-                if (topic.equals(clusterTopic())) {
+                if (topic.equals(clusterTopic)) {
                     clusters.put(r.key(), VALUES.deserializer().deserialize(topic, r.value()));
                 } else {
                     coverage.put(r.key(), FencewatchSerdes.namespaceCoverage().deserializer().deserialize(topic, r.value()));
@@ -185,8 +193,8 @@ class ClusterStatesIT {
             produce("stale-d", p, p == 0 ? View.bare(T).withStale() : p == 1 ? View.bare(T).withSynced(false) : View.bare(T));
         }
         String appId = topics.prefix() + "-app";
-        a = QueryTestApp.start(broker, appId, topics, Map.of(), Map.of(), topology(), CLUSTER_STORE);
-        b = QueryTestApp.start(broker, appId, topics, Map.of(), Map.of(), topology(), CLUSTER_STORE);
+        a = QueryTestApp.start(broker, appId, topics, Map.of(), Map.of(), topology(topics), CLUSTER_STORE);
+        b = QueryTestApp.start(broker, appId, topics, Map.of(), Map.of(), topology(topics), CLUSTER_STORE);
         await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
             assertThat(a.streams.state()).isEqualTo(KafkaStreams.State.RUNNING);
             assertThat(b.streams.state()).isEqualTo(KafkaStreams.State.RUNNING);
@@ -205,11 +213,17 @@ class ClusterStatesIT {
     }
 
     private static void produce(String cluster, int partition, ClusterLiveness value) {
+        produce(broker, topics, cluster, partition, value);
+    }
+
+    /** One partition's cluster-state value of {@code cluster}. */
+    static void produce(EmbeddedKafkaBroker broker, TopicNames topics, String cluster, int partition, ClusterLiveness value) {
+        String topic = clusterTopic(topics);
         Properties p = new Properties();
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers());
         p.put(ProducerConfig.ACKS_CONFIG, "all");
         try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer())) {
-            producer.send(new ProducerRecord<>(clusterTopic(), partition, cluster, VALUES.serializer().serialize(clusterTopic(), value)));
+            producer.send(new ProducerRecord<>(topic, partition, cluster, VALUES.serializer().serialize(topic, value)));
             producer.flush();
         }
     }

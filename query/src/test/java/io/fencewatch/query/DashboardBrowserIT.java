@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 
@@ -32,8 +33,9 @@ import io.fencewatch.testing.KafkaBrokerExtension;
 
 /**
  * The dashboard in a real headless Chromium (Debian's chromium and chromium-driver): a namespace
- * turning non-compliant shows on the open page within a second, without reload. Screenshots go
- * to {@code target/dashboard-*.png}.
+ * turning non-compliant shows on the open page within a second, without reload; cluster cards are
+ * grouped by OKE compartment (kubeconfig contexts apart), unreachable and stale clusters in their
+ * own colours with the collector's error. Screenshots go to {@code target/dashboard-*.png}.
  */
 @ExtendWith(KafkaBrokerExtension.class)
 class DashboardBrowserIT {
@@ -54,6 +56,7 @@ class DashboardBrowserIT {
         broker = kafka;
         topics = new TopicNames(QueryTestApp.uniquePrefix("ui"));
         QueryTestApp.createTopics(broker, topics, 2);
+        broker.createTopic(ClusterStatesIT.clusterTopic(topics), 2);
         QueryTestApp.produceCoverage(broker, topics, List.of(
                 QueryTestApp.coverage("prod-eu", "checkout", Status.COMPLIANT),
                 QueryTestApp.coverage("prod-eu", "catalog", Status.COMPLIANT),
@@ -62,10 +65,26 @@ class DashboardBrowserIT {
                 QueryTestApp.coverage("prod-eu", "kube-system", Status.EXEMPT),
                 QueryTestApp.coverage("prod-eu", "new-team", Status.PENDING),
                 QueryTestApp.coverage("staging", "web", Status.COMPLIANT),
-                QueryTestApp.coverage("staging", "api", Status.COMPLIANT)));
+                QueryTestApp.coverage("staging", "api", Status.COMPLIANT),
+                QueryTestApp.coverage("oke-down", "shop", Status.COMPLIANT),
+                QueryTestApp.coverage("old-ctx", "web", Status.COMPLIANT)));
+        // Cluster states as the processor keeps them, in both partitions: two OKE clusters of prod/eu
+        // (one unreachable), one of dev, and two kubeconfig contexts (one silent).
+        Instant now = Instant.now();
+        for (int p = 0; p < 2; p++) {
+            ClusterStatesIT.produce(broker, topics, "prod-eu", p, ClusterStatesIT.View.oke(now, "v1.31.1"));
+            ClusterStatesIT.produce(broker, topics, "oke-down", p, ClusterStatesIT.View.oke(now, "v1.30.1")
+                    .withUnreachable("401 Unauthorized: the token was refused", now.minusSeconds(600)));
+            ClusterStatesIT.produce(broker, topics, "oke-dev", p, new ClusterStatesIT.View(now.toEpochMilli(), false, true,
+                    null, 0L, "oke", "us-ashburn-1", "dev", "ocid1.compartment.oc1..dev", "ocid1.cluster.oc1.iad.d",
+                    "v1.31.1", "PUBLIC_ENDPOINT"));
+            ClusterStatesIT.produce(broker, topics, "staging", p, new ClusterStatesIT.OnlyLastSeen(now.toEpochMilli()));
+            ClusterStatesIT.produce(broker, topics, "old-ctx", p, ClusterStatesIT.View.bare(now.minusSeconds(3600)).withStale());
+        }
         QueryTestApp.produceDrift(broker, topics, List.of(
                 QueryTestApp.drift("ui-0", "prod-eu", "legacy-batch", Status.COMPLIANT, Status.NON_COMPLIANT, DriftReason.LAST_POLICY_DELETED)));
-        app = QueryTestApp.start(broker, topics.prefix() + "-app", topics, Map.of(), Map.of());
+        app = QueryTestApp.start(broker, topics.prefix() + "-app", topics, Map.of(), Map.of(),
+                ClusterStatesIT.topology(topics), ClusterStatesIT.CLUSTER_STORE);
         await().atMost(Duration.ofSeconds(60)).until(() ->
                 QueryTestApp.get(app.uri("/api/v1/clusters/prod-eu/namespaces")).statusCode() == 200
                         && app.server.driftFeed().warm());
@@ -135,6 +154,47 @@ class DashboardBrowserIT {
         assertThat(body.getText()).contains("Non-compliant", "no NetworkPolicy", "Ingress", "Egress", "None",
                 "namespace: payments", "port: 53", "protocol: UDP", "protocol: TCP");
         screenshot("namespace");
+    }
+
+    @Test
+    void shouldGroupClustersByCompartmentAndShowUnreachableAndStaleClustersInTheirColours() throws Exception {
+        browser.get(app.uri("/").toString());
+        await().atMost(Duration.ofSeconds(15)).ignoreExceptions().untilAsserted(() -> {
+            assertThat(groupOf("prod-eu")).isEqualTo("prod/eu");
+            assertThat(groupOf("oke-down")).isEqualTo("prod/eu");
+            assertThat(groupOf("oke-dev")).isEqualTo("dev");
+            assertThat(groupOf("staging")).isEqualTo("Kubernetes contexts");
+            assertThat(groupOf("old-ctx")).isEqualTo("Kubernetes contexts");
+        });
+        List<String> groups = browser.findElements(By.cssSelector(".cluster-group")).stream()
+                .map(g -> g.getAttribute("data-group")).toList();
+        assertThat(groups).as("compartments sorted, kubeconfig contexts last").containsExactly("dev", "prod/eu", "Kubernetes contexts");
+        assertThat(card("prod-eu").getText()).contains("eu-frankfurt-1");
+        assertThat(card("oke-dev").getText()).contains("us-ashburn-1");
+
+        WebElement down = card("oke-down");
+        assertThat(down.getAttribute("data-state")).isEqualTo("UNREACHABLE");
+        assertThat(down.getText()).contains("unreachable", "401 Unauthorized: the token was refused", "fenced, last known");
+        WebElement stale = card("old-ctx");
+        assertThat(stale.getAttribute("data-state")).isEqualTo("STALE");
+        assertThat(stale.getText()).contains("stale data");
+        String unreachableColour = down.getCssValue("border-top-color");
+        String staleColour = stale.getCssValue("border-top-color");
+        String watchingColour = card("prod-eu").getCssValue("border-top-color");
+        assertThat(unreachableColour).isEqualTo("rgba(109, 40, 217, 1)");
+        assertThat(staleColour).isEqualTo("rgba(194, 97, 12, 1)");
+        assertThat(watchingColour).isNotIn(unreachableColour, staleColour);
+        assertThat(down.findElement(By.cssSelector(".cluster-error")).getCssValue("color")).isEqualTo(unreachableColour);
+        screenshot("clusters");
+    }
+
+    private static WebElement card(String cluster) {
+        return browser.findElement(By.cssSelector(".cluster[data-cluster='" + cluster + "']"));
+    }
+
+    private static String groupOf(String cluster) {
+        return card(cluster).findElement(By.xpath("ancestor::section[contains(@class,'cluster-group')]"))
+                .getAttribute("data-group");
     }
 
     private static void screenshot(String name) throws Exception {

@@ -29,7 +29,11 @@
     REMOVED_BY_RESYNC: 'Gone after a full resync',
     CLUSTER_STALE: 'Collector silent: data is stale',
     CLUSTER_RECOVERED: 'Collector back',
+    CLUSTER_UNREACHABLE: 'Collector cannot reach the API server: data is stale',
+    CLUSTER_REMOVED: 'Cluster removed from its provider',
   };
+  const KUBERNETES_GROUP = 'Kubernetes contexts';
+  const CLUSTER_STATE_TEXT = { SYNCING: 'syncing', STALE: 'stale data', UNREACHABLE: 'unreachable' };
   const STATUS_TEXT = {
     COMPLIANT: 'Compliant', NON_COMPLIANT: 'Non-compliant', PENDING: 'Pending', EXEMPT: 'Exempt',
     TERMINATING: 'Terminating', UNKNOWN: 'Unknown', NEW: 'New', GONE: 'Deleted',
@@ -118,25 +122,49 @@
         h('span', {}, 'Clusters appear here once a collector has sent its first inventory.')));
       return;
     }
+    // OKE clusters under their compartment path (region on the card), the others under one group.
+    const groups = new Map();
     for (const c of state.clusters) {
-      const judged = c.compliant + c.nonCompliant + c.pending;
-      const pct = judged === 0 ? 100 : Math.floor((c.compliant / judged) * 100);
-      const total = Math.max(1, c.namespaces);
-      const seg = (cls, n, label) => n > 0 ? h('span', { class: cls, width: (100 * n / total) + '%', title: n + ' ' + label }) : null;
-      root.append(h('div', { class: 'cluster', 'data-cluster': c.cluster },
-        h('div', { class: 'cluster-top' },
-          h('div', {}, h('div', { class: 'cluster-name' }, c.cluster), c.stale > 0 ? chip('stale', 'stale data') : null),
-          h('div', { class: 'pct' }, pct + '%', h('small', {}, 'fenced'))),
-        h('div', { class: 'bar', role: 'img', 'aria-label': c.compliant + ' compliant, ' + c.pending + ' pending, ' + c.nonCompliant + ' non-compliant, ' + c.exempt + ' exempt' },
-          seg('b-compliant', c.compliant, 'compliant'), seg('b-pending', c.pending, 'pending'),
-          seg('b-noncompliant', c.nonCompliant, 'non-compliant'), seg('b-exempt', c.exempt, 'exempt'),
-          seg('b-terminating', c.terminating || 0, 'terminating')),
-        h('div', { class: 'cluster-meta' },
-          h('span', {}, h('b', {}, c.namespaces), ' namespaces · ',
-            h('b', { class: c.nonCompliant > 0 ? 'bad' : '' }, c.nonCompliant), ' non-compliant · ',
-            h('b', {}, c.pending), ' pending · ', h('b', {}, c.exempt), ' exempt'),
-          h('span', { title: c.lastChange ? 'last change ' + c.lastChange : 'no change recorded' }, 'last seen ', timeEl(c.lastSeen)))));
+      const group = c.provider === 'oke' ? (c.compartment || '/') : KUBERNETES_GROUP;
+      if (!groups.has(group)) groups.set(group, []);
+      groups.get(group).push(c);
     }
+    const names = [...groups.keys()].sort((a, b) =>
+      (a === KUBERNETES_GROUP) - (b === KUBERNETES_GROUP) || a.localeCompare(b));
+    for (const name of names) {
+      root.append(h('section', { class: 'cluster-group', 'data-group': name },
+        h('h3', { class: 'group-title' }, name === KUBERNETES_GROUP ? name : 'Compartment ' + name,
+          h('span', { class: 'muted' }, ' · ' + groups.get(name).length)),
+        h('div', { class: 'clusters' }, groups.get(name).map(clusterCard))));
+    }
+  }
+
+  function clusterCard(c) {
+    const judged = c.compliant + c.nonCompliant + c.pending;
+    const pct = judged === 0 ? 100 : Math.floor((c.compliant / judged) * 100);
+    const total = Math.max(1, c.namespaces);
+    const seg = (cls, n, label) => n > 0 ? h('span', { class: cls, width: (100 * n / total) + '%', title: n + ' ' + label }) : null;
+    const st = c.state || 'WATCHING';
+    const stateChip = CLUSTER_STATE_TEXT[st] ? chip(st.toLowerCase(), CLUSTER_STATE_TEXT[st])
+      : (c.stale > 0 ? chip('stale', 'stale data') : null);
+    return h('div', { class: 'cluster state-' + st.toLowerCase(), 'data-cluster': c.cluster, 'data-state': st },
+      h('div', { class: 'cluster-top' },
+        h('div', {}, h('div', { class: 'cluster-name' }, c.cluster), stateChip,
+          c.region ? h('span', { class: 'region', title: c.ocid || '' }, c.region) : null,
+          c.kubernetesVersion ? h('span', { class: 'muted version' }, ' ' + c.kubernetesVersion) : null),
+        h('div', { class: 'pct' }, pct + '%', h('small', {}, st === 'UNREACHABLE' || st === 'STALE' ? 'fenced, last known' : 'fenced'))),
+      st === 'UNREACHABLE' ? h('div', { class: 'cluster-error', role: 'status' },
+        h('b', {}, 'Collector cannot reach the API server'), ' since ', timeEl(c.unreachableSince), ': ',
+        h('span', { class: 'error-text' }, c.error || '')) : null,
+      h('div', { class: 'bar', role: 'img', 'aria-label': c.compliant + ' compliant, ' + c.pending + ' pending, ' + c.nonCompliant + ' non-compliant, ' + c.exempt + ' exempt' },
+        seg('b-compliant', c.compliant, 'compliant'), seg('b-pending', c.pending, 'pending'),
+        seg('b-noncompliant', c.nonCompliant, 'non-compliant'), seg('b-exempt', c.exempt, 'exempt'),
+        seg('b-terminating', c.terminating || 0, 'terminating')),
+      h('div', { class: 'cluster-meta' },
+        h('span', {}, h('b', {}, c.namespaces), ' namespaces · ',
+          h('b', { class: c.nonCompliant > 0 ? 'bad' : '' }, c.nonCompliant), ' non-compliant · ',
+          h('b', {}, c.pending), ' pending · ', h('b', {}, c.exempt), ' exempt'),
+        h('span', { title: c.lastChange ? 'last change ' + c.lastChange : 'no change recorded' }, 'last seen ', timeEl(c.lastSeen))));
   }
 
   // --- non-compliant namespaces
