@@ -220,8 +220,15 @@ public final class ClusterAgent implements AutoCloseable {
         }
         String text;
         if (t instanceof io.fabric8.kubernetes.client.KubernetesClientException k && k.getCode() > 0) {
-            text = "HTTP " + k.getCode() + (k.getStatus() != null && k.getStatus().getReason() != null
-                    ? " " + k.getStatus().getReason() : "") + " (" + k.getMessage() + ")";
+            // fabric8's message repeats the whole Status; keep the code, reason, message and the request.
+            var status = k.getStatus();
+            String reason = status != null && status.getReason() != null ? status.getReason() : "";
+            String message = status != null && status.getMessage() != null ? status.getMessage() : "";
+            java.util.regex.Matcher at = java.util.regex.Pattern.compile("executing: (\\w+) at: ([^?\\s]+?)(?:\\?\\S*)?\\.(?:\\s|$)")
+                    .matcher(String.valueOf(k.getMessage()));
+            text = "HTTP " + k.getCode() + (reason.isEmpty() ? "" : " " + reason)
+                    + (message.isEmpty() || message.equals(reason) ? "" : ": " + message)
+                    + (at.find() ? " (" + at.group(1) + " " + at.group(2) + ")" : "");
         } else if (cause instanceof javax.net.ssl.SSLException) {
             text = "TLS: " + cause.getMessage();
         } else {
