@@ -381,23 +381,7 @@ public final class ClusterAgent implements AutoCloseable {
      * CLUSTER_REMOVED to every partition (the processor removes its rows), close. Safe to call twice.
      */
     public void retire(Duration timeout) {
-        synchronized (this) {
-            if (closed) {
-                return;
-            }
-            closed = true;
-            closing = true;
-        }
-        stopQuietly(namespaceInformer);
-        stopQuietly(policyInformer);
-        publisher.retire(timeout);
-        CompletableFuture<?> f = election;
-        if (f != null) {
-            f.cancel(true);
-        }
-        scheduler.shutdownNow();
-        LOG.info("cluster {}: agent retired", settings.clusterId());
-        onClosed.forEach(Runnable::run);
+        shutDown(() -> publisher.retire(timeout), "retired");
     }
 
     /** Runs {@code action} once the agent is closed or retired (the fleet forgets it then). */
@@ -488,6 +472,11 @@ public final class ClusterAgent implements AutoCloseable {
      * then gives up the Lease. Safe to call twice.
      */
     public void close(Duration timeout) {
+        shutDown(() -> publisher.close(timeout), "closed");
+    }
+
+    /** Stops the informers, then {@code publisherEnd} (close or retire), then the Lease and the scheduler. */
+    private void shutDown(Runnable publisherEnd, String how) {
         synchronized (this) {
             if (closed) {
                 return;
@@ -498,13 +487,13 @@ public final class ClusterAgent implements AutoCloseable {
         // One at a time: closing many watches at once can stall a (mock) API server's event loop.
         stopQuietly(namespaceInformer);
         stopQuietly(policyInformer);
-        publisher.close(timeout);
+        publisherEnd.run();
         CompletableFuture<?> f = election;
         if (f != null) {
             f.cancel(true); // releaseOnCancel: the standby takes over without waiting for the lease to expire
         }
         scheduler.shutdownNow();
-        LOG.info("cluster {}: agent closed", settings.clusterId());
+        LOG.info("cluster {}: agent {}", settings.clusterId(), how);
         onClosed.forEach(Runnable::run);
     }
 

@@ -187,16 +187,7 @@ public final class OkeFleetStub extends OciStubServer {
         compartments.values().stream().sorted(java.util.Comparator.comparing(Compartment::id))
                 .filter(c -> subtree || c.parent().equals(parent))
                 .filter(c -> state == null || state.equals(c.lifecycleState()))
-                .forEach(c -> {
-                    Map<String, Object> m = new LinkedHashMap<>();
-                    m.put("id", c.id());
-                    m.put("compartmentId", c.parent());
-                    m.put("name", c.name());
-                    m.put("description", c.name());
-                    m.put("lifecycleState", c.lifecycleState());
-                    m.put("timeCreated", "2026-01-01T00:00:00.000Z");
-                    out.add(m);
-                });
+                .forEach(c -> out.add(json(c)));
         return page(r, out);
     }
 
@@ -205,6 +196,11 @@ public final class OkeFleetStub extends OciStubServer {
         if (c == null) {
             throw OciError.notFound("compartment " + r.pathParam(1));
         }
+        return Response.ok(json(c));
+    }
+
+    /** A Compartment as Identity answers it. */
+    private static Map<String, Object> json(Compartment c) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("id", c.id());
         m.put("compartmentId", c.parent());
@@ -212,7 +208,7 @@ public final class OkeFleetStub extends OciStubServer {
         m.put("description", c.name());
         m.put("lifecycleState", c.lifecycleState());
         m.put("timeCreated", "2026-01-01T00:00:00.000Z");
-        return Response.ok(m);
+        return m;
     }
 
     private Response listRegions(Request r) {

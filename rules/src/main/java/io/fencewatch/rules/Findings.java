@@ -3,6 +3,7 @@ package io.fencewatch.rules;
 import java.io.IOException;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
+import java.util.List;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
@@ -71,33 +72,10 @@ public final class Findings {
 
             writeMetadata(g, findingId, findingUid(cluster, namespace), Rules.RULE_ID, time, productVersion);
 
-            g.writeObjectFieldStart("finding_info");
-            g.writeStringField("uid", findingUid(cluster, namespace));
-            g.writeStringField("title", "Namespace without NetworkPolicy: " + cluster + "/" + namespace);
-            g.writeStringField("desc", DESCRIPTION);
-            g.writeArrayFieldStart("types");
-            g.writeString("Kubernetes NetworkPolicy coverage");
-            g.writeEndArray();
-            if (open) {
-                g.writeNumberField("created_time", time);
-                g.writeNumberField("first_seen_time", time);
-            }
-            g.writeNumberField("last_seen_time", time);
-            g.writeEndObject();
-
-            g.writeObjectFieldStart("compliance");
-            g.writeStringField("control", Rules.RULE_ID);
-            g.writeArrayFieldStart("standards");
-            g.writeString("CIS Kubernetes Benchmark");
-            g.writeString("Fencewatch");
-            g.writeEndArray();
-            g.writeArrayFieldStart("requirements");
-            g.writeString("CIS Kubernetes Benchmark 5.3.2");
-            g.writeString(Rules.RULE_ID);
-            g.writeEndArray();
-            g.writeNumberField("status_id", open ? 3 : 1);
-            g.writeStringField("status", open ? "Fail" : "Pass");
-            g.writeEndObject();
+            writeFindingInfo(g, findingUid(cluster, namespace), "Namespace without NetworkPolicy: " + cluster + "/"
+                    + namespace, DESCRIPTION, "Kubernetes NetworkPolicy coverage", open, time, time);
+            writeCompliance(g, Rules.RULE_ID, List.of("CIS Kubernetes Benchmark", "Fencewatch"),
+                    List.of("CIS Kubernetes Benchmark 5.3.2", Rules.RULE_ID), open);
 
             g.writeArrayFieldStart("resources");
             g.writeStartObject();
@@ -156,31 +134,10 @@ public final class Findings {
             g.writeStringField("message", "Cluster " + cluster + ": " + detail);
             writeMetadata(g, findingId, clusterFindingUid(cluster), CLUSTER_RULE_ID, time, productVersion);
 
-            g.writeObjectFieldStart("finding_info");
-            g.writeStringField("uid", clusterFindingUid(cluster));
-            g.writeStringField("title", "Cluster unreachable by its collector: " + cluster);
-            g.writeStringField("desc", CLUSTER_DESCRIPTION);
-            g.writeArrayFieldStart("types");
-            g.writeString("Kubernetes cluster reachability");
-            g.writeEndArray();
-            if (open) {
-                g.writeNumberField("created_time", time);
-                g.writeNumberField("first_seen_time", since == null ? time : since.toEpochMilli());
-            }
-            g.writeNumberField("last_seen_time", time);
-            g.writeEndObject();
-
-            g.writeObjectFieldStart("compliance");
-            g.writeStringField("control", CLUSTER_RULE_ID);
-            g.writeArrayFieldStart("standards");
-            g.writeString("Fencewatch");
-            g.writeEndArray();
-            g.writeArrayFieldStart("requirements");
-            g.writeString(CLUSTER_RULE_ID);
-            g.writeEndArray();
-            g.writeNumberField("status_id", open ? 3 : 1);
-            g.writeStringField("status", open ? "Fail" : "Pass");
-            g.writeEndObject();
+            writeFindingInfo(g, clusterFindingUid(cluster), "Cluster unreachable by its collector: " + cluster,
+                    CLUSTER_DESCRIPTION, "Kubernetes cluster reachability", open, time,
+                    since == null ? time : since.toEpochMilli());
+            writeCompliance(g, CLUSTER_RULE_ID, List.of("Fencewatch"), List.of(CLUSTER_RULE_ID), open);
 
             g.writeArrayFieldStart("resources");
             g.writeStartObject();
@@ -316,5 +273,41 @@ public final class Findings {
             }
         }
         return b.append('"').toString();
+    }
+
+    private static void writeFindingInfo(JsonGenerator g, String uid, String title, String desc, String type, boolean open,
+            long time, long firstSeen) throws IOException {
+        g.writeObjectFieldStart("finding_info");
+        g.writeStringField("uid", uid);
+        g.writeStringField("title", title);
+        g.writeStringField("desc", desc);
+        g.writeArrayFieldStart("types");
+        g.writeString(type);
+        g.writeEndArray();
+        if (open) {
+            g.writeNumberField("created_time", time);
+            g.writeNumberField("first_seen_time", firstSeen);
+        }
+        g.writeNumberField("last_seen_time", time);
+        g.writeEndObject();
+    }
+
+    private static void writeCompliance(JsonGenerator g, String control, List<String> standards, List<String> requirements,
+            boolean open) throws IOException {
+        g.writeObjectFieldStart("compliance");
+        g.writeStringField("control", control);
+        g.writeArrayFieldStart("standards");
+        for (String st : standards) {
+            g.writeString(st);
+        }
+        g.writeEndArray();
+        g.writeArrayFieldStart("requirements");
+        for (String r : requirements) {
+            g.writeString(r);
+        }
+        g.writeEndArray();
+        g.writeNumberField("status_id", open ? 3 : 1);
+        g.writeStringField("status", open ? "Fail" : "Pass");
+        g.writeEndObject();
     }
 }
