@@ -163,6 +163,27 @@ class HelmChartTest {
     }
 
     @Test
+    void shouldDiscoverTheOkeFleetWhenCompartmentsAreGivenAndRefuseThemBesideContexts() {
+        List<Manifest> rendered = render(c -> c.set("collector.mode", "fleet")
+                .set("collector.fleet.oke.compartments[0]", "ocid1.tenancy.oc1..aaaatenancy")
+                .set("collector.fleet.oke.regions[0]", "all-subscribed")
+                .set("collector.fleet.oke.exclude[0]", "sandbox-*")
+                .set("collector.oci.auth", "instance-principal").set("collector.oci.region", "eu-frankfurt-1"));
+        assertPassesChecks(rendered);
+        var env = env(one(rendered, "Deployment", "fencewatch-collector"));
+        assertThat(env).containsEntry("FENCEWATCH_OCI_COMPARTMENTS", "ocid1.tenancy.oc1..aaaatenancy")
+                .containsEntry("FENCEWATCH_OCI_SUBTREE", "true").containsEntry("FENCEWATCH_OCI_REGIONS", "all-subscribed")
+                .containsEntry("FENCEWATCH_OCI_CLUSTER_EXCLUDE", "sandbox-*")
+                .containsEntry("FENCEWATCH_OCI_AUTH", "instance-principal")
+                .containsEntry("FENCEWATCH_OCI_REGION", "eu-frankfurt-1")
+                .doesNotContainKey("FENCEWATCH_CONTEXTS").doesNotContainKey("FENCEWATCH_CLUSTER_ID");
+        assertThatThrownBy(() -> render(c -> c.set("collector.mode", "fleet")
+                .set("collector.fleet.oke.compartments[0]", "ocid1.tenancy.oc1..aaaatenancy")
+                .set("collector.fleet.contexts[0]", "a")))
+                .hasMessageContaining("collector.fleet.oke.compartments and collector.fleet.contexts exclude each other");
+    }
+
+    @Test
     void shouldCarryProcessorSettingsWhenSet() {
         List<Manifest> rendered = render(c -> c.set("topicPrefix", "acme").set("processor.profile", "strict")
                 .set("processor.gracePeriod", "5m").set("processor.exemptNamespaces[0]", "legacy")
