@@ -48,7 +48,7 @@ public interface ClusterLiveness {
         return null;
     }
 
-    /** The compartment's path of names, e.g. {@code prod/eu}. */
+    /** The compartment's path of names, e.g. {@code /prod/eu}. */
     default String compartment() {
         return null;
     }
@@ -59,5 +59,10 @@ public interface ClusterLiveness {
 
     default String endpointType() {
         return null;
+    }
+
+    /** A cluster retired with CLUSTER_REMOVED: kept only so that late events stay out; not listed. */
+    default boolean removed() {
+        return false;
     }
 }

@@ -314,7 +314,7 @@ public final class CoverageQueryService {
     private Instant lastSeenIn(int p, String cluster) {
         try {
             Object v = clusterStore(p).get(cluster);
-            return v instanceof ClusterLiveness l ? Instant.ofEpochMilli(l.lastSeen()) : null;
+            return v instanceof ClusterLiveness l && !l.removed() ? Instant.ofEpochMilli(l.lastSeen()) : null;
         } catch (InvalidStateStoreException e) {
             throw new Unavailable("state store is not queryable here now");
         }
@@ -456,7 +456,7 @@ public final class CoverageQueryService {
             try (KeyValueIterator<String, Object> it = clusterStore(p).all()) {
                 while (it.hasNext()) {
                     KeyValue<String, Object> kv = it.next();
-                    if (kv.value instanceof ClusterLiveness l) {
+                    if (kv.value instanceof ClusterLiveness l && !l.removed()) {
                         byCluster.computeIfAbsent(kv.key, ClusterSummary::new).heard(l);
                     }
                 }

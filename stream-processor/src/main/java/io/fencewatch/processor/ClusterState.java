@@ -26,7 +26,7 @@ import io.fencewatch.schema.inventory.ClusterFacts;
  */
 public record ClusterState(long epoch, long lastSequence, long lastSeen, boolean stale, String collector,
         long namespaces, boolean capped, boolean synced, ClusterFacts facts, String unreachable,
-        long unreachableSince, boolean findingOpen) implements io.fencewatch.query.ClusterLiveness {
+        long unreachableSince, boolean findingOpen, boolean removed) implements io.fencewatch.query.ClusterLiveness {
 
     /** No epoch opened yet: a cluster first heard of through an epoch-neutral marker (UNREACHABLE). */
     public static final long NO_EPOCH = Long.MIN_VALUE;
@@ -36,6 +36,24 @@ public record ClusterState(long epoch, long lastSequence, long lastSeen, boolean
     public ClusterState {
         collector = collector == null ? "" : collector;
         facts = facts == null ? null : withoutOutage(facts);
+    }
+
+    /** A live cluster's state (not removed). */
+    public ClusterState(long epoch, long lastSequence, long lastSeen, boolean stale, String collector, long namespaces,
+            boolean capped, boolean synced, ClusterFacts facts, String unreachable, long unreachableSince,
+            boolean findingOpen) {
+        this(epoch, lastSequence, lastSeen, stale, collector, namespaces, capped, synced, facts, unreachable,
+                unreachableSince, findingOpen, false);
+    }
+
+    /**
+     * What stays of a cluster after CLUSTER_REMOVED: its epoch, so that a late event of that or an
+     * older epoch (an OCI bridge forwards the marker ahead of what it still holds) cannot bring rows
+     * back; only a SYNC_START of a newer epoch (a new cluster of the same name) starts it again.
+     * Hidden from the query surface.
+     */
+    public static ClusterState removedAt(long epoch, long now, String collector) {
+        return new ClusterState(epoch, Long.MAX_VALUE, now, false, collector, 0L, false, false, null, null, 0L, false, true);
     }
 
     public ClusterState(long epoch, long lastSequence, long lastSeen, boolean stale) {
@@ -161,8 +179,8 @@ public record ClusterState(long epoch, long lastSequence, long lastSeen, boolean
     /**
      * Binary form for the state store. Version 1: the fixed 26 bytes of epoch, sequence, last seen
      * and stale. Version 2 adds collector, key count and cap. Version 3 adds synced, the finding
-     * flag, the outage (since, error) and the facts as length-prefixed strings (not Avro, so the
-     * layout does not move when ClusterFacts evolves). Versions 1 and 2 are still read, as synced,
+     * flag, the outage (since, error), the facts as length-prefixed strings (not Avro, so the
+     * layout does not move when ClusterFacts evolves) and the removed flag. Versions 1 and 2 are still read, as synced,
      * reachable and without facts.
      */
     public static final class StoreSerde implements Serde<ClusterState>, Serializer<ClusterState>,
@@ -179,7 +197,7 @@ public record ClusterState(long epoch, long lastSequence, long lastSeen, boolean
             }
             List<byte[]> strings = new ArrayList<>();
             byte[] collector = s.collector().getBytes(StandardCharsets.UTF_8);
-            int size = V1_LENGTH + 8 + 1 + 2 + collector.length + 1 + 1 + 8 + 1;
+            int size = V1_LENGTH + 8 + 1 + 2 + collector.length + 1 + 1 + 8 + 1 + 1;
             strings.add(utf8(s.unreachable()));
             ClusterFacts f = s.facts();
             if (f != null) {
@@ -203,6 +221,7 @@ public record ClusterState(long epoch, long lastSequence, long lastSeen, boolean
                     .put((byte) (s.capped() ? 1 : 0)).putShort((short) collector.length).put(collector)
                     .put((byte) (s.synced() ? 1 : 0)).put((byte) (s.findingOpen() ? 1 : 0))
                     .putLong(s.unreachableSince());
+            // The removed flag ends the record.
             putString(out, strings.get(0));
             out.put((byte) (f == null ? 0 : 1));
             if (f != null) {
@@ -214,6 +233,7 @@ public record ClusterState(long epoch, long lastSequence, long lastSeen, boolean
                     putString(out, strings.get(i));
                 }
             }
+            out.put((byte) (s.removed() ? 1 : 0));
             return out.array();
         }
 
@@ -262,8 +282,9 @@ public record ClusterState(long epoch, long lastSequence, long lastSeen, boolean
                     }
                     facts = f.setCniTypes(cni).build();
                 }
+                boolean removed = b.get() != 0;
                 return new ClusterState(epoch, seq, seen, stale, collector, namespaces, capped, synced, facts, error,
-                        since, findingOpen);
+                        since, findingOpen, removed);
             } catch (java.nio.BufferUnderflowException | IllegalArgumentException
                     | org.apache.avro.AvroRuntimeException e) {
                 throw new SerializationException("corrupt cluster state (" + data.length + " bytes)");

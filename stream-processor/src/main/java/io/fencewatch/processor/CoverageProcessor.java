@@ -373,6 +373,15 @@ final class CoverageProcessor implements Processor<byte[], byte[], Object, Objec
         long epoch = source.getEpoch();
         boolean rewound = false;
         boolean opened = false;
+        if (state != null && state.removed()) {
+            if (event.getOp() != Op.SYNC_START || epoch <= state.epoch()) {
+                // A late event of the retired cluster (or a forged one): its rows stay gone.
+                LOG.debug("ignored {} of removed cluster {} (epoch {} <= {} or not a SYNC_START)", event.getOp(), cluster,
+                        epoch, state.epoch());
+                return;
+            }
+            state = null; // a new cluster of the same name
+        }
         if (state == null) {
             state = new ClusterState(epoch, Long.MIN_VALUE, now, false, source.getCollector(), 0L, false, false, null,
                     null, 0L, false);
@@ -482,6 +491,13 @@ final class CoverageProcessor implements Processor<byte[], byte[], Object, Objec
         Source source = event.getSource();
         String cluster = source.getCluster();
         ClusterState state = clusters.get(cluster);
+        if (state != null && state.removed()) {
+            if (source.getEpoch() <= state.epoch()) {
+                LOG.debug("ignored {} of removed cluster {}: {}", event.getOp(), cluster, where(event));
+                return;
+            }
+            state = null; // a new cluster of the same name, first heard of through this marker
+        }
         if (state != null && state.epoch() != ClusterState.NO_EPOCH && source.getEpoch() < state.epoch()) {
             LOG.debug("ignored {} of old epoch {} < {}: {}", event.getOp(), source.getEpoch(), state.epoch(), where(event));
             return;
@@ -535,7 +551,8 @@ final class CoverageProcessor implements Processor<byte[], byte[], Object, Objec
         if (state != null && state.findingOpen()) {
             clusterFinding(cluster, state, false, "cluster removed", "removed|" + tokenOf(cause), now);
         }
-        clusters.delete(cluster);
+        long epoch = Math.max(cause.getEpoch(), state == null ? Long.MIN_VALUE : state.epoch());
+        clusters.put(cluster, ClusterState.removedAt(epoch, now, state == null ? "" : state.collector()));
     }
 
     private void applyObject(String key, NamespaceEntry.Fact fact, EventRef cause, long now, boolean held) {
@@ -674,6 +691,9 @@ final class CoverageProcessor implements Processor<byte[], byte[], Object, Objec
         try (KeyValueIterator<String, ClusterState> it = clusters.all()) {
             while (it.hasNext()) {
                 KeyValue<String, ClusterState> kv = it.next();
+                if (kv.value.removed()) {
+                    continue;
+                }
                 if (!kv.value.stale() && now - kv.value.lastSeen() > limit) {
                     silent.add(kv);
                 }

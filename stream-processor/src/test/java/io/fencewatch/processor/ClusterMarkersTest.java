@@ -294,6 +294,10 @@ class ClusterMarkersTest {
             h.send(f.namespace(Op.UPSERT, "fresh", Feed.active(h.now())));
             h.send(f.policy(Op.UPSERT, "orphan", "p", Policies.denyAll()));
             drain(h);
+            // Made before the removal, delivered after it (as an OCI bridge may).
+            var lateUpsert = f.namespace(Op.UPSERT, "late", Feed.active(h.now()));
+            var lateHeartbeat = f.heartbeat();
+            var lateUnreachable = f.unreachable("late", h.now());
 
             h.send(f.clusterRemoved());
 
@@ -315,12 +319,24 @@ class ClusterMarkersTest {
             try (var it = facts.prefixScan("c1/", new org.apache.kafka.common.serialization.StringSerializer())) {
                 assertThat(it.hasNext()).as("facts of c1 left").isFalse();
             }
-            assertThat(clusters(h).get("c1")).isNull();
+            assertThat(clusters(h).get("c1").removed()).as("only a tombstone of c1 is left").isTrue();
+            assertThat(clusters(h).get("c1").namespaces()).isZero();
             assertThat(h.coverage("c2/team")).as("another cluster untouched").isNotNull();
             assertThat(clusters(h).get("c2")).isNotNull();
 
             h.advance(Duration.ofMinutes(1));
             assertThat(h.drift()).as("the grace deadline of c1/fresh was dropped").isEmpty();
+
+            // Late events of the retired cluster (an OCI bridge forwards the marker ahead of what it holds)
+            // bring nothing back, nor does a late UNREACHABLE, nor a silence past --stale-after.
+            h.send(lateUpsert);
+            h.send(lateHeartbeat);
+            h.send(lateUnreachable);
+            h.advance(Duration.ofMinutes(5));
+            assertThat(h.drift()).as("nothing of the removed cluster comes back")
+                    .noneMatch(d -> d.key().startsWith("c1/"));
+            assertThat(h.coverage("c1/late")).isNull();
+            assertThat(clusters(h).get("c1").removed()).isTrue();
 
             // A new cluster of the same name starts afresh.
             Feed again = new Feed("c1", 0, h::now);

@@ -18,6 +18,16 @@ class ClusterStateSerdeTest {
     private final ClusterState.StoreSerde serde = new ClusterState.StoreSerde();
 
     @Test
+    void shouldKeepARemovedClustersTombstone() {
+        ClusterState.StoreSerde serde = new ClusterState.StoreSerde();
+        ClusterState removed = ClusterState.removedAt(1_234L, 5_678L, "collector-1");
+        ClusterState read = serde.deserialize("t", serde.serialize("t", removed));
+        assertThat(read).isEqualTo(removed);
+        assertThat(read.removed()).isTrue();
+        assertThat(read.epoch()).isEqualTo(1_234L);
+    }
+
+    @Test
     void shouldReadVersionOneBytesAsSyncedReachableAndWithoutFacts() {
         byte[] v1 = ByteBuffer.allocate(26).put((byte) 1).putLong(7L).putLong(42L).putLong(1_000L).put((byte) 1).array();
 
