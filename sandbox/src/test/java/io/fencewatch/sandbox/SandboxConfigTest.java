@@ -61,7 +61,7 @@ class SandboxConfigTest {
     @CsvSource(delimiter = '|', value = {
         "--http-port=http        | --http-port: 'http' is not a port number",
         "--kafka-port=70000      | --kafka-port: 70000 is outside 0..65535",
-        "--scenario=movie        | --scenario: 'movie' is not a scenario (demo or none)",
+        "--scenario=movie        | --scenario: 'movie' is not a scenario (demo, oke or none)",
         "--grace=soon            | --grace: 'soon' is not a duration (use e.g. 0s, 500ms, 30s, 5m)",
         "--kubeconfig=/nope/cfg  | --kubeconfig: '/nope/cfg' is not a readable file",
         "--cluster-id=a/b        | --cluster-id: 'a/b' ",
@@ -102,6 +102,16 @@ class SandboxConfigTest {
         assertThatThrownBy(() -> SandboxConfig.parse(new String[] {"--context=prod", "--scenario=demo"}))
                 .hasMessage("--scenario: demo plays on the simulated cluster only, never on the real one named by"
                         + " --context");
+    }
+
+    @Test
+    void shouldRefuseTheOkeFleetBesideARealClusterOrTheRealControlPlane() {
+        assertThatThrownBy(() -> SandboxConfig.parse(new String[] {"--context=prod", "--scenario=oke"}))
+                .hasMessage("--scenario: oke plays its own simulated OKE fleet; it cannot be combined with --context");
+        assertThatThrownBy(() -> SandboxConfig.parse(new String[] {"--control-plane=real", "--scenario=oke"}))
+                .hasMessage("--scenario: oke plays its own simulated OKE fleet; it cannot be combined with"
+                        + " --control-plane=real");
+        assertThat(SandboxConfig.parse(new String[] {"--scenario=oke"}).okeFleet()).isTrue();
     }
 
     @Test
