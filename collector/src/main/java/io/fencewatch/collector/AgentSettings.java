@@ -56,17 +56,6 @@ public record AgentSettings(String clusterId, String collectorId, String topic, 
                 config.get(CollectorConfig.UNREACHABLE_AFTER));
     }
 
-    /** The same settings for another cluster (a fleet's agents share everything else). */
-    public AgentSettings withClusterId(String id) {
-        return new AgentSettings(id, collectorId, topic, queueCapacity, heartbeatInterval, annotationPatterns,
-                listPageSize, lease, unreachableAfter);
-    }
-
-    public AgentSettings withUnreachableAfter(Duration after) {
-        return new AgentSettings(clusterId, collectorId, topic, queueCapacity, heartbeatInterval, annotationPatterns,
-                listPageSize, lease, after);
-    }
-
     public AgentSettings withLease(LeaseSettings newLease) {
         return new AgentSettings(clusterId, collectorId, topic, queueCapacity, heartbeatInterval, annotationPatterns,
                 listPageSize, newLease, unreachableAfter);

@@ -92,7 +92,6 @@ public final class OkeFleet implements AutoCloseable {
     private final Map<String, String> ids = new HashMap<>(); // OCID -> id given in this process
     private final Set<String> retired = new HashSet<>(); // OCIDs whose CLUSTER_REMOVED went out here
     private volatile Pass lastPass;
-    private volatile long passes;
     private volatile long failedPasses;
     private boolean closed;
 
@@ -126,7 +125,6 @@ public final class OkeFleet implements AutoCloseable {
         if (closed) {
             return lastPass;
         }
-        passes++;
         List<OkeCluster> found;
         try {
             found = discovery.discover(plan.compartments(), plan.subtree(), plan.regions().regions(), plan.include(),
@@ -252,28 +250,16 @@ public final class OkeFleet implements AutoCloseable {
         return lastPass;
     }
 
-    public long passes() {
-        return passes;
-    }
-
     public long failedPasses() {
         return failedPasses;
     }
 
-    /** Stops rediscovering; the agents are closed (not retired) by {@link #closeAgents(Duration)} or their owner. */
+    /** Stops rediscovering; the agents are closed (not retired) by their owner, the collector. */
     @Override
     public void close() {
         synchronized (this) {
             closed = true;
         }
         scheduler.shutdownNow();
-    }
-
-    /** Closes every watched agent (a shutdown: rows stay, the next start resumes). */
-    public synchronized void closeAgents(Duration timeout) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        for (Member m : members.values()) {
-            m.agent().close(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
-        }
     }
 }

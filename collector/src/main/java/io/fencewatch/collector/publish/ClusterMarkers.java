@@ -43,15 +43,26 @@ public final class ClusterMarkers implements AutoCloseable {
         this.clock = Objects.requireNonNull(clock);
     }
 
-    /** Sends {@code op} for {@code cluster} to every partition; true once all are acked within {@code timeout}. */
-    public synchronized boolean send(String cluster, Op op, ClusterFacts facts, Duration timeout) {
+    /** An epoch-neutral marker: sequence 0 (it takes none), the given epoch, facts as given. */
+    static InventoryEvent marker(String cluster, String collectorId, Op op, long epoch, java.time.Instant at,
+            ClusterFacts facts) {
         if (op != Op.UNREACHABLE && op != Op.CLUSTER_REMOVED) {
             throw new IllegalArgumentException("not an epoch-neutral marker: " + op);
         }
+        return new InventoryEvent(new Source(cluster, collectorId, epoch, 0L, at), op, null, null, null, null, null, null,
+                null, null, false, facts);
+    }
+
+    /** Sends {@code op} for {@code cluster} at the clock's epoch; see {@link #send(String, Op, ClusterFacts, long, Duration)}. */
+    public boolean send(String cluster, Op op, ClusterFacts facts, Duration timeout) {
+        return send(cluster, op, facts, clock.millis(), timeout);
+    }
+
+    /** Sends {@code op} for {@code cluster} to every partition; true once all are acked within {@code timeout}. */
+    public synchronized boolean send(String cluster, Op op, ClusterFacts facts, long epoch, Duration timeout) {
         Keys.requireClusterId(cluster);
         long deadline = System.nanoTime() + timeout.toNanos();
-        InventoryEvent marker = new InventoryEvent(new Source(cluster, collectorId, clock.millis(), 0L, clock.instant()), op,
-                null, null, null, null, null, null, null, null, false, facts);
+        InventoryEvent marker = marker(cluster, collectorId, op, epoch, clock.instant(), facts);
         try {
             int partitions = sink.partitionsFor(topic).size();
             List<Future<RecordMetadata>> sent = new ArrayList<>(partitions);

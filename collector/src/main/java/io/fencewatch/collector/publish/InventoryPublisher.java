@@ -134,7 +134,6 @@ public final class InventoryPublisher implements AutoCloseable {
     private volatile Outage reportedOutage;
     private long nextOutageReportNanos;
     private volatile boolean retiring;
-    private volatile boolean retired;
 
     public InventoryPublisher(String cluster, String collectorId, String topic, Producer<String, InventoryEvent> producer,
             BlockingQueue<AgentEvent> queue, SnapshotSource source, EventTranslator translator,
@@ -621,14 +620,8 @@ public final class InventoryPublisher implements AutoCloseable {
      * epoch's order): they carry the open epoch, else one above every epoch this publisher opened, and
      * the processor never opens an epoch for them.
      */
-    private InventoryEvent neutralMarker(Op op, Instant at, ClusterFacts facts) {
-        long epoch = openEpoch >= 0 ? openEpoch : Math.max(clock.millis(), lastEpoch + 1);
-        return new InventoryEvent(new Source(cluster, collectorId, epoch, 0L, at), op, null, null, null, null, null,
-                null, null, null, false, facts);
-    }
-
-    private ClusterFacts factsOr(ClusterFacts facts) {
-        return facts != null ? facts : ClusterFacts.newBuilder().build();
+    private long neutralEpoch() {
+        return openEpoch >= 0 ? openEpoch : Math.max(clock.millis(), lastEpoch + 1);
     }
 
     /**
@@ -653,9 +646,11 @@ public final class InventoryPublisher implements AutoCloseable {
                     outage.since(), outage.error(), heartbeatInterval);
         }
         reportedOutage = outage;
-        ClusterFacts facts = ClusterFacts.newBuilder(factsOr(clusterFacts)).setError(outage.error())
-                .setUnreachableSince(outage.since()).build();
-        InventoryEvent marker = neutralMarker(Op.UNREACHABLE, clock.instant(), facts);
+        ClusterFacts known = clusterFacts;
+        ClusterFacts facts = (known != null ? ClusterFacts.newBuilder(known) : ClusterFacts.newBuilder())
+                .setError(outage.error()).setUnreachableSince(outage.since()).build();
+        InventoryEvent marker = ClusterMarkers.marker(cluster, collectorId, Op.UNREACHABLE, neutralEpoch(), clock.instant(),
+                facts);
         for (int p = 0; p < partitions; p++) {
             if (!trySend(new ProducerRecord<>(topic, p, Keys.marker(cluster), marker), marker.getSource().getEpoch(),
                     "UNREACHABLE", null)) {
@@ -667,56 +662,19 @@ public final class InventoryPublisher implements AutoCloseable {
 
     /** The cluster is gone: CLUSTER_REMOVED to every partition, acked within the close deadline. */
     private void sendRetirement() {
-        int partitions = partitionCount;
-        try {
-            partitions = producer.partitionsFor(topic).size();
-        } catch (KafkaException e) {
-            LOG.warn("cluster {}: partition count for the retirement: {}", cluster, e.toString());
+        Duration left = Duration.ofNanos(Math.max(1, closeDeadlineNanos - System.nanoTime()));
+        if (new ClusterMarkers(producer, topic, collectorId, clock).send(cluster, Op.CLUSTER_REMOVED, clusterFacts,
+                neutralEpoch(), left)) {
+            LOG.info("cluster {}: retired: CLUSTER_REMOVED sent to every partition of {}", cluster, topic);
+        } else {
+            LOG.error("cluster {}: retired, but CLUSTER_REMOVED was not delivered: its rows stay until they go stale",
+                    cluster);
         }
-        if (partitions <= 0) {
-            LOG.error("cluster {}: retired, but Kafka did not say how many partitions {} has: CLUSTER_REMOVED not sent; "
-                    + "its rows stay until they go stale", cluster, topic);
-            return;
-        }
-        InventoryEvent marker = neutralMarker(Op.CLUSTER_REMOVED, clock.instant(), clusterFacts);
-        List<Future<RecordMetadata>> sent = new ArrayList<>(partitions);
-        for (int p = 0; p < partitions; p++) {
-            Future<RecordMetadata> f = send(new ProducerRecord<>(topic, p, Keys.marker(cluster), marker),
-                    marker.getSource().getEpoch(), "CLUSTER_REMOVED", null);
-            if (f == null) {
-                LOG.error("cluster {}: CLUSTER_REMOVED not taken by Kafka for partition {}", cluster, p);
-                return;
-            }
-            sent.add(f);
-        }
-        producer.flush();
-        for (Future<RecordMetadata> f : sent) {
-            try {
-                f.get(Math.max(1, TimeUnit.NANOSECONDS.toMillis(closeDeadlineNanos - System.nanoTime())), TimeUnit.MILLISECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            } catch (ExecutionException | TimeoutException e) {
-                LOG.error("cluster {}: CLUSTER_REMOVED not acked: {}", cluster, e.toString());
-                return;
-            }
-        }
-        retired = true;
-        LOG.info("cluster {}: retired: CLUSTER_REMOVED sent to {} partitions of {}", cluster, partitions, topic);
     }
 
     /** Facts about the cluster for its markers from now on (OKE: OCID, region, compartment, version). */
     public void clusterFacts(ClusterFacts facts) {
         this.clusterFacts = facts;
-    }
-
-    public ClusterFacts clusterFacts() {
-        return clusterFacts;
-    }
-
-    /** The outage being reported, or null. */
-    public Outage outage() {
-        return reportedOutage;
     }
 
     /**
@@ -726,11 +684,6 @@ public final class InventoryPublisher implements AutoCloseable {
     public void retire(Duration timeout) {
         retiring = true;
         close(timeout);
-    }
-
-    /** True once a retirement's CLUSTER_REMOVED markers were acked. */
-    public boolean retired() {
-        return retired;
     }
 
     private Future<RecordMetadata> sendMarker(int partition, InventoryEvent marker, long epoch) {
