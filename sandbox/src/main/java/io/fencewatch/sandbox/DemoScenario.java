@@ -4,8 +4,6 @@ import java.io.PrintStream;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 import org.slf4j.Logger;
@@ -23,7 +21,7 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
  * a policy is deleted, a legacy namespace is exempted with {@code fencewatch.io/exempt}. Then the
  * cluster is the user's.
  */
-final class DemoScenario implements AutoCloseable {
+final class DemoScenario extends ScenarioThread {
     private static final Logger LOG = LoggerFactory.getLogger(DemoScenario.class);
 
     /** One step: what the terminal says, then what is done. */
@@ -33,22 +31,16 @@ final class DemoScenario implements AutoCloseable {
     private final Supplier<KubernetesClient> clients;
     private final PrintStream out;
     private final Duration pause;
-    private final CountDownLatch stop = new CountDownLatch(1);
-    private Thread thread;
 
     DemoScenario(Supplier<KubernetesClient> clients, PrintStream out, Duration pause) {
+        super("fencewatch-sandbox-demo");
         this.clients = clients;
         this.out = out;
         this.pause = pause;
     }
 
-    synchronized void start() {
-        thread = new Thread(this::play, "fencewatch-sandbox-demo");
-        thread.setDaemon(true);
-        thread.start();
-    }
-
-    private void play() {
+    @Override
+    void play() {
         try (KubernetesClient k = clients.get()) {
             List<Step> steps = List.of(
                     new Step("team payments creates namespace 'payments' and fences it with a default-deny policy",
@@ -89,16 +81,6 @@ final class DemoScenario implements AutoCloseable {
         }
     }
 
-    /** Waits up to {@code d}; true when the sandbox is stopping. */
-    private boolean waitStop(Duration d) {
-        try {
-            return stop.await(d.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return true;
-        }
-    }
-
     private static void namespace(KubernetesClient k, String name, Map<String, String> labels) {
         k.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(name).withLabels(labels).endMetadata()
                 .build()).create();
@@ -123,21 +105,5 @@ final class DemoScenario implements AutoCloseable {
                 .endEgress()
                 .endSpec()
                 .build();
-    }
-
-    @Override
-    public void close() {
-        stop.countDown();
-        Thread t;
-        synchronized (this) {
-            t = thread;
-        }
-        if (t != null) {
-            try {
-                t.join(3_000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
     }
 }

@@ -9,8 +9,6 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,7 +29,7 @@ import io.fencewatch.sandbox.apiserver.SimulatedApiServer;
  * created (picked up at the next rediscovery), one is deleted (its rows retire with
  * {@code CLUSTER_REMOVED}), one starts refusing the collector (UNREACHABLE).
  */
-final class OkeFleetScenario implements AutoCloseable {
+final class OkeFleetScenario extends ScenarioThread {
     private static final Logger LOG = LoggerFactory.getLogger(OkeFleetScenario.class);
     static final String REGION = "eu-frankfurt-1";
     /** How often the collector lists the fleet again in this scenario. */
@@ -49,10 +47,9 @@ final class OkeFleetScenario implements AutoCloseable {
     private final String prod;
     private final String dev;
     private final Map<String, Member> members = new java.util.concurrent.ConcurrentSkipListMap<>();
-    private final CountDownLatch stop = new CountDownLatch(1);
-    private Thread thread;
 
     OkeFleetScenario(Path dataDir, PrintStream out, Duration pause) {
+        super("fencewatch-sandbox-oke");
         this.dir = dataDir.resolve("oke");
         this.out = out;
         this.pause = pause;
@@ -130,13 +127,8 @@ final class OkeFleetScenario implements AutoCloseable {
         }
     }
 
-    synchronized void start() {
-        thread = new Thread(this::play, "fencewatch-sandbox-oke");
-        thread.setDaemon(true);
-        thread.start();
-    }
-
-    private void play() {
+    @Override
+    void play() {
         try {
             if (waitStop(pause.plus(REDISCOVER))) {
                 return;
@@ -171,33 +163,13 @@ final class OkeFleetScenario implements AutoCloseable {
         }
     }
 
-    private boolean waitStop(Duration d) {
-        try {
-            return stop.await(d.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return true;
-        }
-    }
-
     List<Member> members() {
         return List.copyOf(members.values());
     }
 
     @Override
     public void close() {
-        stop.countDown();
-        Thread t;
-        synchronized (this) {
-            t = thread;
-        }
-        if (t != null) {
-            try {
-                t.join(3_000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
+        super.close();
         for (Member m : members.values()) {
             try {
                 m.api().close();
