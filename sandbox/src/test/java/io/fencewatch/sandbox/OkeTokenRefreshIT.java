@@ -6,14 +6,11 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Predicate;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -37,6 +34,7 @@ import io.fencewatch.schema.common.Op;
 import io.fencewatch.schema.inventory.InventoryEvent;
 import io.fencewatch.schema.serde.FencewatchSerdes;
 import io.fencewatch.testing.KafkaBrokerExtension;
+import io.fencewatch.testing.MovableClock;
 
 /**
  * Token refresh while watching: an OKE fleet's cluster whose API server accepts only a valid OKE
@@ -51,24 +49,8 @@ class OkeTokenRefreshIT {
     @TempDir
     Path dir;
 
-    /** How far this test's clock runs ahead of the system's (it ticks, as durations need). */
-    private final AtomicReference<Duration> ahead = new AtomicReference<>(Duration.ZERO);
-    private final Clock clock = new Clock() {
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return Instant.now().plus(ahead.get());
-        }
-    };
+    /** Ticks with the system clock (durations are measured too); the test moves it ahead. */
+    private final MovableClock clock = MovableClock.ticking();
 
     private static List<InventoryEvent> readUntil(TopicReader<String, InventoryEvent> reader,
             Predicate<List<InventoryEvent>> done) {
@@ -121,7 +103,7 @@ class OkeTokenRefreshIT {
                 List<InventoryEvent> events = readUntil(reader, es -> es.stream().anyMatch(e -> e.getOp() == Op.SYNC_END));
                 int before = tokensSeen.size();
 
-                ahead.set(Duration.ofMinutes(5)); // every token made so far is now refused
+                clock.advance(Duration.ofMinutes(5)); // every token made so far is now refused
                 api.endWatches();
                 try (KubernetesClient admin = api.client()) {
                     admin.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName("after-refresh")

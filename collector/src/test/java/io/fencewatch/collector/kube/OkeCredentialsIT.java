@@ -9,11 +9,8 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.atomic.AtomicReference;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -34,6 +31,7 @@ import io.fencewatch.oci.OciClients;
 import io.fencewatch.ocistub.OciError;
 import io.fencewatch.ocistub.OciTestCredentials;
 import io.fencewatch.ocistub.OkeTokenVerifier;
+import io.fencewatch.testing.MovableClock;
 import io.fencewatch.ocistub.RequestSignatureVerifier;
 
 /**
@@ -47,23 +45,7 @@ class OkeCredentialsIT {
     private static final String CLUSTER = "ocid1.cluster.oc1.eu-frankfurt-1.aaaaaaaaprodeu";
     private static final String OTHER_CLUSTER = "ocid1.cluster.oc1.eu-frankfurt-1.aaaaaaaaother";
 
-    private final AtomicReference<Instant> now = new AtomicReference<>(Instant.parse("2026-12-02T10:00:00Z"));
-    private final Clock clock = new Clock() {
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now.get();
-        }
-    };
+    private final MovableClock clock = MovableClock.fixed(Instant.parse("2026-12-02T10:00:00Z"));
     private final List<String> accepted = new CopyOnWriteArrayList<>();
     private final List<String> refused = new CopyOnWriteArrayList<>();
     private RequestSignatureVerifier signatures;
@@ -128,13 +110,13 @@ class OkeCredentialsIT {
         OkeTokenProvider provider = new OkeTokenProvider(signer, REGION, CLUSTER, clock);
         try (KubernetesClient client = client(provider)) {
             assertThat(client.namespaces().list().getMetadata().getResourceVersion()).isEqualTo("7");
-            now.updateAndGet(t -> t.plus(Duration.ofMinutes(2)).plusSeconds(59));
+            clock.advance(Duration.ofMinutes(2).plusSeconds(59));
             client.namespaces().list();
             assertThat(provider.tokensGenerated()).isEqualTo(1);
             assertThat(accepted).hasSize(2).containsOnly(accepted.get(0));
 
             // Three minutes after it was made: one minute before its expiry, it is made again.
-            now.updateAndGet(t -> t.plusSeconds(1));
+            clock.advance(Duration.ofSeconds(1));
             client.namespaces().list();
             assertThat(provider.tokensGenerated()).isEqualTo(2);
             assertThat(accepted).hasSize(3);
@@ -156,7 +138,7 @@ class OkeCredentialsIT {
         OkeTokenVerifier oke = new OkeTokenVerifier(signatures, REGION, CLUSTER);
         String token = new OkeTokenProvider(signer, REGION, CLUSTER, clock).getToken();
         assertThat(oke.verify(token).tenancy()).isEqualTo(OciTestCredentials.TENANCY);
-        now.updateAndGet(t -> t.plus(Duration.ofMinutes(5)).plusSeconds(1));
+        clock.advance(Duration.ofMinutes(5).plusSeconds(1));
         assertThatThrownBy(() -> oke.verify(token)).hasMessageContaining("more than 5 minutes");
 
         String fresh = new OkeTokenProvider(signer, REGION, CLUSTER, clock).getToken();
@@ -216,7 +198,7 @@ class OkeCredentialsIT {
     void shouldServeTheKubeconfigsOciExecEntryInProcessWithNoCliInstalled() throws Exception {
         // The fixed clock is the verifier's; the collector's token is signed at the real time, so the
         // verifier's clock is set to now for this test.
-        now.set(Instant.now());
+        clock.set(Instant.now());
         var config = collectorConfig(ociKubeconfig(CLUSTER, "      - --region\n      - " + REGION + "\n"), "serve");
         try (KubernetesClient client = io.fencewatch.collector.Collector.defaultClient(config, config.targets().get(0))) {
             assertThat(client.namespaces().list().getMetadata().getResourceVersion()).isEqualTo("7");
@@ -227,7 +209,7 @@ class OkeCredentialsIT {
 
     @Test
     void shouldReachAClusterFoundByDiscoveryWithTheKubeconfigItsContainerEngineWrites() throws Exception {
-        now.set(Instant.now());
+        clock.set(Instant.now());
         try (io.fencewatch.ocistub.OkeFleetStub oci = io.fencewatch.ocistub.OkeFleetStub.start(Clock.systemUTC(), REGION,
                 OciTestCredentials.TENANCY)) {
             oci.verifier().trust(creds.keyId(), creds.keyPair().getPublic());
@@ -267,7 +249,7 @@ class OkeCredentialsIT {
 
     @Test
     void shouldLeaveTheExecEntryToFabric8WhenToldToKeepIt() throws Exception {
-        now.set(Instant.now());
+        clock.set(Instant.now());
         var config = collectorConfig(ociKubeconfig(CLUSTER, "      - --region\n      - " + REGION + "\n"), "keep");
         // fabric8 runs 'oci', which this machine does not have: no token reaches the API server.
         try (KubernetesClient client = io.fencewatch.collector.Collector.defaultClient(config, config.targets().get(0))) {
