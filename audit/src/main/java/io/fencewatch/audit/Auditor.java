@@ -60,7 +60,7 @@ public final class Auditor {
             NamespaceState state = new NamespaceState(ns.name(), ns.facts(), new ArrayList<>(ns.policies().values()), t);
             Verdict v = evaluator.evaluate(state, t);
             rows.add(CoverageRecords.of(cluster, ns.name(), ns.uid(), v, new ArrayList<>(ns.policies().keySet()),
-                    rules.profile(), ns.facts().getCreatedAt(), now, now, null));
+                    rules.profile(), ns.facts().getCreatedAt(), now, now, null, null));
         }
         return rows;
     }
@@ -73,7 +73,8 @@ public final class Auditor {
         String key = row.getCluster() + "/" + row.getNamespace();
         String id = uuid("audit|" + key + "|" + row.getUpdatedAt().toEpochMilli());
         CoverageState after = new CoverageState(row.getStatus(), row.getIngress(), row.getEgress(),
-                row.getIngressAllowsAll(), row.getEgressAllowsAll(), row.getStale(), row.getPolicies().size());
+                row.getIngressAllowsAll(), row.getEgressAllowsAll(), row.getStale(), row.getPolicies().size(),
+                row.getEnforced());
         DriftEvent drift = new DriftEvent(id, row.getCluster(), row.getNamespace(), null, after,
                 DriftReason.NAMESPACE_CREATED_WITHOUT_POLICY, null, row.getUpdatedAt(), row.getProfile());
         return Findings.toJson(drift, uuid(id + "|finding"), true, row, productVersion);

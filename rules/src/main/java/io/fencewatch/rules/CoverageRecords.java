@@ -15,14 +15,16 @@ public final class CoverageRecords {
     /**
      * @param since when the namespace entered this status
      * @param lastEvent the event that last changed the facts, or null
+     * @param enforced whether the cluster enforces NetworkPolicy ({@link Enforcement#enforced()}), null if unknown
      */
     public static NamespaceCoverage of(String cluster, String namespace, String uid, Verdict verdict,
             List<String> policyNames, Profile profile, Instant createdAt, Instant since, Instant updatedAt,
-            EventRef lastEvent) {
+            EventRef lastEvent, Boolean enforced) {
         Isolation iso = verdict.isolation();
         // The all-arguments constructor: Avro builders validate and copy every field, on the hot path.
         return new NamespaceCoverage(cluster, namespace, uid, verdict.status(), verdict.reason(), since,
                 new ArrayList<>(policyNames), iso.ingress(), iso.egress(), iso.ingressAllowsAll(),
-                iso.egressAllowsAll(), verdict.exemption(), false, profile.wireName(), createdAt, updatedAt, lastEvent);
+                iso.egressAllowsAll(), verdict.exemption(), false, profile.wireName(), createdAt, updatedAt, lastEvent,
+                enforced);
     }
 }

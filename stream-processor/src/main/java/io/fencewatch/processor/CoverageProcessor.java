@@ -901,7 +901,7 @@ final class CoverageProcessor implements Processor<byte[], byte[], Object, Objec
         EventRef last = cause != null ? cause : old == null ? null : old.getLastEvent();
         return CoverageRecords.of(Keys.clusterOf(key), Keys.namespaceOf(key), ns.getUid(), verdict,
                 new ArrayList<>(entry.policies().keySet()), rules.profile(), ns.getNamespaceFacts().getCreatedAt(),
-                since, Instant.ofEpochMilli(now), last);
+                since, Instant.ofEpochMilli(now), last, null);
     }
 
     private static boolean sameRecord(NamespaceCoverage a, NamespaceCoverage b) {
@@ -916,7 +916,7 @@ final class CoverageProcessor implements Processor<byte[], byte[], Object, Objec
             return null;
         }
         return new CoverageState(c.getStatus(), c.getIngress(), c.getEgress(), c.getIngressAllowsAll(),
-                c.getEgressAllowsAll(), c.getStale(), c.getPolicies().size());
+                c.getEgressAllowsAll(), c.getStale(), c.getPolicies().size(), c.getEnforced());
     }
 
     private void schedule(String key, long at) {
