@@ -103,6 +103,9 @@ class FlagContractIT {
         assertThat(matches(FLAG, collectorHelp)).containsAll(fleet.stream().map(n -> "--" + n).toList());
         assertThat(matches(ENV, collectorHelp)).containsAll(fleet.stream().map(FlagContractIT::env).toList());
         assertThat(collectorHelp).contains("--oci.<service>.endpoint=<url>", "FENCEWATCH_OCI_<SERVICE>_ENDPOINT");
+        // Issue 13: where the collector looks for NetworkPolicy engines.
+        assertThat(matches(FLAG, collectorHelp)).contains("--policy-engine-namespaces");
+        assertThat(matches(ENV, collectorHelp)).contains(env("policy-engine-namespaces"));
     }
 
     @Test

@@ -11,7 +11,7 @@ import io.fencewatch.schema.Keys;
 /** What one {@link ClusterAgent} needs to know; built from {@link CollectorConfig} or directly in tests. */
 public record AgentSettings(String clusterId, String collectorId, String topic, int queueCapacity,
         Duration heartbeatInterval, List<String> annotationPatterns, int listPageSize, LeaseSettings lease,
-        Duration unreachableAfter) {
+        Duration unreachableAfter, List<String> policyEngineNamespaces) {
 
     /** How long the API server may fail before the agent reports the cluster UNREACHABLE, unless configured. */
     public static final Duration DEFAULT_UNREACHABLE_AFTER = Duration.ofSeconds(10);
@@ -22,6 +22,13 @@ public record AgentSettings(String clusterId, String collectorId, String topic, 
                 DEFAULT_UNREACHABLE_AFTER);
     }
 
+    /** Without a look for NetworkPolicy engines (enforcement UNKNOWN): tests that do not need it. */
+    public AgentSettings(String clusterId, String collectorId, String topic, int queueCapacity, Duration heartbeatInterval,
+            List<String> annotationPatterns, int listPageSize, LeaseSettings lease, Duration unreachableAfter) {
+        this(clusterId, collectorId, topic, queueCapacity, heartbeatInterval, annotationPatterns, listPageSize, lease,
+                unreachableAfter, List.of());
+    }
+
     public AgentSettings {
         Keys.requireClusterId(clusterId);
         Objects.requireNonNull(collectorId, "collectorId");
@@ -29,6 +36,7 @@ public record AgentSettings(String clusterId, String collectorId, String topic, 
         Objects.requireNonNull(heartbeatInterval, "heartbeatInterval");
         Objects.requireNonNull(unreachableAfter, "unreachableAfter");
         annotationPatterns = List.copyOf(annotationPatterns);
+        policyEngineNamespaces = List.copyOf(policyEngineNamespaces);
         if (queueCapacity < 1) {
             throw new IllegalArgumentException("queueCapacity must be positive");
         }
@@ -53,16 +61,21 @@ public record AgentSettings(String clusterId, String collectorId, String topic, 
         return new AgentSettings(target.clusterId(), config.collectorId(), config.topics().inventory(),
                 config.get(CollectorConfig.QUEUE_CAPACITY), config.get(CollectorConfig.HEARTBEAT_INTERVAL),
                 config.annotationPatterns(), config.get(CollectorConfig.LIST_PAGE_SIZE), lease,
-                config.get(CollectorConfig.UNREACHABLE_AFTER));
+                config.get(CollectorConfig.UNREACHABLE_AFTER), config.policyEngineNamespaces());
     }
 
     public AgentSettings withLease(LeaseSettings newLease) {
         return new AgentSettings(clusterId, collectorId, topic, queueCapacity, heartbeatInterval, annotationPatterns,
-                listPageSize, newLease, unreachableAfter);
+                listPageSize, newLease, unreachableAfter, policyEngineNamespaces);
+    }
+
+    public AgentSettings withPolicyEngineNamespaces(List<String> namespaces) {
+        return new AgentSettings(clusterId, collectorId, topic, queueCapacity, heartbeatInterval, annotationPatterns,
+                listPageSize, lease, unreachableAfter, namespaces);
     }
 
     public AgentSettings withCollectorId(String id) {
         return new AgentSettings(clusterId, id, topic, queueCapacity, heartbeatInterval, annotationPatterns,
-                listPageSize, lease, unreachableAfter);
+                listPageSize, lease, unreachableAfter, policyEngineNamespaces);
     }
 }

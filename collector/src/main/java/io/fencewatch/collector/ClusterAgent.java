@@ -29,6 +29,7 @@ import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.fencewatch.collector.kube.AgentEvent;
 import io.fencewatch.collector.kube.EventTranslator;
 import io.fencewatch.collector.kube.NamespaceEventHandler;
+import io.fencewatch.collector.kube.PolicyEngineWatch;
 import io.fencewatch.collector.kube.PolicyEventHandler;
 import io.fencewatch.collector.publish.InventoryPublisher;
 import io.fencewatch.collector.publish.InventorySink;
@@ -72,6 +73,10 @@ public final class ClusterAgent implements AutoCloseable {
     /** Since when (clock ms) an informer has been unsynced or not watching; 0 while both watch. */
     private volatile long troubleSince; // System.nanoTime(); 0: no trouble
     private volatile long troubleSinceWall; // clock ms, for the report
+    /** The NetworkPolicy engine watch (FW-NP-002); null when --policy-engine-namespaces is empty. */
+    private volatile PolicyEngineWatch engineWatch;
+    /** What the watch last handed the publisher. */
+    private volatile PolicyEngineWatch.Facts lastEngineFacts;
     private final java.util.List<Runnable> onClosed = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     public ClusterAgent(AgentSettings settings, KubernetesClient client, Producer<String, InventoryEvent> producer,
@@ -114,6 +119,7 @@ public final class ClusterAgent implements AutoCloseable {
         publisher.start();
         namespaceInformer = startNamespaceInformer();
         policyInformer = startPolicyInformer();
+        startPolicyEngineWatch();
         if (settings.lease() == null) {
             publisher.setPublishing(true, "no leader election");
         } else {
@@ -145,6 +151,33 @@ public final class ClusterAgent implements AutoCloseable {
         inf.addEventHandler(new PolicyEventHandler(this::enqueue, clock,
                 () -> publisher.requestEpoch("networkpolicies relisted after the watch was lost")));
         return startInformer(inf, "networkpolicies");
+    }
+
+    /**
+     * FW-NP-002: DaemonSet informers in the namespaces engines install into. Their first look gates
+     * the first epoch (its SYNC_START carries what they found), so a cluster never shows unknown
+     * and then flips every namespace row; later changes go out at once on a HEARTBEAT.
+     */
+    private void startPolicyEngineWatch() {
+        if (settings.policyEngineNamespaces().isEmpty()) {
+            return;
+        }
+        SharedIndexInformer<Namespace> nsInformer = namespaceInformer;
+        engineWatch = new PolicyEngineWatch(settings.clusterId(), client, settings.policyEngineNamespaces(),
+                () -> java.util.Set.copyOf(nsInformer.getStore().listKeys()), facts -> {
+                    lastEngineFacts = facts;
+                    publisher.policyEngines(facts);
+                    if (facts.engines() != null) {
+                        LOG.info("cluster {}: NetworkPolicy engines: {}{}", settings.clusterId(),
+                                facts.engines().isEmpty() ? "none found in " + String.join(", ", facts.namespaces())
+                                        : facts.engines().stream().map(e -> e.getEngine() + " (" + e.getNamespace() + "/"
+                                                + e.getName() + ")").collect(java.util.stream.Collectors.joining(", ")),
+                                facts.error() == null ? "" : "; " + facts.error());
+                    }
+                });
+        engineWatch.start();
+        // A namespace appearing or going changes whether a forbidden watch matters; cheap to re-check.
+        scheduler.scheduleWithFixedDelay(engineWatch::refresh, 2, 2, java.util.concurrent.TimeUnit.SECONDS);
     }
 
     private <T> SharedIndexInformer<T> startInformer(SharedIndexInformer<T> inf, String what) {
@@ -460,6 +493,12 @@ public final class ClusterAgent implements AutoCloseable {
         }
     }
 
+    /** The engine facts as of now (null: not looking), for tests and /healthz detail. */
+    public PolicyEngineWatch.Facts policyEngines() {
+        PolicyEngineWatch w = engineWatch;
+        return w == null ? null : w.current();
+    }
+
     /** Test hook: the namespace informer now in use. */
     SharedIndexInformer<Namespace> namespaceInformer() {
         return namespaceInformer;
@@ -487,6 +526,9 @@ public final class ClusterAgent implements AutoCloseable {
         // One at a time: closing many watches at once can stall a (mock) API server's event loop.
         stopQuietly(namespaceInformer);
         stopQuietly(policyInformer);
+        if (engineWatch != null) {
+            engineWatch.close();
+        }
         publisherEnd.run();
         CompletableFuture<?> f = election;
         if (f != null) {
@@ -516,7 +558,13 @@ public final class ClusterAgent implements AutoCloseable {
     private final class InformerSnapshot implements InventoryPublisher.SnapshotSource {
         @Override
         public boolean synced() {
-            return informersSynced();
+            PolicyEngineWatch engines = engineWatch;
+            if (engines == null) {
+                return informersSynced();
+            }
+            engines.refresh(); // hands the publisher what the watch found, before the epoch's SYNC_START
+            PolicyEngineWatch.Facts given = lastEngineFacts;
+            return informersSynced() && given != null && given.engines() != null;
         }
 
         @Override

@@ -45,7 +45,8 @@ class CollectorRbacRealApiServerIT {
     private static final Path K8S = Path.of("..", "k8s");
     private static final List<String> MANIFESTS = List.of("01-namespace.yaml", "02-serviceaccount-collector.yaml",
             "03-clusterrole-collector.yaml", "04-clusterrolebinding-collector.yaml",
-            "05-role-collector-leader-election.yaml", "06-rolebinding-collector-leader-election.yaml");
+            "05-role-collector-leader-election.yaml", "06-rolebinding-collector-leader-election.yaml",
+            "08-role-collector-policy-engines.yaml", "09-rolebinding-collector-policy-engines.yaml");
 
     private static KubeControlPlane controlPlane;
     private final TestAgents agents = new TestAgents();
@@ -79,7 +80,9 @@ class CollectorRbacRealApiServerIT {
         if (asCollector != null) {
             asCollector.close();
         }
-        for (String m : List.of("03-clusterrole-collector.yaml", "04-clusterrolebinding-collector.yaml")) {
+        // What lives outside the fencewatch namespace (cluster-scoped, or in kube-system) goes by hand.
+        for (String m : List.of("03-clusterrole-collector.yaml", "04-clusterrolebinding-collector.yaml",
+                "08-role-collector-policy-engines.yaml", "09-rolebinding-collector-policy-engines.yaml")) {
             try (InputStream in = new FileInputStream(K8S.resolve(m).toFile())) {
                 cluster.api().load(in).delete();
             } catch (IOException e) {
@@ -147,6 +150,45 @@ class CollectorRbacRealApiServerIT {
                 .edit(l -> new LeaseBuilder(l).editSpec().withHolderIdentity("replica-a").endSpec().build()));
         assertForbidden(() -> asCollector.leases().inNamespace("fencewatch").withName("fencewatch-collector").delete());
         assertForbidden(() -> asCollector.leases().inNamespace("default").withName("fencewatch-collector").get());
+        assertThat(agents.fatalReasons).isEmpty();
+    }
+
+    /**
+     * FW-NP-002 with k8s/'s Role in kube-system only: the engine there is seen; calico-system is not
+     * granted, which does not matter while it does not exist, and makes enforcement unknown (with
+     * the reason) once it does; reading DaemonSets anywhere else stays forbidden.
+     */
+    @Test
+    void shouldSeePolicyEnginesWhereItsRoleGrantsAndSayWhereItCannot(EmbeddedKafkaBroker broker) throws IOException {
+        String prefix = TestAgents.uniquePrefix();
+        broker.createTopic(prefix + ".inventory", 1);
+        ClusterAgent agent = agents.agent(TestAgents.config(broker.bootstrapServers(), "rbac", prefix, Map.of()),
+                asCollector);
+        agent.start();
+        await().atMost(Duration.ofSeconds(60)).until(() -> agent.readinessProblem() == null);
+        assertThat(agent.policyEngines().engines()).isEmpty();
+        assertThat(agent.policyEngines().error()).as("calico-system does not exist: nothing to see there").isNull();
+        io.fabric8.kubernetes.api.model.apps.DaemonSet calico;
+        try (InputStream in = getClass().getResourceAsStream("/policy-engines/calico.yaml")) {
+            calico = cluster.api().getKubernetesSerialization().unmarshal(in,
+                    io.fabric8.kubernetes.api.model.apps.DaemonSet.class);
+        }
+        cluster.api().apps().daemonSets().inNamespace("kube-system").resource(calico).create();
+        try {
+            await().atMost(Duration.ofSeconds(30)).until(() -> agent.policyEngines().engines().stream()
+                    .anyMatch(e -> e.getEngine().equals("calico")));
+            cluster.createNamespace("calico-system");
+            await().atMost(Duration.ofSeconds(60)).until(() -> agent.policyEngines().error() != null);
+            assertThat(agent.policyEngines().error()).isEqualTo("forbidden: list daemonsets.apps in calico-system"
+                    + " (grant the collector the fencewatch-collector-policy-engines Role there)");
+            assertThat(agent.policyEngines().engines()).extracting(e -> e.getEngine()).containsExactly("calico");
+        } finally {
+            cluster.api().apps().daemonSets().inNamespace("kube-system").withName("calico-node").delete();
+        }
+        assertForbidden(() -> asCollector.apps().daemonSets().inNamespace("default").list());
+        assertForbidden(() -> asCollector.apps().daemonSets().inAnyNamespace().list());
+        assertForbidden(() -> asCollector.apps().deployments().inNamespace("kube-system").list());
+        assertForbidden(() -> asCollector.apps().daemonSets().inNamespace("kube-system").withName("calico-node").get());
         assertThat(agents.fatalReasons).isEmpty();
     }
 

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.List;
 import java.util.stream.Stream;
 
 import org.apache.avro.Schema;
@@ -132,6 +133,74 @@ class SchemaEvolutionTest {
 
         assertThat(asOld.get("op")).hasToString("UNKNOWN");
         assertThat(asOld.getSchema().getField("cluster")).isNull();
+    }
+
+    /** Every older version the schema history lists (the released ones), each with its current schema. */
+    static Stream<org.junit.jupiter.params.provider.Arguments> historyVersions() throws IOException {
+        List<org.junit.jupiter.params.provider.Arguments> out = new java.util.ArrayList<>();
+        try (InputStream index = SchemaEvolutionTest.class.getResourceAsStream("/META-INF/fencewatch/schema-history.txt")) {
+            for (String line : new String(index.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).split("\n")) {
+                String path = line.strip();
+                if (path.isEmpty() || path.startsWith("#")) {
+                    continue;
+                }
+                try (InputStream in = SchemaEvolutionTest.class.getResourceAsStream("/" + path)) {
+                    Schema older = new Schema.Parser().parse(in);
+                    Schema current = SchemaHistory.currentSchemas().stream()
+                            .filter(c -> c.getFullName().equals(older.getFullName())).findFirst().orElseThrow();
+                    out.add(org.junit.jupiter.params.provider.Arguments.of(path, older, current));
+                }
+            }
+        }
+        return out.stream();
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("historyVersions")
+    void shouldStayCompatibleBothWaysWithEveryVersionInTheHistory(String path, Schema older, Schema current) {
+        var read = SchemaCompatibility.checkReaderWriterCompatibility(current, older);
+        assertThat(read.getType()).as(read.getDescription()).isEqualTo(SchemaCompatibilityType.COMPATIBLE);
+        var readBy = SchemaCompatibility.checkReaderWriterCompatibility(older, current);
+        assertThat(readBy.getType()).as(readBy.getDescription()).isEqualTo(SchemaCompatibilityType.COMPATIBLE);
+    }
+
+    @Test
+    void shouldTakeTheHistoryToHoldEveryContractSchemaAndTheSecondReleaseOfTheMarkers() throws IOException {
+        assertThat(historyVersions().map(a -> (String) a.get()[0])).contains(
+                "io/fencewatch/schema/history/v1/InventoryEvent.avsc", "io/fencewatch/schema/history/v1/DriftEvent.avsc",
+                "io/fencewatch/schema/history/v1/NamespaceCoverage.avsc",
+                "io/fencewatch/schema/history/v2/InventoryEvent.avsc", "io/fencewatch/schema/history/v2/DriftEvent.avsc");
+    }
+
+    @Test
+    void shouldReadAnOkeHeartbeatOfTheSecondReleaseAsNotLookingForPolicyEngines() throws IOException {
+        // A collector of the issue-12 release: cluster facts, but no policyEngines (so FW-NP-002 is UNKNOWN, not NOT_ENFORCED).
+        Schema v2;
+        try (InputStream in = SchemaEvolutionTest.class.getResourceAsStream("/io/fencewatch/schema/history/v2/InventoryEvent.avsc")) {
+            v2 = new Schema.Parser().parse(in);
+        }
+        GenericRecord source = new GenericData.Record(v2.getField("source").schema());
+        source.put("cluster", "c");
+        source.put("collector", "i");
+        source.put("epoch", 7L);
+        source.put("sequence", 9L);
+        source.put("observedAt", 1234L);
+        Schema factsSchema = v2.getField("cluster").schema().getTypes().get(1);
+        GenericRecord facts = new org.apache.avro.generic.GenericRecordBuilder(factsSchema).set("provider", "oke")
+                .set("cniTypes", List.of("FLANNEL_OVERLAY")).build();
+        GenericRecord old = new org.apache.avro.generic.GenericRecordBuilder(v2).set("source", source)
+                .set("op", new GenericData.EnumSymbol(v2.getField("op").schema(), "HEARTBEAT")).set("cluster", facts)
+                .build();
+        var buffer = new BinaryMessageEncoder<GenericRecord>(GenericData.get(), v2).encode(old);
+        byte[] bytes = new byte[buffer.remaining()];
+        buffer.get(bytes);
+
+        InventoryEvent read = FencewatchSerdes.inventoryEvent().deserialize("t", bytes);
+
+        assertThat(read.getCluster().getProvider()).isEqualTo("oke");
+        assertThat(read.getCluster().getCniTypes()).containsExactly("FLANNEL_OVERLAY");
+        assertThat(read.getCluster().getPolicyEngines()).isNull();
+        assertThat(read.getCluster().getPolicyEngineNamespaces()).isEmpty();
     }
 
     private static Object toGeneric(Object value) {

@@ -110,6 +110,13 @@ public final class CollectorConfig implements Configured {
             v -> parseDuration(v, Duration.ofMillis(100), Duration.ofHours(1)),
             "How long a cluster's API server may fail (connection, TLS, 401, 403) before the cluster is reported UNREACHABLE; retried meanwhile.");
 
+    public static final Setting<String> POLICY_ENGINE_NAMESPACES = key("policy-engine-namespaces", String.class,
+            String.join(",", io.fencewatch.rules.PolicyEngines.defaultNamespaces()),
+            CollectorConfig::parseNamespaceList,
+            "Comma-separated namespaces whose DaemonSets are matched against the NetworkPolicy engine table (FW-NP-002:"
+                    + " is NetworkPolicy enforced at all?); needs list/watch daemonsets there (a Role per namespace)."
+                    + " Empty: do not look (enforcement UNKNOWN).");
+
     public static final Setting<String> SINK = key("sink", String.class, "kafka",
             v -> parseChoice(v, "kafka", "oci-streaming"),
             "Where events go: kafka (the inventory topic) or oci-streaming (an OCI stream that the oci-bridge forwards to Kafka).");
@@ -604,6 +611,26 @@ public final class CollectorConfig implements Configured {
             }
         }
         return v;
+    }
+
+    static String parseNamespaceList(String v) {
+        for (String p : v.split(",", -1)) {
+            String s = p.strip();
+            if (s.isEmpty() && !v.isBlank()) {
+                throw new IllegalArgumentException("holds an empty namespace name (write no value at all to switch it off)");
+            }
+            if (!s.isEmpty() && !s.matches("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")) {
+                throw new IllegalArgumentException("holds '" + shorten(s) + "', which is not a valid namespace name");
+            }
+        }
+        return v;
+    }
+
+    /** The namespaces to look in for NetworkPolicy engines, in the order given; empty: do not look. */
+    public List<String> policyEngineNamespaces() {
+        String v = get(POLICY_ENGINE_NAMESPACES);
+        return v.isBlank() ? List.of()
+                : java.util.Arrays.stream(v.split(",")).map(String::strip).distinct().toList();
     }
 
     static String parseDnsLabel(String v) {

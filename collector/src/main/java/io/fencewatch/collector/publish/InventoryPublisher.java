@@ -39,6 +39,7 @@ import io.fencewatch.collector.kube.ObjectRefs;
 import io.fencewatch.schema.FactLimits;
 import io.fencewatch.schema.Keys;
 import io.fencewatch.schema.common.Op;
+import io.fencewatch.collector.kube.PolicyEngineWatch;
 import io.fencewatch.schema.inventory.ClusterFacts;
 import io.fencewatch.schema.inventory.InventoryEvent;
 import io.fencewatch.schema.inventory.Source;
@@ -130,6 +131,10 @@ public final class InventoryPublisher implements AutoCloseable {
     private volatile int maxRecordBytes = FactLimits.DEFAULT_MAX_RECORD_BYTES;
     /** Facts about the cluster sent on its markers; null: none known. */
     private volatile ClusterFacts clusterFacts;
+    /** The NetworkPolicy engines found (FW-NP-002), merged into the facts of every marker; null: not looking. */
+    private volatile PolicyEngineWatch.Facts engineFacts;
+    /** The engine facts the last marker carried (publisher thread): when they differ, a HEARTBEAT goes at once. */
+    private PolicyEngineWatch.Facts sentEngineFacts;
     /** The outage last reported (UNREACHABLE), or null. */
     private volatile Outage reportedOutage;
     private long nextOutageReportNanos;
@@ -320,6 +325,9 @@ public final class InventoryPublisher implements AutoCloseable {
                     retry = retry.multipliedBy(2).compareTo(RETRY_MAX) > 0 ? RETRY_MAX : retry.multipliedBy(2);
                 }
                 continue;
+            }
+            if (engineFacts != sentEngineFacts) {
+                nextHeartbeatNanos = System.nanoTime();
             }
             long waitNanos = openEpoch >= 0 ? Math.max(0, nextHeartbeatNanos - System.nanoTime()) : IDLE_POLL.toNanos();
             AgentEvent event = queue.poll(waitNanos, TimeUnit.NANOSECONDS);
@@ -610,7 +618,12 @@ public final class InventoryPublisher implements AutoCloseable {
     }
 
     private InventoryEvent marker(Op op, long epoch, Instant at, SyncInfo info) {
-        ClusterFacts facts = op == Op.SYNC_END ? null : clusterFacts;
+        ClusterFacts facts = null;
+        if (op != Op.SYNC_END) {
+            PolicyEngineWatch.Facts engines = engineFacts;
+            sentEngineFacts = engines;
+            facts = facts(engines);
+        }
         return new InventoryEvent(new Source(cluster, collectorId, epoch, sequence, at), op, null, null, null, null, null,
                 null, null, info, false, facts);
     }
@@ -646,7 +659,7 @@ public final class InventoryPublisher implements AutoCloseable {
                     outage.since(), outage.error(), heartbeatInterval);
         }
         reportedOutage = outage;
-        ClusterFacts known = clusterFacts;
+        ClusterFacts known = facts();
         ClusterFacts facts = (known != null ? ClusterFacts.newBuilder(known) : ClusterFacts.newBuilder())
                 .setError(outage.error()).setUnreachableSince(outage.since()).build();
         InventoryEvent marker = ClusterMarkers.marker(cluster, collectorId, Op.UNREACHABLE, neutralEpoch(), clock.instant(),
@@ -663,7 +676,7 @@ public final class InventoryPublisher implements AutoCloseable {
     /** The cluster is gone: CLUSTER_REMOVED to every partition, acked within the close deadline. */
     private void sendRetirement() {
         Duration left = Duration.ofNanos(Math.max(1, closeDeadlineNanos - System.nanoTime()));
-        if (new ClusterMarkers(producer, topic, collectorId, clock).send(cluster, Op.CLUSTER_REMOVED, clusterFacts,
+        if (new ClusterMarkers(producer, topic, collectorId, clock).send(cluster, Op.CLUSTER_REMOVED, facts(),
                 neutralEpoch(), left)) {
             LOG.info("cluster {}: retired: CLUSTER_REMOVED sent to every partition of {}", cluster, topic);
         } else {
@@ -675,6 +688,36 @@ public final class InventoryPublisher implements AutoCloseable {
     /** Facts about the cluster for its markers from now on (OKE: OCID, region, compartment, version). */
     public void clusterFacts(ClusterFacts facts) {
         this.clusterFacts = facts;
+    }
+
+    /**
+     * The NetworkPolicy engines found in the cluster from now on; when they differ from the last ones
+     * a HEARTBEAT carries them to every partition at once (the open epoch's order is kept: it follows
+     * what is already queued ahead of it only by the publisher's loop turn).
+     */
+    public void policyEngines(PolicyEngineWatch.Facts facts) {
+        PolicyEngineWatch.Facts before = engineFacts;
+        engineFacts = facts;
+        if (java.util.Objects.equals(before, facts)) {
+            engineFacts = before; // the same facts: no heartbeat for them
+        } else {
+            wake();
+        }
+    }
+
+    /** The facts markers carry: the provider's (OKE) and the engines found; null when neither is known. */
+    ClusterFacts facts() {
+        return facts(engineFacts);
+    }
+
+    private ClusterFacts facts(PolicyEngineWatch.Facts engines) {
+        ClusterFacts provider = clusterFacts;
+        if (engines == null) {
+            return provider;
+        }
+        return (provider != null ? ClusterFacts.newBuilder(provider) : ClusterFacts.newBuilder())
+                .setPolicyEngines(engines.engines()).setPolicyEngineNamespaces(engines.namespaces())
+                .setPolicyEnginesError(engines.error()).build();
     }
 
     /**

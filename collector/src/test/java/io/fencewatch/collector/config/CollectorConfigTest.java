@@ -196,4 +196,21 @@ class CollectorConfigTest {
                 "--bootstrap-servers=k:1", "--oci.identity.endpoint=ftp://x"}, Map.of()))
                 .hasMessage("--oci.identity.endpoint: 'ftp://x' is not an http(s) URL");
     }
+
+    @Test
+    void shouldLookForPolicyEnginesWhereTheTableSaysUnlessToldOtherwise() {
+        assertThat(CollectorConfig.fromMap(Map.of("cluster-id", "a", "bootstrap-servers", "k:1")).policyEngineNamespaces())
+                .containsExactly("kube-system", "calico-system");
+        assertThat(CollectorConfig.fromMap(Map.of("cluster-id", "a", "bootstrap-servers", "k:1",
+                "policy-engine-namespaces", " cilium, kube-system,cilium")).policyEngineNamespaces())
+                .containsExactly("cilium", "kube-system");
+        assertThat(CollectorConfig.fromMap(Map.of("cluster-id", "a", "bootstrap-servers", "k:1",
+                "policy-engine-namespaces", "")).policyEngineNamespaces()).isEmpty();
+        assertThatThrownBy(() -> CollectorConfig.fromMap(Map.of("cluster-id", "a", "bootstrap-servers", "k:1",
+                "policy-engine-namespaces", "kube-system,Calico_System"))).isInstanceOf(ConfigException.class)
+                .hasMessage("--policy-engine-namespaces: 'kube-system,Calico_System' holds 'Calico_System', which is not a valid namespace name");
+        assertThatThrownBy(() -> CollectorConfig.fromMap(Map.of("cluster-id", "a", "bootstrap-servers", "k:1",
+                "policy-engine-namespaces", "kube-system,,x"))).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("holds an empty namespace name");
+    }
 }
