@@ -112,6 +112,25 @@ class HelmChartTest {
     }
 
     @Test
+    void shouldGrantDaemonSetReadsOnlyInTheNamespacesNamedForPolicyEngines() {
+        List<Manifest> rendered = render(c -> c.set("collector.policyEngines.roleNamespaces[0]", "kube-system")
+                .set("collector.policyEngines.roleNamespaces[1]", "calico-system"));
+        assertPassesChecks(rendered);
+        List<Manifest> roles = rendered.stream().filter(m -> m.kind().equals("Role")
+                && m.name().equals("fencewatch-collector-policy-engines")).toList();
+        assertThat(roles).extracting(m -> m.doc().at("/metadata/namespace").asText())
+                .containsExactly("kube-system", "calico-system");
+        roles.forEach(r -> assertThat(r.doc().at("/rules").toString())
+                .isEqualTo("[{\"apiGroups\":[\"apps\"],\"resources\":[\"daemonsets\"],\"verbs\":[\"list\",\"watch\"]}]"));
+        assertThat(rendered.stream().filter(m -> m.kind().equals("RoleBinding")
+                && m.name().equals("fencewatch-collector-policy-engines"))
+                .map(m -> m.doc().at("/subjects/0/namespace").asText())).containsExactly(NS, NS);
+        // Switched off: no Role at all (the collector then reports enforcement UNKNOWN, with the reason).
+        assertThat(render(c -> c.set("collector.policyEngines.roleNamespaces", "null")))
+                .noneMatch(m -> m.name().equals("fencewatch-collector-policy-engines"));
+    }
+
+    @Test
     void shouldRefuseFleetModeWhenNoContextIsGiven() {
         assertThatThrownBy(() -> render(c -> c.set("collector.mode", "fleet")))
                 .hasMessageContaining("collector.mode=fleet needs collector.fleet.contexts");
