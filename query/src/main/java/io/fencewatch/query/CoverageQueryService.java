@@ -465,13 +465,13 @@ public final class CoverageQueryService {
     }
 
     /**
-     * Each cluster's state (WATCHING, SYNCING, UNREACHABLE, STALE) as the partitions active here
-     * see it, for /metrics; a partition not queryable now is left out.
+     * Each cluster's state, FW-NP-002 verdict (null: unknown) and fenced namespaces as the
+     * partitions active here see them, for /metrics; a partition not queryable now is left out.
      */
-    Map<String, String> localClusterStatesForMetrics() {
-        Map<String, String> states = new TreeMap<>();
+    Map<String, QueryMetrics.ClusterGauges> localClustersForMetrics() {
+        Map<String, QueryMetrics.ClusterGauges> gauges = new TreeMap<>();
         if (streams.state() != KafkaStreams.State.RUNNING) {
-            return states;
+            return gauges;
         }
         Map<String, ClusterSummary> byCluster = new HashMap<>();
         for (int p : partitionsOf(self, metadataForStore())) {
@@ -481,8 +481,9 @@ public final class CoverageQueryService {
                 LOG.debug("partition {} not queryable for metrics: {}", p, e.getClass().getSimpleName());
             }
         }
-        byCluster.forEach((cluster, summary) -> states.put(cluster, summary.state.name()));
-        return states;
+        byCluster.forEach((cluster, summary) -> gauges.put(cluster, new QueryMetrics.ClusterGauges(summary.state.name(),
+                summary.enforcement().enforced(), summary.fenced)));
+        return gauges;
     }
 
     /** Counts of the namespaces held here as active, by cluster and status (for /metrics). */
@@ -753,7 +754,10 @@ public final class CoverageQueryService {
         }
     }
 
-    /** Counts, state and facts of one cluster, mergeable across partitions and instances. */
+    /**
+     * Counts, state, facts and NetworkPolicy enforcement of one cluster, mergeable across partitions
+     * and instances.
+     */
     static final class ClusterSummary {
         private static final String[] FACT_FIELDS = {"provider", "region", "compartment", "compartmentId", "ocid",
                 "kubernetesVersion", "endpointType"};
@@ -766,6 +770,8 @@ public final class CoverageQueryService {
         long exempt;
         long terminating;
         long stale;
+        /** COMPLIANT namespaces of a cluster that enforces NetworkPolicy (FW-NP-002): the rows' own {@code enforced}. */
+        long fenced;
         /** Latest record of any kind (heartbeats included), processor clock; from the cluster-state store. */
         Instant heard;
         /** Latest change of a namespace: its last event's observedAt (collector clock), else updatedAt. */
@@ -778,6 +784,9 @@ public final class CoverageQueryService {
         String error;
         Instant unreachableSince;
         Instant errorAt;
+        /** FW-NP-002's verdict of the partition heard from most recently among those that know it (null: none does). */
+        ClusterLiveness.PolicyEnforcement enforcement;
+        Instant enforcementAt;
 
         ClusterSummary(String cluster) {
             this.cluster = cluster;
@@ -792,6 +801,9 @@ public final class CoverageQueryService {
                 case EXEMPT -> exempt++;
                 case TERMINATING -> terminating++;
                 default -> { }
+            }
+            if (JsonViews.fenced(c)) {
+                fenced++;
             }
             if (c.getStale()) {
                 stale++;
@@ -812,6 +824,27 @@ public final class CoverageQueryService {
             if (l.unreachable() != null) {
                 error(l.unreachable(), Instant.ofEpochMilli(l.unreachableSince()), at);
             }
+            ClusterLiveness.PolicyEnforcement e = l.enforcement();
+            if (e != null) {
+                enforcement(e, at);
+            }
+        }
+
+        private void enforcement(ClusterLiveness.PolicyEnforcement e, Instant at) {
+            if (enforcementAt == null || at.isAfter(enforcementAt)) {
+                enforcement = e;
+                enforcementAt = at;
+            }
+        }
+
+        /** The verdict shown: {@link ClusterLiveness.PolicyEnforcement#NOT_REPORTED} when no partition knows it. */
+        ClusterLiveness.PolicyEnforcement enforcement() {
+            return enforcement == null ? ClusterLiveness.PolicyEnforcement.NOT_REPORTED : enforcement;
+        }
+
+        /** Namespaces FW-NP-001 judges (compliant, non-compliant, pending): neither exempt nor terminating. */
+        long userNamespaces() {
+            return compliant + nonCompliant + pending;
         }
 
         private void facts(String[] values, Instant at) {
@@ -850,6 +883,7 @@ public final class CoverageQueryService {
             exempt += j.path("exempt").asLong();
             terminating += j.path("terminating").asLong();
             stale += j.path("stale").asLong();
+            fenced += j.path("fenced").asLong();
             if (j.hasNonNull("lastSeen")) {
                 heard = latest(heard, Instant.parse(j.get("lastSeen").asText()));
             }
@@ -868,6 +902,40 @@ public final class CoverageQueryService {
                 error(j.get("error").asText(), j.hasNonNull("unreachableSince")
                         ? Instant.parse(j.get("unreachableSince").asText()) : null, Instant.parse(j.get("errorAt").asText()));
             }
+            if (j.hasNonNull("enforcementAt") && j.path("enforcement").isObject()) {
+                enforcement(parseEnforcement(j.get("enforcement")), Instant.parse(j.get("enforcementAt").asText()));
+            }
+        }
+
+        private static ClusterLiveness.PolicyEnforcement parseEnforcement(JsonNode e) {
+            List<ClusterLiveness.PolicyEngine> engines = new ArrayList<>();
+            for (JsonNode x : e.path("engines")) {
+                engines.add(new ClusterLiveness.PolicyEngine(text(x, "name"), text(x, "version"), text(x, "namespace"),
+                        text(x, "workload"), x.hasNonNull("desired") ? x.get("desired").asInt() : null,
+                        x.hasNonNull("ready") ? x.get("ready").asInt() : null));
+            }
+            return new ClusterLiveness.PolicyEnforcement(text(e, "state"), engines, text(e, "reason"));
+        }
+
+        private static String text(JsonNode j, String field) {
+            return j.hasNonNull(field) ? j.get(field).asText() : null;
+        }
+
+        private static ObjectNode enforcementJson(ClusterLiveness.PolicyEnforcement e) {
+            ObjectNode o = NODES.objectNode();
+            o.put("state", e.state());
+            ArrayNode engines = o.putArray("engines");
+            for (ClusterLiveness.PolicyEngine x : e.engines()) {
+                ObjectNode n = engines.addObject();
+                n.put("name", x.name());
+                n.put("version", x.version());
+                n.put("namespace", x.namespace());
+                n.put("workload", x.workload());
+                n.put("desired", x.desired());
+                n.put("ready", x.ready());
+            }
+            o.put("reason", e.reason());
+            return o;
         }
 
         /** The public object; {@code internal} adds when the facts and the error were heard, for a peer's merge. */
@@ -893,9 +961,18 @@ public final class CoverageQueryService {
             boolean unreachable = state == ClusterPhase.UNREACHABLE && error != null;
             o.put("error", unreachable ? error : null);
             o.put("unreachableSince", unreachable ? JsonViews.time(unreachableSince) : null);
+            o.set("enforcement", enforcementJson(enforcement()));
+            o.put("fenced", fenced);
+            long users = userNamespaces();
+            if (users == 0) {
+                o.putNull("fencedShare");
+            } else {
+                o.put("fencedShare", (double) fenced / users);
+            }
             if (internal) {
                 o.put("factsAt", JsonViews.time(factsAt));
                 o.put("errorAt", JsonViews.time(errorAt));
+                o.put("enforcementAt", JsonViews.time(enforcementAt));
             }
             return o;
         }

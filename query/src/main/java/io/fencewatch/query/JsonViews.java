@@ -28,7 +28,9 @@ public final class JsonViews {
     /**
      * One namespace: {@code cluster, namespace, uid, status, reason, since, policies, ingress,
      * egress, allowsAll{ingress,egress}, exemption{source,reason,until}, stale, profile,
-     * createdAt, updatedAt, lastEvent}.
+     * createdAt, updatedAt, lastEvent, enforced, fenced}: {@code enforced} whether the cluster
+     * enforces NetworkPolicy (FW-NP-002; true, false, null when unknown), {@code fenced} whether the
+     * namespace is COMPLIANT and enforced is true.
      */
     public static ObjectNode coverage(NamespaceCoverage c) {
         ObjectNode o = NODES.objectNode();
@@ -59,7 +61,18 @@ public final class JsonViews {
         o.put("createdAt", time(c.getCreatedAt()));
         o.put("updatedAt", time(c.getUpdatedAt()));
         o.set("lastEvent", eventRef(c.getLastEvent()));
+        if (c.getEnforced() == null) {
+            o.putNull("enforced");
+        } else {
+            o.put("enforced", c.getEnforced().booleanValue());
+        }
+        o.put("fenced", fenced(c));
         return o;
+    }
+
+    /** A namespace is fenced when FW-NP-001 passes (COMPLIANT) and its cluster enforces NetworkPolicy (FW-NP-002). */
+    public static boolean fenced(NamespaceCoverage c) {
+        return c.getStatus() == io.fencewatch.schema.common.Status.COMPLIANT && Boolean.TRUE.equals(c.getEnforced());
     }
 
     /**
@@ -116,6 +129,12 @@ public final class JsonViews {
                 g.writeNumberField("sequence", r.getSequence());
                 g.writeEndObject();
             }
+            if (c.getEnforced() == null) {
+                g.writeNullField("enforced");
+            } else {
+                g.writeBooleanField("enforced", c.getEnforced());
+            }
+            g.writeBooleanField("fenced", fenced(c));
             g.writeEndObject();
         } catch (java.io.IOException ex) {
             throw new java.io.UncheckedIOException("cannot write JSON", ex);
@@ -126,7 +145,7 @@ public final class JsonViews {
     /**
      * One drift: {@code id, cluster, namespace, reason, before, after, cause, detectedAt, profile,
      * latencyMs}; before/after are {@code {status, ingress, egress, allowsAll{ingress,egress},
-     * stale, policyCount}} or null; latencyMs = detectedAt - cause.observedAt, null without a cause.
+     * stale, policyCount, enforced}} or null ({@code enforced}: true, false or null); latencyMs = detectedAt - cause.observedAt, null without a cause.
      */
     public static ObjectNode drift(DriftEvent d) {
         ObjectNode o = NODES.objectNode();
@@ -160,6 +179,11 @@ public final class JsonViews {
         allows.put("egress", s.getEgressAllowsAll());
         o.put("stale", s.getStale());
         o.put("policyCount", s.getPolicyCount());
+        if (s.getEnforced() == null) {
+            o.putNull("enforced");
+        } else {
+            o.put("enforced", s.getEnforced().booleanValue());
+        }
         return o;
     }
 

@@ -30,12 +30,27 @@ import io.fencewatch.schema.drift.DriftEvent;
  *       written, 0 included) and {@code fencewatch_cluster_state{cluster,state}}: 1 per cluster for
  *       its state, as the partitions active on this instance see them. Markers reach every
  *       partition, so every instance with a partition sees every cluster: take {@code max}.</li>
+ *   <li>{@code fencewatch_cluster_policy_enforced{cluster}}: 1 when the cluster runs a
+ *       NetworkPolicy engine (FW-NP-002 ENFORCED), 0 when its collector found none; absent while
+ *       unknown. Same view as the cluster state: take {@code max}.</li>
+ *   <li>{@code fencewatch_namespaces_fenced{cluster}}: namespaces COMPLIANT in a cluster that
+ *       enforces NetworkPolicy, of the partitions active here: {@code sum} over instances.</li>
  * </ul>
  */
 public final class QueryMetrics {
     /** The states of a cluster, in the order written. */
     static final java.util.List<String> CLUSTER_STATES = java.util.List.of("WATCHING", "SYNCING", "UNREACHABLE", "STALE");
     static final double[] LATENCY_BUCKETS = {0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300};
+
+    /**
+     * What /metrics writes of one cluster: its state (one of {@link #CLUSTER_STATES}), whether it
+     * enforces NetworkPolicy (null: unknown, no line) and its fenced namespaces (null: no line).
+     */
+    record ClusterGauges(String state, Boolean enforced, Long fenced) {
+        static ClusterGauges of(String state) {
+            return new ClusterGauges(state, null, null);
+        }
+    }
 
     private final Map<String, AtomicLong> driftTotal = new ConcurrentHashMap<>();
     private final AtomicLongArray latencyBuckets = new AtomicLongArray(LATENCY_BUCKETS.length);
@@ -82,8 +97,8 @@ public final class QueryMetrics {
         return render(namespaces, Map::of, state, historySize, sseClients);
     }
 
-    /** The exposition text; {@code clusterStates}: cluster id to its state (one of {@link #CLUSTER_STATES}). */
-    String render(Supplier<Map<String, Map<Status, Long>>> namespaces, Supplier<Map<String, String>> clusterStates,
+    /** The exposition text; {@code clusterGauges}: cluster id to its state, enforcement and fenced count. */
+    String render(Supplier<Map<String, Map<Status, Long>>> namespaces, Supplier<Map<String, ClusterGauges>> clusterGauges,
             KafkaStreams.State state, int historySize, int sseClients) {
         StringBuilder sb = new StringBuilder(4096);
         sb.append("# HELP fencewatch_namespaces Namespaces by cluster and status, for the partitions active on this instance.\n");
@@ -97,7 +112,9 @@ public final class QueryMetrics {
                         .append(label("status", s.name())).append("} ").append(byStatus.getOrDefault(s, 0L)).append('\n');
             }
         });
-        Map<String, String> clusters = new java.util.TreeMap<>(clusterStates.get());
+        Map<String, ClusterGauges> byCluster = new java.util.TreeMap<>(clusterGauges.get());
+        Map<String, String> clusters = new java.util.TreeMap<>();
+        byCluster.forEach((cluster, g) -> clusters.put(cluster, g.state()));
         sb.append("# HELP fencewatch_clusters Clusters by state, for the partitions active on this instance (every instance sees every cluster: use max over instances).\n");
         sb.append("# TYPE fencewatch_clusters gauge\n");
         for (String s : CLUSTER_STATES) {
@@ -108,6 +125,22 @@ public final class QueryMetrics {
         sb.append("# TYPE fencewatch_cluster_state gauge\n");
         clusters.forEach((cluster, s) -> sb.append("fencewatch_cluster_state{").append(label("cluster", cluster))
                 .append(',').append(label("state", s)).append("} 1\n"));
+        sb.append("# HELP fencewatch_cluster_policy_enforced Whether each cluster enforces NetworkPolicy (FW-NP-002: 1 a policy engine runs, 0 none found; absent while unknown).\n");
+        sb.append("# TYPE fencewatch_cluster_policy_enforced gauge\n");
+        byCluster.forEach((cluster, g) -> {
+            if (g.enforced() != null) {
+                sb.append("fencewatch_cluster_policy_enforced{").append(label("cluster", cluster)).append("} ")
+                        .append(g.enforced() ? 1 : 0).append('\n');
+            }
+        });
+        sb.append("# HELP fencewatch_namespaces_fenced Namespaces COMPLIANT in a cluster that enforces NetworkPolicy, for the partitions active on this instance.\n");
+        sb.append("# TYPE fencewatch_namespaces_fenced gauge\n");
+        byCluster.forEach((cluster, g) -> {
+            if (g.fenced() != null) {
+                sb.append("fencewatch_namespaces_fenced{").append(label("cluster", cluster)).append("} ")
+                        .append(g.fenced()).append('\n');
+            }
+        });
         sb.append("# HELP fencewatch_drift_total Drift events read since start, by cluster and reason (every instance reads all drift: use max over instances).\n");
         sb.append("# TYPE fencewatch_drift_total counter\n");
         new java.util.TreeMap<>(driftTotal).forEach((labels, v) ->

@@ -37,6 +37,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
+import io.fencewatch.query.ClusterLiveness.PolicyEngine;
+import io.fencewatch.query.ClusterLiveness.PolicyEnforcement;
 import io.fencewatch.schema.TopicNames;
 import io.fencewatch.schema.common.Status;
 import io.fencewatch.schema.coverage.NamespaceCoverage;
@@ -49,7 +51,8 @@ import io.fencewatch.testing.KafkaBrokerExtension;
  * per-partition cluster states across two instances (4 partitions, so the peer JSON takes part):
  * facts from the partition heard from most recently among those that know any, state the worst of
  * UNREACHABLE > STALE > SYNCING > WATCHING, and a store value knowing only lastSeen read through
- * {@link ClusterLiveness}'s defaults. Also the cluster metrics of each instance.
+ * {@link ClusterLiveness}'s defaults; FW-NP-002's enforcement (of the latest partition that knows it)
+ * and the fenced counts. Also the cluster metrics of each instance.
  */
 @ExtendWith(KafkaBrokerExtension.class)
 class ClusterStatesIT {
@@ -62,7 +65,14 @@ class ClusterStatesIT {
     /** A cluster-state value as the processor's ClusterState carries it. */
     record View(long lastSeen, boolean stale, boolean synced, String unreachable, long unreachableSince, String provider,
             String region, String compartment, String compartmentId, String ocid, String kubernetesVersion,
-            String endpointType) implements ClusterLiveness {
+            String endpointType, PolicyEnforcement enforcement) implements ClusterLiveness {
+
+        View(long lastSeen, boolean stale, boolean synced, String unreachable, long unreachableSince, String provider,
+                String region, String compartment, String compartmentId, String ocid, String kubernetesVersion,
+                String endpointType) {
+            this(lastSeen, stale, synced, unreachable, unreachableSince, provider, region, compartment, compartmentId,
+                    ocid, kubernetesVersion, endpointType, null);
+        }
 
         static View oke(Instant seen, String version) {
             return new View(seen.toEpochMilli(), false, true, null, 0L, "oke", "eu-frankfurt-1", "prod/eu",
@@ -71,23 +81,35 @@ class ClusterStatesIT {
 
         View withSynced(boolean value) {
             return new View(lastSeen, stale, value, unreachable, unreachableSince, provider, region, compartment,
-                    compartmentId, ocid, kubernetesVersion, endpointType);
+                    compartmentId, ocid, kubernetesVersion, endpointType, enforcement);
         }
 
         View withStale() {
             return new View(lastSeen, true, synced, unreachable, unreachableSince, provider, region, compartment,
-                    compartmentId, ocid, kubernetesVersion, endpointType);
+                    compartmentId, ocid, kubernetesVersion, endpointType, enforcement);
         }
 
         View withUnreachable(String error, Instant since) {
             return new View(lastSeen, stale, synced, error, since.toEpochMilli(), provider, region, compartment,
-                    compartmentId, ocid, kubernetesVersion, endpointType);
+                    compartmentId, ocid, kubernetesVersion, endpointType, enforcement);
+        }
+
+        /** FW-NP-002's verdict as the processor's ClusterState derives it from the facts. */
+        View withEnforcement(PolicyEnforcement value) {
+            return new View(lastSeen, stale, synced, unreachable, unreachableSince, provider, region, compartment,
+                    compartmentId, ocid, kubernetesVersion, endpointType, value);
         }
 
         static View bare(Instant seen) {
             return new View(seen.toEpochMilli(), false, true, null, 0L, null, null, null, null, null, null, null);
         }
     }
+
+    static final PolicyEnforcement CALICO = new PolicyEnforcement(PolicyEnforcement.ENFORCED,
+            List.of(new PolicyEngine("Calico", "v3.28.0", "kube-system", "calico-node", 3, 3)),
+            "enforced by Calico v3.28.0 (kube-system/calico-node)");
+    static final PolicyEnforcement FLANNEL = new PolicyEnforcement(PolicyEnforcement.NOT_ENFORCED, List.of(),
+            "no network policy engine found (OKE flannel overlay, no Calico)");
 
     /** A value that knows only when it last heard of the cluster (8 bytes): every other method is a default. */
     record OnlyLastSeen(long lastSeen) implements ClusterLiveness {
@@ -177,15 +199,19 @@ class ClusterStatesIT {
         topics = new TopicNames(QueryTestApp.uniquePrefix("clusters"));
         QueryTestApp.createTopics(broker, topics, PARTITIONS);
         broker.createTopic(clusterTopic(), PARTITIONS);
+        FencewatchSerdes.namespaceCoverage(); // Avro 1.12 copies records only of trusted classes; a serde adds ours.
         List<NamespaceCoverage> rows = new ArrayList<>();
         for (int i = 0; i < 8; i++) {
-            rows.add(QueryTestApp.coverage("oke-a", "team-" + i, i % 2 == 0 ? Status.COMPLIANT : Status.NON_COMPLIANT));
+            rows.add(NamespaceCoverage.newBuilder(QueryTestApp.coverage("oke-a", "team-" + i,
+                    i % 2 == 0 ? Status.COMPLIANT : Status.NON_COMPLIANT)).setEnforced(true).build());
         }
         QueryTestApp.produceCoverage(broker, topics, rows);
-        // oke-a: the most recently heard partition with facts is 1 (v1.31.1, syncing); 2 is unreachable; 3 knows no facts.
-        produce("oke-a", 0, View.oke(T.plusMillis(1), "v1.29.0"));
-        produce("oke-a", 1, View.oke(T.plusMillis(5), "v1.31.1").withSynced(false));
-        produce("oke-a", 2, View.oke(T.plusMillis(3), "v1.30.9").withUnreachable("401 Unauthorized", OUTAGE));
+        // oke-a: the most recently heard partition with facts is 1 (v1.31.1, syncing, Calico found); 2 is
+        // unreachable; 3 knows no facts (nor enforcement); 0 and 2 found no engine, earlier.
+        produce("oke-a", 0, View.oke(T.plusMillis(1), "v1.29.0").withEnforcement(FLANNEL));
+        produce("oke-a", 1, View.oke(T.plusMillis(5), "v1.31.1").withSynced(false).withEnforcement(CALICO));
+        produce("oke-a", 2, View.oke(T.plusMillis(3), "v1.30.9").withUnreachable("401 Unauthorized", OUTAGE)
+                .withEnforcement(FLANNEL));
         produce("oke-a", 3, View.bare(T.plusMillis(9)));
         for (int p = 0; p < PARTITIONS; p++) {
             produce("ctx-b", p, new OnlyLastSeen(T.toEpochMilli()));
@@ -251,7 +277,7 @@ class ClusterStatesIT {
                 assertThat(oke.fieldNames()).toIterable().containsExactlyInAnyOrder("cluster", "namespaces", "compliant",
                         "nonCompliant", "pending", "exempt", "terminating", "stale", "lastSeen", "lastChange",
                         "provider", "region", "compartment", "compartmentId", "ocid", "kubernetesVersion",
-                        "endpointType", "state", "error", "unreachableSince");
+                        "endpointType", "state", "error", "unreachableSince", "enforcement", "fenced", "fencedShare");
                 assertThat(oke.get("namespaces").asInt()).isEqualTo(8);
                 assertThat(oke.get("state").asText()).isEqualTo("UNREACHABLE");
                 assertThat(oke.get("error").asText()).isEqualTo("401 Unauthorized");
@@ -265,6 +291,19 @@ class ClusterStatesIT {
                 assertThat(oke.get("ocid").asText()).isEqualTo("ocid1.cluster.oc1.eu-frankfurt-1.a");
                 assertThat(oke.get("endpointType").asText()).isEqualTo("PRIVATE_ENDPOINT");
                 assertThat(oke.get("lastSeen").asText()).isEqualTo(T.plusMillis(9).toString());
+                JsonNode enforcement = oke.get("enforcement");
+                assertThat(enforcement.fieldNames()).toIterable().containsExactly("state", "engines", "reason");
+                assertThat(enforcement.get("state").asText()).as("of the latest partition that knows it")
+                        .isEqualTo("ENFORCED");
+                assertThat(enforcement.get("reason").asText()).isEqualTo("enforced by Calico v3.28.0 (kube-system/calico-node)");
+                JsonNode engine = enforcement.get("engines").get(0);
+                assertThat(engine.fieldNames()).toIterable().containsExactly("name", "version", "namespace", "workload",
+                        "desired", "ready");
+                assertThat(engine.get("name").asText()).isEqualTo("Calico");
+                assertThat(engine.get("version").asText()).isEqualTo("v3.28.0");
+                assertThat(engine.get("workload").asText()).isEqualTo("calico-node");
+                assertThat(oke.get("fenced").asInt()).isEqualTo(4);
+                assertThat(oke.get("fencedShare").asDouble()).isEqualTo(0.5);
 
                 JsonNode ctx = find(all, "ctx-b");
                 assertThat(ctx.get("provider").asText()).isEqualTo("kubernetes");
@@ -273,6 +312,10 @@ class ClusterStatesIT {
                         "endpointType", "error", "unreachableSince")) {
                     assertThat(ctx.get(field).isNull()).as(field).isTrue();
                 }
+                assertThat(ctx.at("/enforcement/state").asText()).isEqualTo("UNKNOWN");
+                assertThat(ctx.at("/enforcement/engines").size()).isZero();
+                assertThat(ctx.get("fenced").asInt()).isZero();
+                assertThat(ctx.get("fencedShare").isNull()).as("no user namespaces").isTrue();
                 assertThat(find(all, "sync-c").get("state").asText()).isEqualTo("SYNCING");
                 assertThat(find(all, "stale-d").get("state").asText()).isEqualTo("STALE");
             });
@@ -296,6 +339,16 @@ class ClusterStatesIT {
             // Each instance sees its own partitions: the one holding partition 2 sees the outage.
             assertThat(both).anySatisfy(m ->
                     assertThat(m).contains("fencewatch_cluster_state{cluster=\"oke-a\",state=\"UNREACHABLE\"} 1\n"));
+            // The one holding partition 1 sees Calico; no instance writes a line for a cluster of unknown enforcement.
+            assertThat(both).anySatisfy(m ->
+                    assertThat(m).contains("fencewatch_cluster_policy_enforced{cluster=\"oke-a\"} 1\n"));
+            assertThat(both).allSatisfy(m -> assertThat(m)
+                    .contains("# TYPE fencewatch_cluster_policy_enforced gauge", "# TYPE fencewatch_namespaces_fenced gauge")
+                    .doesNotContain("fencewatch_cluster_policy_enforced{cluster=\"ctx-b\"}"));
+            long fenced = both.stream().flatMap(String::lines)
+                    .filter(l -> l.startsWith("fencewatch_namespaces_fenced{cluster=\"oke-a\"} "))
+                    .mapToLong(l -> Long.parseLong(l.substring(l.lastIndexOf(' ') + 1))).sum();
+            assertThat(fenced).as("sum over instances").isEqualTo(4);
         });
     }
 }

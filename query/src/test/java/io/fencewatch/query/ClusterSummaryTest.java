@@ -11,6 +11,9 @@ import org.junit.jupiter.api.Test;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
+import io.fencewatch.query.ClusterLiveness.PolicyEngine;
+import io.fencewatch.query.ClusterLiveness.PolicyEnforcement;
+
 /** The merge of cluster summaries (per partition, then instance by instance) and the cluster metrics. */
 class ClusterSummaryTest {
     private static final Instant T = Instant.parse("2026-12-01T10:00:00Z");
@@ -60,7 +63,8 @@ class ClusterSummaryTest {
 
     @Test
     void shouldWriteEveryClusterStateAndOneLinePerClusterWithEscapedLabels() {
-        String text = new QueryMetrics().render(Map::of, () -> Map.of("b", "UNREACHABLE", "a\"\\\n", "STALE"),
+        String text = new QueryMetrics().render(Map::of, () -> Map.of("b", QueryMetrics.ClusterGauges.of("UNREACHABLE"),
+                "a\"\\\n", QueryMetrics.ClusterGauges.of("STALE")),
                 KafkaStreams.State.RUNNING, 0, 0);
         List<String> lines = text.lines().filter(l -> l.startsWith("fencewatch_cluster")).toList();
         assertThat(lines).containsExactly(
@@ -71,5 +75,71 @@ class ClusterSummaryTest {
                 "fencewatch_cluster_state{cluster=\"a\\\"\\\\\\n\",state=\"STALE\"} 1",
                 "fencewatch_cluster_state{cluster=\"b\",state=\"UNREACHABLE\"} 1");
         assertThat(text).contains("# TYPE fencewatch_clusters gauge\n", "# TYPE fencewatch_cluster_state gauge\n");
+    }
+
+    record Enforcing(long lastSeen, PolicyEnforcement enforcement) implements ClusterLiveness {
+    }
+
+    private static final PolicyEnforcement CALICO = new PolicyEnforcement(PolicyEnforcement.ENFORCED,
+            List.of(new PolicyEngine("Calico", "v3.28.0", "kube-system", "calico-node", 3, 2)),
+            "enforced by Calico v3.28.0 (kube-system/calico-node, 2/3 ready)");
+    private static final PolicyEnforcement NONE = new PolicyEnforcement(PolicyEnforcement.NOT_ENFORCED, List.of(),
+            "no network policy engine found (OKE flannel overlay, no Calico)");
+
+    private static io.fencewatch.schema.coverage.NamespaceCoverage row(String ns, io.fencewatch.schema.common.Status status,
+            Boolean enforced) {
+        return io.fencewatch.schema.coverage.NamespaceCoverage.newBuilder(QueryTestApp.coverage("c", ns, status))
+                .setEnforced(enforced).build();
+    }
+
+    @Test
+    void shouldTakeTheEnforcementOfTheLatestPartitionThatKnowsItAndCountFencedFromTheRows() {
+        io.fencewatch.schema.serde.FencewatchSerdes.namespaceCoverage();
+        var older = of(new Enforcing(T.toEpochMilli(), NONE));
+        var newer = of(new Enforcing(T.toEpochMilli() + 5, CALICO), new Enforcing(T.toEpochMilli() + 9, null));
+        older.add(row("a", io.fencewatch.schema.common.Status.COMPLIANT, true));
+        older.add(row("b", io.fencewatch.schema.common.Status.NON_COMPLIANT, true));
+        newer.add(row("c", io.fencewatch.schema.common.Status.COMPLIANT, true));
+        newer.add(row("d", io.fencewatch.schema.common.Status.COMPLIANT, null));
+        newer.add(row("kube-system", io.fencewatch.schema.common.Status.EXEMPT, true));
+
+        JsonNode j = merged(older, newer);
+
+        assertThat(j).isEqualTo(merged(newer, older));
+        assertThat(j.get("enforcement").fieldNames()).toIterable().containsExactly("state", "engines", "reason");
+        assertThat(j.at("/enforcement/state").asText()).isEqualTo("ENFORCED");
+        assertThat(j.at("/enforcement/reason").asText()).isEqualTo(CALICO.reason());
+        assertThat(j.at("/enforcement/engines/0").fieldNames()).toIterable()
+                .containsExactly("name", "version", "namespace", "workload", "desired", "ready");
+        assertThat(j.at("/enforcement/engines/0/version").asText()).isEqualTo("v3.28.0");
+        assertThat(j.at("/enforcement/engines/0/ready").asInt()).isEqualTo(2);
+        assertThat(j.get("fenced").asLong()).as("compliant and enforced: a, c").isEqualTo(2);
+        assertThat(j.get("fencedShare").asDouble()).as("of the four judged namespaces").isEqualTo(0.5);
+        assertThat(j.has("enforcementAt")).isFalse();
+
+        JsonNode none = merged(of(new Enforcing(T.toEpochMilli(), null)));
+        assertThat(none.at("/enforcement/state").asText()).isEqualTo("UNKNOWN");
+        assertThat(none.at("/enforcement/engines").size()).isZero();
+        assertThat(none.at("/enforcement/reason").asText()).isNotBlank();
+        assertThat(none.get("fenced").asLong()).isZero();
+        assertThat(none.get("fencedShare").isNull()).as("no user namespaces").isTrue();
+        assertThat(merged(older).at("/enforcement/state").asText()).isEqualTo("NOT_ENFORCED");
+    }
+
+    @Test
+    void shouldWriteEnforcedOneOrZeroAndLeaveItOutWhenUnknown() {
+        String text = new QueryMetrics().render(Map::of, () -> Map.of(
+                "on", new QueryMetrics.ClusterGauges("WATCHING", true, 4L),
+                "off", new QueryMetrics.ClusterGauges("WATCHING", false, 0L),
+                "unknown", new QueryMetrics.ClusterGauges("SYNCING", null, 0L)), KafkaStreams.State.RUNNING, 0, 0);
+        assertThat(text.lines().filter(l -> l.startsWith("fencewatch_cluster_policy_enforced"))).containsExactly(
+                "fencewatch_cluster_policy_enforced{cluster=\"off\"} 0",
+                "fencewatch_cluster_policy_enforced{cluster=\"on\"} 1");
+        assertThat(text.lines().filter(l -> l.startsWith("fencewatch_namespaces_fenced"))).containsExactly(
+                "fencewatch_namespaces_fenced{cluster=\"off\"} 0",
+                "fencewatch_namespaces_fenced{cluster=\"on\"} 4",
+                "fencewatch_namespaces_fenced{cluster=\"unknown\"} 0");
+        assertThat(text).contains("# TYPE fencewatch_cluster_policy_enforced gauge\n",
+                "# TYPE fencewatch_namespaces_fenced gauge\n");
     }
 }

@@ -54,6 +54,7 @@ class DashboardBrowserIT {
                 "skipped: the dashboard browser test needs /usr/bin/chromium and /usr/bin/chromedriver "
                         + "(apt-get install -y chromium chromium-driver)");
         broker = kafka;
+        io.fencewatch.schema.serde.FencewatchSerdes.namespaceCoverage(); // Avro 1.12: trust our records before copying one
         topics = new TopicNames(QueryTestApp.uniquePrefix("ui"));
         QueryTestApp.createTopics(broker, topics, 2);
         broker.createTopic(ClusterStatesIT.clusterTopic(topics), 2);
@@ -66,15 +67,23 @@ class DashboardBrowserIT {
                 QueryTestApp.coverage("prod-eu", "new-team", Status.PENDING),
                 QueryTestApp.coverage("staging", "web", Status.COMPLIANT),
                 QueryTestApp.coverage("staging", "api", Status.COMPLIANT),
-                QueryTestApp.coverage("oke-down", "shop", Status.COMPLIANT),
-                QueryTestApp.coverage("old-ctx", "web", Status.COMPLIANT)));
+                enforced("oke-down", "shop", Status.COMPLIANT, true),
+                QueryTestApp.coverage("old-ctx", "web", Status.COMPLIANT),
+                enforced("oke-flat", "web", Status.COMPLIANT, false),
+                enforced("oke-flat", "api", Status.COMPLIANT, false),
+                enforced("oke-flat", "batch", Status.NON_COMPLIANT, false),
+                enforced("oke-flat", "jobs", Status.NON_COMPLIANT, false)));
         // Cluster states as the processor keeps them, in both partitions: two OKE clusters of prod/eu
         // (one unreachable), one of dev, and two kubeconfig contexts (one silent).
         Instant now = Instant.now();
         for (int p = 0; p < 2; p++) {
             ClusterStatesIT.produce(broker, topics, "prod-eu", p, ClusterStatesIT.View.oke(now, "v1.31.1"));
             ClusterStatesIT.produce(broker, topics, "oke-down", p, ClusterStatesIT.View.oke(now, "v1.30.1")
-                    .withUnreachable("401 Unauthorized: the token was refused", now.minusSeconds(600)));
+                    .withUnreachable("401 Unauthorized: the token was refused", now.minusSeconds(600))
+                    .withEnforcement(ClusterStatesIT.CALICO));
+            // An OKE cluster on the flannel overlay without Calico: its policies exist and do nothing.
+            ClusterStatesIT.produce(broker, topics, "oke-flat", p, ClusterStatesIT.View.oke(now, "v1.31.1")
+                    .withEnforcement(ClusterStatesIT.FLANNEL));
             ClusterStatesIT.produce(broker, topics, "oke-dev", p, new ClusterStatesIT.View(now.toEpochMilli(), false, true,
                     null, 0L, "oke", "us-ashburn-1", "dev", "ocid1.compartment.oc1..dev", "ocid1.cluster.oc1.iad.d",
                     "v1.31.1", "PUBLIC_ENDPOINT"));
@@ -152,7 +161,7 @@ class DashboardBrowserIT {
                 assertThat(browser.findElement(By.id("ns-body")).getText()).contains("kubernetes.io/metadata.name: kube-system"));
         WebElement body = browser.findElement(By.id("ns-body"));
         assertThat(body.getText()).contains("Non-compliant", "no NetworkPolicy", "Ingress", "Egress", "None",
-                "namespace: payments", "port: 53", "protocol: UDP", "protocol: TCP");
+                "namespace: payments", "port: 53", "protocol: UDP", "protocol: TCP", "Enforced\nUnknown");
         screenshot("namespace");
     }
 
@@ -186,6 +195,75 @@ class DashboardBrowserIT {
         assertThat(watchingColour).isNotIn(unreachableColour, staleColour);
         assertThat(down.findElement(By.cssSelector(".cluster-error")).getCssValue("color")).isEqualTo(unreachableColour);
         screenshot("clusters");
+    }
+
+    /**
+     * FW-NP-002 on the card: a cluster whose collector found no NetworkPolicy engine shows the
+     * warning in red and 0 % fenced although half its namespaces have a policy; once an engine runs
+     * (its cluster state, rows and drift as the processor writes them) the warning goes, the engine
+     * shows and the share counts; a cluster of unknown enforcement says so, muted. Data is text,
+     * never markup.
+     */
+    @Test
+    void shouldWarnWhileAClusterEnforcesNoPolicyAndShowItsEngineOnceOneRuns() throws Exception {
+        browser.get(app.uri("/").toString());
+        await().atMost(Duration.ofSeconds(15)).ignoreExceptions().untilAsserted(() ->
+                assertThat(card("oke-flat").getAttribute("data-enforcement")).isEqualTo("NOT_ENFORCED"));
+        WebElement flat = card("oke-flat");
+        WebElement warning = flat.findElement(By.cssSelector(".cluster-enforcement.not-enforced"));
+        assertThat(warning.getText()).isEqualTo(
+                "Policies are not enforced: no network policy engine found (OKE flannel overlay, no Calico)");
+        assertThat(warning.getCssValue("color")).as("red").isEqualTo("rgba(217, 63, 63, 1)");
+        assertThat(flat.findElement(By.cssSelector(".pct")).getText()).startsWith("0%").contains("fenced");
+        assertThat(card("oke-down").getAttribute("data-enforcement")).isEqualTo("ENFORCED");
+        assertThat(card("oke-down").getText()).contains("Policies enforced by Calico v3.28.0")
+                .doesNotContain("not enforced");
+        WebElement unknown = card("prod-eu").findElement(By.cssSelector(".cluster-enforcement.unknown"));
+        assertThat(unknown.getText()).startsWith("enforcement unknown: ");
+        assertThat(card("prod-eu").findElement(By.cssSelector(".pct")).getText()).contains("with policy");
+        assertThat(card("oke-down").findElement(By.cssSelector(".pct")).getText()).startsWith("100%")
+                .contains("fenced, last known");
+        screenshot("not-enforced");
+        ((org.openqa.selenium.JavascriptExecutor) browser).executeScript("window.__noReload = true;");
+
+        // Calico appears: the processor rewrites the cluster state and the rows, then commits a drift per row.
+        ClusterLiveness.PolicyEnforcement calico = new ClusterLiveness.PolicyEnforcement("ENFORCED", List.of(
+                new ClusterLiveness.PolicyEngine("Calico", "v3.28.0", "kube-system", "calico-node", 2, 2),
+                new ClusterLiveness.PolicyEngine("<i>odd</i>", null, "kube-system", "x", null, null)),
+                "enforced by Calico v3.28.0 (kube-system/calico-node)");
+        for (int p = 0; p < 2; p++) {
+            ClusterStatesIT.produce(broker, topics, "oke-flat", p, ClusterStatesIT.View.oke(Instant.now(), "v1.31.1")
+                    .withEnforcement(calico));
+        }
+        List<String> names = List.of("web", "api", "batch", "jobs");
+        java.util.function.Function<String, Status> status = n -> n.equals("web") || n.equals("api") ? Status.COMPLIANT
+                : Status.NON_COMPLIANT;
+        QueryTestApp.produceCoverage(broker, topics, names.stream()
+                .map(n -> enforced("oke-flat", n, status.apply(n), true)).toList());
+        await().atMost(Duration.ofSeconds(10)).until(() -> QueryTestApp.get(app.uri("/api/v1/clusters")).body()
+                .contains("\"fenced\":2,\"fencedShare\":0.5"));
+        QueryTestApp.produceDrift(broker, topics, names.stream().map(n -> QueryTestApp.drift("ui-engine-" + n, "oke-flat",
+                n, status.apply(n), status.apply(n), DriftReason.POLICY_ENGINE_ADDED)).toList());
+
+        await().atMost(Duration.ofSeconds(5)).ignoreExceptions().untilAsserted(() -> {
+            WebElement c = card("oke-flat");
+            assertThat(c.getAttribute("data-enforcement")).isEqualTo("ENFORCED");
+            assertThat(c.findElements(By.cssSelector(".cluster-enforcement.not-enforced"))).isEmpty();
+            assertThat(c.getText()).doesNotContain("not enforced")
+                    .contains("Policies enforced by Calico v3.28.0, <i>odd</i>");
+            assertThat(c.findElement(By.cssSelector(".pct")).getText()).startsWith("50%");
+        });
+        assertThat(card("oke-flat").findElements(By.tagName("i"))).as("a name is text, never markup").isEmpty();
+        assertThat(browser.findElement(By.id("feed")).getText()).contains("NetworkPolicy engine found: policies are enforced");
+        assertThat(((org.openqa.selenium.JavascriptExecutor) browser).executeScript("return window.__noReload === true;"))
+                .as("no reload").isEqualTo(true);
+        screenshot("enforced");
+    }
+
+    private static io.fencewatch.schema.coverage.NamespaceCoverage enforced(String cluster, String namespace, Status status,
+            Boolean value) {
+        return io.fencewatch.schema.coverage.NamespaceCoverage.newBuilder(QueryTestApp.coverage(cluster, namespace, status))
+                .setEnforced(value).build();
     }
 
     private static WebElement card(String cluster) {

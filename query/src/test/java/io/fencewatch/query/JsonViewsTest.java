@@ -45,7 +45,29 @@ class JsonViewsTest {
     void shouldPinCoverageFieldOrderWhenWritten() throws Exception {
         JsonNode c = JsonViews.MAPPER.readTree(JsonViews.coverageJson(QueryTestApp.coverage("c1", "web", Status.NON_COMPLIANT)));
         assertThat(c.fieldNames()).toIterable().containsExactly("cluster", "namespace", "uid", "status", "reason", "since",
-                "policies", "ingress", "egress", "allowsAll", "exemption", "stale", "profile", "createdAt", "updatedAt", "lastEvent");
+                "policies", "ingress", "egress", "allowsAll", "exemption", "stale", "profile", "createdAt", "updatedAt", "lastEvent",
+                "enforced", "fenced");
+    }
+
+    @Test
+    void shouldTellEnforcedAndFencedApartWhenTheClusterEnforcesOrNotOrNobodyKnows() throws Exception {
+        NamespaceCoverage compliant = QueryTestApp.coverage("c1", "web", Status.COMPLIANT);
+        NamespaceCoverage open = QueryTestApp.coverage("c1", "app", Status.NON_COMPLIANT);
+        record Case(NamespaceCoverage row, Boolean enforced, boolean fenced) {
+        }
+        for (Case c : List.of(new Case(compliant, true, true), new Case(compliant, false, false),
+                new Case(compliant, null, false), new Case(open, true, false))) {
+            NamespaceCoverage row = NamespaceCoverage.newBuilder(c.row()).setEnforced(c.enforced()).build();
+            assertThat(JsonViews.coverageJson(row)).isEqualTo(JsonViews.MAPPER.writeValueAsString(JsonViews.coverage(row)));
+            JsonNode streamed = JsonViews.MAPPER.readTree(JsonViews.coverageJson(row));
+            assertThat(streamed.get("fenced").asBoolean()).as("%s", c).isEqualTo(c.fenced());
+            if (c.enforced() == null) {
+                assertThat(streamed.get("enforced").isNull()).isTrue();
+            } else {
+                assertThat(streamed.get("enforced").isBoolean()).isTrue();
+                assertThat(streamed.get("enforced").asBoolean()).isEqualTo(c.enforced());
+            }
+        }
     }
 
     @Test
@@ -56,7 +78,15 @@ class JsonViewsTest {
                 "cause", "detectedAt", "profile", "latencyMs");
         assertThat(j.get("before").isNull()).isTrue();
         assertThat(j.get("after").fieldNames()).toIterable()
-                .containsExactly("status", "ingress", "egress", "allowsAll", "stale", "policyCount");
+                .containsExactly("status", "ingress", "egress", "allowsAll", "stale", "policyCount", "enforced");
+        assertThat(j.get("after").get("enforced").isNull()).as("unknown in the fixture").isTrue();
+        DriftEvent added = DriftEvent.newBuilder(d).setBefore(io.fencewatch.schema.drift.CoverageState
+                .newBuilder(d.getAfter()).setEnforced(false).build()).setAfter(io.fencewatch.schema.drift.CoverageState
+                .newBuilder(d.getAfter()).setEnforced(true).build()).setReason(DriftReason.POLICY_ENGINE_ADDED).build();
+        JsonNode a = JsonViews.drift(added);
+        assertThat(a.get("reason").asText()).isEqualTo("POLICY_ENGINE_ADDED");
+        assertThat(a.at("/before/enforced").asBoolean(true)).isFalse();
+        assertThat(a.at("/after/enforced").asBoolean(false)).isTrue();
         assertThat(j.get("latencyMs").asLong()).isEqualTo(300);
     }
 }

@@ -18,7 +18,8 @@ import io.fencewatch.schema.drift.DriftReason;
  * becomes non-compliant, Close when it is fixed, exempted or deleted. The finding uid is stable
  * per cluster, namespace and rule, so a SIEM pairs the Close with its Create. The same envelope
  * carries {@value #CLUSTER_RULE_ID}, one finding per cluster whose collector cannot reach its API
- * server ({@link #clusterReachabilityJson}).
+ * server ({@link #clusterReachabilityJson}), and {@value Enforcement#RULE_ID}, one finding per
+ * cluster that runs no NetworkPolicy engine ({@link #enforcementJson}).
  */
 public final class Findings {
     public static final String OCSF_VERSION = "1.3.0";
@@ -27,6 +28,7 @@ public final class Findings {
     public static final int ACTIVITY_CREATE = 1;
     public static final int ACTIVITY_CLOSE = 3;
     public static final int SEVERITY_MEDIUM = 3;
+    public static final int SEVERITY_HIGH = 4;
 
     /** The cluster-level rule: a cluster is reachable by its collector (so FW-NP-001's verdicts on it are current). */
     public static final String CLUSTER_RULE_ID = "FW-CL-001";
@@ -36,6 +38,12 @@ public final class Findings {
     private static final String CLUSTER_DESCRIPTION = CLUSTER_RULE_ID + " " + CLUSTER_RULE_TITLE + ": the collector"
             + " of every watched cluster must reach its API server, or the cluster's NetworkPolicy coverage is"
             + " only its last known state.";
+    /** Why FW-NP-002 is High: the policies are silently ineffective, so FW-NP-001's Pass means nothing. */
+    public static final String ENFORCEMENT_WHY = "NetworkPolicies have no effect without an engine that implements"
+            + " them";
+    private static final String ENFORCEMENT_DESCRIPTION = Enforcement.RULE_ID + " " + Enforcement.RULE_TITLE + ": "
+            + ENFORCEMENT_WHY + " (CIS Kubernetes Benchmark 5.3.1: the CNI in use supports NetworkPolicies). A cluster"
+            + " without one passes FW-NP-001 and is still wide open: every NetworkPolicy in it is silently ignored.";
     private static final String DESCRIPTION = "FW-NP-001 Use Network Policies: every user-workload namespace must"
             + " have at least one NetworkPolicy (CIS Kubernetes Benchmark 5.3.2).";
 
@@ -52,6 +60,11 @@ public final class Findings {
         return CLUSTER_RULE_ID + ":" + cluster;
     }
 
+    /** Stable finding uid of a cluster's NetworkPolicy enforcement: {@code FW-NP-002:<cluster>}. */
+    public static String enforcementFindingUid(String cluster) {
+        return Enforcement.RULE_ID + ":" + cluster;
+    }
+
     /** The finding for a drift that opens ({@code open=true}) or closes a finding. */
     public static String toJson(DriftEvent drift, String findingId, boolean open, NamespaceCoverage after,
             String productVersion) {
@@ -64,7 +77,7 @@ public final class Findings {
         // Streaming, not a tree: one finding per change of compliance, on the processing path.
         try (JsonGenerator g = JSON.createGenerator(out)) {
             g.writeStartObject();
-            writeHead(g, open, time, open ? null : after != null && after.getStatus() == Status.EXEMPT);
+            writeHead(g, open, time, open ? null : after != null && after.getStatus() == Status.EXEMPT, SEVERITY_MEDIUM);
             g.writeStringField("status_detail", open ? "namespace " + namespace + " has no NetworkPolicy" : closeWhy);
             g.writeStringField("message", open
                     ? "Namespace " + namespace + " in cluster " + cluster + " is not fenced by any NetworkPolicy"
@@ -129,7 +142,7 @@ public final class Findings {
         String detail = open ? "the collector cannot reach the API server since " + since + ": " + error : closeWhy;
         try (JsonGenerator g = JSON.createGenerator(out)) {
             g.writeStartObject();
-            writeHead(g, open, time, open ? null : false);
+            writeHead(g, open, time, open ? null : false, SEVERITY_MEDIUM);
             g.writeStringField("status_detail", detail);
             g.writeStringField("message", "Cluster " + cluster + ": " + detail);
             writeMetadata(g, findingId, clusterFindingUid(cluster), CLUSTER_RULE_ID, time, productVersion);
@@ -173,8 +186,83 @@ public final class Findings {
         return out.toString();
     }
 
+    /**
+     * OCSF 1.3 Compliance Finding for {@value Enforcement#RULE_ID} on {@code cluster}, severity
+     * High: Create ({@code open}) when the cluster's collector looked for NetworkPolicy engines and
+     * found none ({@code NOT_ENFORCED}), Close (Resolved, compliance Pass) when one is found or the
+     * cluster was removed. Same envelope as FW-NP-001's; its finding uid is
+     * {@link #enforcementFindingUid}.
+     *
+     * @param verdict the cluster's enforcement now (its reason is the finding's detail)
+     * @param closeWhy why it is closed (e.g. "cluster removed"); null: the verdict's reason; ignored when open
+     * @param provider {@code oke} or {@code kubernetes}; ocid, region and compartment may be null
+     */
+    public static String enforcementJson(String cluster, String findingId, boolean open, Enforcement verdict, long time,
+            String closeWhy, String provider, String ocid, String region, String compartment, String productVersion) {
+        StringWriter out = new StringWriter(2560);
+        String detail = open ? "NetworkPolicies are not enforced: " + verdict.reason()
+                : closeWhy != null ? closeWhy : verdict.reason();
+        try (JsonGenerator g = JSON.createGenerator(out)) {
+            g.writeStartObject();
+            writeHead(g, open, time, open ? null : false, SEVERITY_HIGH);
+            g.writeStringField("status_detail", detail);
+            g.writeStringField("message", "Cluster " + cluster + ": " + detail
+                    + (open ? ". " + ENFORCEMENT_WHY + ": every NetworkPolicy in the cluster is ignored." : ""));
+            writeMetadata(g, findingId, enforcementFindingUid(cluster), Enforcement.RULE_ID, time, productVersion);
+
+            writeFindingInfo(g, enforcementFindingUid(cluster), "NetworkPolicies not enforced: " + cluster,
+                    ENFORCEMENT_DESCRIPTION, "Kubernetes NetworkPolicy enforcement", open, time, time);
+            writeCompliance(g, Enforcement.RULE_ID, List.of("CIS Kubernetes Benchmark", "Fencewatch"),
+                    List.of("CIS Kubernetes Benchmark 5.3.1", Enforcement.RULE_ID), open);
+
+            g.writeArrayFieldStart("resources");
+            g.writeStartObject();
+            g.writeStringField("type", "Kubernetes Cluster");
+            g.writeStringField("uid", cluster);
+            g.writeStringField("name", cluster);
+            if (region != null) {
+                g.writeStringField("region", region);
+            }
+            g.writeEndObject();
+            g.writeEndArray();
+
+            g.writeObjectFieldStart("remediation");
+            g.writeStringField("desc", "Install a NetworkPolicy engine in " + cluster + " (or move it to a CNI that"
+                    + " implements NetworkPolicy), then check that its DaemonSet runs on every node. On OKE neither"
+                    + " the flannel overlay nor VCN-native pod networking enforces NetworkPolicy: install Calico"
+                    + " (policy only) as Oracle describes. The collector finds an engine by its DaemonSet in the"
+                    + " namespaces it looks in (--policy-engine-namespaces).");
+            g.writeArrayFieldStart("references");
+            g.writeString("https://docs.oracle.com/en-us/iaas/Content/ContEng/Tasks/contengsettingupcalico.htm");
+            g.writeString("https://kubernetes.io/docs/concepts/services-networking/network-policies/#prerequisites");
+            g.writeEndArray();
+            g.writeEndObject();
+
+            g.writeObjectFieldStart("unmapped");
+            g.writeStringField("cluster", cluster);
+            g.writeStringField("provider", provider == null ? "kubernetes" : provider);
+            g.writeStringField("ocid", ocid);
+            g.writeStringField("region", region);
+            g.writeStringField("compartment", compartment);
+            g.writeStringField("enforcement", verdict.state().name());
+            g.writeStringField("enforcement_reason", verdict.reason());
+            g.writeArrayFieldStart("engines");
+            for (Enforcement.Engine e : verdict.engines()) {
+                g.writeString(e.name() + (e.version() == null ? "" : " " + e.version()) + " (" + e.namespace() + "/"
+                        + e.workload() + ")");
+            }
+            g.writeEndArray();
+            g.writeEndObject();
+            g.writeEndObject();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write a finding as JSON", e);
+        }
+        return out.toString();
+    }
+
     /** The classification, activity, time, severity and status common to every finding. */
-    private static void writeHead(JsonGenerator g, boolean open, long time, Boolean suppressed) throws IOException {
+    private static void writeHead(JsonGenerator g, boolean open, long time, Boolean suppressed, int severity)
+            throws IOException {
         int activity = open ? ACTIVITY_CREATE : ACTIVITY_CLOSE;
         g.writeNumberField("class_uid", CLASS_UID);
         g.writeStringField("class_name", "Compliance Finding");
@@ -185,8 +273,8 @@ public final class Findings {
         g.writeNumberField("type_uid", CLASS_UID * 100 + activity);
         g.writeStringField("type_name", "Compliance Finding: " + (open ? "Create" : "Close"));
         g.writeNumberField("time", time);
-        g.writeNumberField("severity_id", SEVERITY_MEDIUM);
-        g.writeStringField("severity", "Medium");
+        g.writeNumberField("severity_id", severity);
+        g.writeStringField("severity", severity == SEVERITY_HIGH ? "High" : "Medium");
         if (open) {
             g.writeNumberField("status_id", 1);
             g.writeStringField("status", "New");

@@ -42,6 +42,7 @@ import io.fencewatch.schema.coverage.NamespaceCoverage;
 import io.fencewatch.schema.drift.CoverageState;
 import io.fencewatch.schema.drift.DriftEvent;
 import io.fencewatch.schema.drift.DriftReason;
+import io.fencewatch.schema.inventory.ClusterFacts;
 import io.fencewatch.schema.inventory.InventoryEvent;
 import io.fencewatch.schema.inventory.LabelSelector;
 import io.fencewatch.schema.inventory.LabelSelectorRequirement;
@@ -54,6 +55,7 @@ import io.fencewatch.rules.Verdict;
 import io.fencewatch.rules.CoverageEvaluator;
 import io.fencewatch.rules.Findings;
 import io.fencewatch.rules.CoverageRecords;
+import io.fencewatch.rules.Enforcement;
 
 /**
  * The heart of the topology: applies inventory events to the per-namespace facts, re-derives the
@@ -79,8 +81,9 @@ final class CoverageProcessor implements Processor<byte[], byte[], Object, Objec
     private KeyValueStore<String, NamespaceCoverage> coverage;
     private WindowStore<String, DriftEvent> history;
     /**
-     * This task writes the cluster-level findings (FW-CL-001): the task of inventory partition 0,
-     * which, as every partition, gets every cluster's markers. One writer, so one finding per change.
+     * This task writes the cluster-level findings (FW-CL-001, FW-NP-002): the task of inventory
+     * partition 0, which, as every partition, gets every cluster's markers. One writer, so one
+     * finding per change.
      */
     private boolean clusterFindings;
 
@@ -413,6 +416,7 @@ final class CoverageProcessor implements Processor<byte[], byte[], Object, Objec
         boolean wasHeld = state.held();
         boolean wasUnreachable = state.unreachable() != null;
         boolean duplicate = source.getSequence() <= state.lastSequence();
+        ClusterFacts factsBefore = state.facts();
         state = state.withLastSeen(now).withStale(false);
         if (!duplicate) {
             state = state.withSequence(source.getSequence());
@@ -435,12 +439,21 @@ final class CoverageProcessor implements Processor<byte[], byte[], Object, Objec
                 clusterFinding(cluster, state, false, "reachable again", "reachable|" + tokenOf(cause), now);
             }
         }
+        // FW-NP-002: only a marker that carries facts can change the verdict.
+        boolean factsMarker = !duplicate && (event.getOp() == Op.SYNC_START || event.getOp() == Op.HEARTBEAT)
+                && event.getCluster() != null;
+        Enforcement verdict = factsMarker ? state.verdict() : null;
+        boolean enforcementChanged = factsMarker && !sameVerdict(Enforcement.of(factsBefore), verdict);
+        if (factsMarker) {
+            state = enforcementFinding(cluster, state, verdict, cause, now);
+        }
         clusters.put(cluster, state);
+        Boolean enforced = verdict != null ? verdict.enforced() : enforcedOf(state);
         if (wasHeld && !state.held()) {
             if (!wasUnreachable) {
                 LOG.info("cluster {} is speaking again: its data is current", cluster);
             }
-            recover(cluster, cause, now);
+            recover(cluster, cause, now, enforced);
         }
         if (duplicate) {
             LOG.debug("ignored duplicate sequence {}: {}", source.getSequence(), where(event));
@@ -450,12 +463,96 @@ final class CoverageProcessor implements Processor<byte[], byte[], Object, Objec
             LOG.info("cluster {}: epoch rewound to {}; facts of other epochs go at its SYNC_END", cluster, epoch);
         }
         switch (event.getOp()) {
-            case SYNC_END -> sweep(cluster, source.getEpoch(), cause, now, state.held());
-            case SNAPSHOT, UPSERT, DELETE -> applyObject(key, fact, cause, now, state.held());
+            case SYNC_END -> sweep(cluster, source.getEpoch(), cause, now, state.held(), enforced);
+            case SNAPSHOT, UPSERT, DELETE -> applyObject(key, fact, cause, now, state.held(), enforced);
             default -> {
-                // SYNC_START and HEARTBEAT: epoch and liveness only.
+                // SYNC_START and HEARTBEAT: epoch, liveness and the cluster's facts.
+                if (enforcementChanged) {
+                    rewriteEnforcement(cluster, verdict, cause, now);
+                }
             }
         }
+    }
+
+    /** Whether the cluster enforces NetworkPolicy (FW-NP-002), as its rows carry it: null when unknown. */
+    private static Boolean enforcedOf(ClusterState state) {
+        return state == null ? null : state.verdict().enforced();
+    }
+
+    /** Same state and the same engines (by id, workload and version; readiness counts do not matter). */
+    static boolean sameVerdict(Enforcement a, Enforcement b) {
+        return a.state() == b.state() && engineSet(a).equals(engineSet(b));
+    }
+
+    private static java.util.Set<String> engineSet(Enforcement e) {
+        java.util.Set<String> out = new java.util.TreeSet<>();
+        for (Enforcement.Engine x : e.engines()) {
+            out.add(x.id() + "|" + x.namespace() + "|" + x.workload() + "|" + x.version());
+        }
+        return out;
+    }
+
+    /**
+     * A marker changed the cluster's FW-NP-002 verdict: every coverage row of the cluster in this
+     * task takes the new {@code enforced} (status, grades and staleness as they are), each one whose
+     * state changes with a drift POLICY_ENGINE_ADDED, POLICY_ENGINE_REMOVED or ENFORCEMENT_UNKNOWN.
+     * Ids derive from the marker, so a redelivery gives the same ones.
+     */
+    private void rewriteEnforcement(String cluster, Enforcement verdict, EventRef cause, long now) {
+        Boolean enforced = verdict.enforced();
+        List<KeyValue<String, NamespaceCoverage>> rows = new ArrayList<>();
+        try (KeyValueIterator<String, NamespaceCoverage> it = coverage.prefixScan(cluster + Keys.SEPARATOR, PREFIX)) {
+            while (it.hasNext()) {
+                rows.add(it.next());
+            }
+        }
+        LOG.info("cluster {}: NetworkPolicy enforcement is now {} ({}): {} namespaces in this task", cluster,
+                verdict.state(), verdict.reason(), rows.size());
+        String token = "enforcement|" + tokenOf(cause);
+        for (KeyValue<String, NamespaceCoverage> row : rows) {
+            if (java.util.Objects.equals(row.value.getEnforced(), enforced)) {
+                continue;
+            }
+            NamespaceCoverage next = NamespaceCoverage.newBuilder(row.value).setEnforced(enforced)
+                    .setUpdatedAt(Instant.ofEpochMilli(now)).build();
+            write(row.key, row.value, next, now);
+            drift(row.key, row.value, next, cause, DriftReasons.Trigger.ENFORCEMENT, now, token);
+        }
+    }
+
+    /**
+     * The FW-NP-002 finding of {@code cluster}, written by the task of partition 0 only: opened when
+     * the verdict is NOT_ENFORCED, closed when ENFORCED; UNKNOWN leaves it as it is. Returns the
+     * state with the finding flag as it now is.
+     */
+    private ClusterState enforcementFinding(String cluster, ClusterState state, Enforcement verdict, EventRef cause,
+            long now) {
+        if (!clusterFindings) {
+            return state;
+        }
+        if (!state.enforcementFindingOpen() && verdict.state() == Enforcement.State.NOT_ENFORCED) {
+            LOG.warn("cluster {}: NetworkPolicies are not enforced ({}): finding {} opened", cluster, verdict.reason(),
+                    Enforcement.RULE_ID);
+            writeEnforcementFinding(cluster, state, verdict, true, null, "open|" + tokenOf(cause), now);
+            return state.withEnforcementFindingOpen(true);
+        }
+        if (state.enforcementFindingOpen() && verdict.state() == Enforcement.State.ENFORCED) {
+            writeEnforcementFinding(cluster, state, verdict, false, null, "close|" + tokenOf(cause), now);
+            return state.withEnforcementFindingOpen(false);
+        }
+        return state;
+    }
+
+    private void writeEnforcementFinding(String cluster, ClusterState state, Enforcement verdict, boolean open,
+            String closeWhy, String token, long now) {
+        String findingId = uuid(Findings.enforcementFindingUid(cluster) + "|" + token);
+        Instant detected = Instant.ofEpochMilli(now);
+        String json = Findings.enforcementJson(cluster, findingId, open, verdict, now, closeWhy, state.provider(),
+                state.ocid(), state.region(), state.compartment(), productVersion);
+        context.forward(new Record<Object, Object>(Keys.marker(cluster), json, now,
+                CloudEvents.headers(findingId, cluster, CloudEvents.FINDING_TYPE, detected, Keys.MARKER_NAMESPACE,
+                        "application/json", CloudEvents.OCSF_SCHEMA)),
+                CoverageTopology.FINDINGS_SINK);
     }
 
     /**
@@ -507,7 +604,7 @@ final class CoverageProcessor implements Processor<byte[], byte[], Object, Objec
             removeCluster(cluster, state, cause, now);
             return;
         }
-        io.fencewatch.schema.inventory.ClusterFacts f = event.getCluster();
+        ClusterFacts f = event.getCluster();
         String error = f == null || f.getError() == null || f.getError().isBlank()
                 ? "unreachable (the collector gave no reason)" : f.getError();
         long since = f != null && f.getUnreachableSince() != null ? f.getUnreachableSince().toEpochMilli()
@@ -518,12 +615,21 @@ final class CoverageProcessor implements Processor<byte[], byte[], Object, Objec
                     false, null, null, 0L, false);
         }
         boolean was = state.unreachable() != null;
-        state = state.withLastSeen(now).withStale(false).withFacts(f).withUnreachable(error, since);
+        ClusterFacts factsBefore = state.facts();
+        state = state.withLastSeen(now).withStale(false).withOutageFacts(f).withUnreachable(error, since);
+        Enforcement verdict = state.verdict();
+        boolean enforcementChanged = !sameVerdict(Enforcement.of(factsBefore), verdict);
+        if (f != null) {
+            state = enforcementFinding(cluster, state, verdict, cause, now);
+        }
         clusters.put(cluster, state);
         if (!was) {
             LOG.warn("cluster {}: its collector {} cannot reach the API server since {}: marking its namespaces stale",
                     cluster, Names.quoted(source.getCollector()), Instant.ofEpochMilli(since));
             markStale(cluster, DriftReasons.Trigger.UNREACHABLE, cause, now, tokenOf(cause));
+        }
+        if (enforcementChanged) {
+            rewriteEnforcement(cluster, verdict, cause, now);
         }
     }
 
@@ -546,16 +652,21 @@ final class CoverageProcessor implements Processor<byte[], byte[], Object, Objec
         }
         LOG.info("cluster {} was removed from its provider: dropping its {} namespaces in this task", cluster, keys.size());
         for (String key : keys) {
-            update(key, null, true, cause, DriftReasons.Trigger.REMOVED, now, tokenOf(cause), false);
+            update(key, null, true, cause, DriftReasons.Trigger.REMOVED, now, tokenOf(cause), false, null);
         }
         if (state != null && state.findingOpen()) {
             clusterFinding(cluster, state, false, "cluster removed", "removed|" + tokenOf(cause), now);
+        }
+        if (state != null && state.enforcementFindingOpen()) {
+            writeEnforcementFinding(cluster, state, state.verdict(), false, "cluster removed",
+                    "removed|" + tokenOf(cause), now);
         }
         long epoch = Math.max(cause.getEpoch(), state == null ? Long.MIN_VALUE : state.epoch());
         clusters.put(cluster, ClusterState.removedAt(epoch, now, state == null ? "" : state.collector()));
     }
 
-    private void applyObject(String key, NamespaceEntry.Fact fact, EventRef cause, long now, boolean held) {
+    private void applyObject(String key, NamespaceEntry.Fact fact, EventRef cause, long now, boolean held,
+            Boolean enforced) {
         InventoryEvent event = fact.event();
         NamespaceEntry stored = getFacts(key);
         NamespaceEntry entry = stored == null ? NamespaceEntry.empty() : stored;
@@ -592,11 +703,11 @@ final class CoverageProcessor implements Processor<byte[], byte[], Object, Objec
                         + "--max-namespaces-per-cluster " + limits.maxNamespacesPerCluster());
             }
         }
-        update(key, next, true, cause, DriftReasons.Trigger.EVENT, now, tokenOf(cause), held);
+        update(key, next, true, cause, DriftReasons.Trigger.EVENT, now, tokenOf(cause), held, enforced);
     }
 
     /** SYNC_END of {@code epoch}: every fact of this cluster from an older epoch is gone. */
-    private void sweep(String cluster, long epoch, EventRef cause, long now, boolean held) {
+    private void sweep(String cluster, long epoch, EventRef cause, long now, boolean held, Boolean enforced) {
         List<KeyValue<String, NamespaceEntry>> changed = new ArrayList<>();
         try (KeyValueIterator<String, NamespaceEntry> it = facts.prefixScan(cluster + Keys.SEPARATOR, PREFIX)) {
             while (it.hasNext()) {
@@ -612,7 +723,7 @@ final class CoverageProcessor implements Processor<byte[], byte[], Object, Objec
                     changed.size());
         }
         for (KeyValue<String, NamespaceEntry> kv : changed) {
-            update(kv.key, kv.value, true, cause, DriftReasons.Trigger.SWEEP, now, tokenOf(cause), held);
+            update(kv.key, kv.value, true, cause, DriftReasons.Trigger.SWEEP, now, tokenOf(cause), held, enforced);
         }
     }
 
@@ -647,7 +758,7 @@ final class CoverageProcessor implements Processor<byte[], byte[], Object, Objec
         return n;
     }
 
-    private void recover(String cluster, EventRef cause, long now) {
+    private void recover(String cluster, EventRef cause, long now, Boolean enforced) {
         List<KeyValue<String, NamespaceEntry>> entries = new ArrayList<>();
         try (KeyValueIterator<String, NamespaceEntry> it = facts.prefixScan(cluster + Keys.SEPARATOR, PREFIX)) {
             while (it.hasNext()) {
@@ -658,7 +769,8 @@ final class CoverageProcessor implements Processor<byte[], byte[], Object, Objec
             }
         }
         for (KeyValue<String, NamespaceEntry> kv : entries) {
-            update(kv.key, kv.value, false, cause, DriftReasons.Trigger.RECOVERY, now, tokenOf(cause), false);
+            update(kv.key, kv.value, false, cause, DriftReasons.Trigger.RECOVERY, now, tokenOf(cause), false,
+                    enforced);
         }
     }
 
@@ -678,7 +790,8 @@ final class CoverageProcessor implements Processor<byte[], byte[], Object, Objec
             }
             NamespaceEntry entry = getFacts(d.key());
             if (entry != null && entry.hasNamespace()) {
-                update(d.key(), entry, false, null, DriftReasons.Trigger.TIME, now, "deadline|" + d.at(), false);
+                update(d.key(), entry, false, null, DriftReasons.Trigger.TIME, now, "deadline|" + d.at(), false,
+                        enforcedOf(state));
             }
         }
         checkStaleness(now);
@@ -760,17 +873,18 @@ final class CoverageProcessor implements Processor<byte[], byte[], Object, Objec
 
     /**
      * Stores the new facts of a namespace (if {@code factsChanged}), re-derives its coverage, and
-     * emits the coverage record, drift and finding that follow.
+     * emits the coverage record, drift and finding that follow. {@code enforced}: the cluster's
+     * FW-NP-002 verdict the record carries (null: unknown).
      */
     private void update(String key, NamespaceEntry entry, boolean factsChanged, EventRef cause,
-            DriftReasons.Trigger trigger, long now, String token, boolean held) {
+            DriftReasons.Trigger trigger, long now, String token, boolean held, Boolean enforced) {
         NamespaceCoverage old = getCoverage(key);
         NamespaceCoverage next = null;
         long deadline = Verdict.NO_DEADLINE;
         if (entry != null && entry.hasNamespace()) {
             Verdict verdict = evaluator.evaluate(entry.state(), now);
             // Only events that changed the facts become the record's lastEvent (not a waking heartbeat).
-            next = coverageOf(key, entry, verdict, old, factsChanged ? cause : null, now);
+            next = coverageOf(key, entry, verdict, old, factsChanged ? cause : null, now, enforced);
             if (held) {
                 // The cluster's data is not current (silent or unreachable): never shown as such.
                 next.setStale(true);
@@ -895,13 +1009,13 @@ final class CoverageProcessor implements Processor<byte[], byte[], Object, Objec
     }
 
     private NamespaceCoverage coverageOf(String key, NamespaceEntry entry, Verdict verdict, NamespaceCoverage old,
-            EventRef cause, long now) {
+            EventRef cause, long now, Boolean enforced) {
         InventoryEvent ns = entry.namespaceEvent();
         Instant since = old != null && old.getStatus() == verdict.status() ? old.getSince() : Instant.ofEpochMilli(now);
         EventRef last = cause != null ? cause : old == null ? null : old.getLastEvent();
         return CoverageRecords.of(Keys.clusterOf(key), Keys.namespaceOf(key), ns.getUid(), verdict,
                 new ArrayList<>(entry.policies().keySet()), rules.profile(), ns.getNamespaceFacts().getCreatedAt(),
-                since, Instant.ofEpochMilli(now), last, null);
+                since, Instant.ofEpochMilli(now), last, enforced);
     }
 
     private static boolean sameRecord(NamespaceCoverage a, NamespaceCoverage b) {

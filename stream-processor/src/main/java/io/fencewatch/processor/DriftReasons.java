@@ -1,5 +1,7 @@
 package io.fencewatch.processor;
 
+import java.util.Objects;
+
 import io.fencewatch.schema.common.Status;
 import io.fencewatch.schema.drift.CoverageState;
 import io.fencewatch.schema.drift.DriftReason;
@@ -22,23 +24,39 @@ final class DriftReasons {
         /** The cluster's collector reports it cannot reach the API server (UNREACHABLE). */
         UNREACHABLE,
         /** The cluster left its provider and its collector retired it (CLUSTER_REMOVED). */
-        REMOVED
+        REMOVED,
+        /** A marker changed the cluster's FW-NP-002 verdict: a NetworkPolicy engine appeared, went, or is unknown. */
+        ENFORCEMENT
     }
 
     private DriftReasons() {
     }
 
-    /** True when the compared parts of two states differ: status, grades, allow-all flags, staleness. */
+    /**
+     * True when the compared parts of two states differ: status, grades, allow-all flags,
+     * staleness, and whether the cluster enforces NetworkPolicy (FW-NP-002).
+     */
     static boolean changed(CoverageState before, CoverageState after) {
         if (before == null || after == null) {
             return before != after;
         }
+        return coverageChanged(before, after) || !Objects.equals(before.getEnforced(), after.getEnforced());
+    }
+
+    /** The FW-NP-001 parts: status, grades, allow-all flags, staleness. */
+    private static boolean coverageChanged(CoverageState before, CoverageState after) {
         return before.getStatus() != after.getStatus()
                 || before.getIngress() != after.getIngress()
                 || before.getEgress() != after.getEgress()
                 || before.getIngressAllowsAll() != after.getIngressAllowsAll()
                 || before.getEgressAllowsAll() != after.getEgressAllowsAll()
                 || before.getStale() != after.getStale();
+    }
+
+    /** The reason of a change of {@code enforced} alone: to true, to false, or to unknown. */
+    static DriftReason enforcement(Boolean enforced) {
+        return enforced == null ? DriftReason.ENFORCEMENT_UNKNOWN
+                : enforced ? DriftReason.POLICY_ENGINE_ADDED : DriftReason.POLICY_ENGINE_REMOVED;
     }
 
     static DriftReason of(CoverageState before, CoverageState after, Trigger trigger, String afterReason) {
@@ -56,6 +74,11 @@ final class DriftReasons {
                 case TERMINATING -> DriftReason.NAMESPACE_TERMINATING;
                 default -> DriftReason.NAMESPACE_CREATED_WITHOUT_POLICY;
             };
+        }
+        if (trigger == Trigger.ENFORCEMENT
+                || (!coverageChanged(before, after) && !Objects.equals(before.getEnforced(), after.getEnforced()))) {
+            // Only the cluster's enforcement changed (a change of policy, status or staleness names its own cause).
+            return enforcement(after.getEnforced());
         }
         if (!before.getStale() && after.getStale()) {
             return trigger == Trigger.UNREACHABLE ? DriftReason.CLUSTER_UNREACHABLE : DriftReason.CLUSTER_STALE;

@@ -164,6 +164,80 @@ class ClusterLivenessIT {
         }
     }
 
+    /**
+     * Issue 13 end to end: a cluster whose collector finds no NetworkPolicy engine reads
+     * NOT_ENFORCED on /api/v1/clusters with nothing fenced although its namespace has a policy,
+     * gets exactly one FW-NP-002 finding (one writer among three tasks); a heartbeat naming Calico
+     * makes it ENFORCED, fences the namespace, closes the finding and sets the metric.
+     */
+    @Test
+    void shouldReportWhetherPoliciesAreEnforcedWithOneFindingFromThreeTasks(EmbeddedKafkaBroker broker) throws Exception {
+        ProcessorConfig config = start(broker, "enforcement", Map.of());
+        String inventory = config.topics().inventory().name();
+        Feed feed = new Feed("oke-flat", System.currentTimeMillis(), Instant::now);
+        try (KafkaProducer<byte[], byte[]> producer = producer(broker);
+                io.fencewatch.kafka.TopicReader<String, String> findings = new io.fencewatch.kafka.TopicReader<>(
+                        broker.bootstrapServers(), config.topics().findings().name(),
+                        new org.apache.kafka.common.serialization.StringDeserializer(),
+                        new org.apache.kafka.common.serialization.StringDeserializer())) {
+            toEveryPartition(producer, inventory, feed.syncStart(feed.epoch, Feed.flannel().build()));
+            send(producer, inventory, feed.namespace(Op.UPSERT, "shop", Feed.active(Instant.now())), null);
+            send(producer, inventory, feed.policy(Op.UPSERT, "shop", "deny", Policies.denyAll()), null);
+            toEveryPartition(producer, inventory, feed.syncEnd());
+
+            JsonNode open = await().atMost(WAIT).until(() -> summary("oke-flat"),
+                    s -> s != null && s.get("compliant").asInt() == 1
+                            && s.at("/enforcement/state").asText().equals("NOT_ENFORCED"));
+            assertThat(open.at("/enforcement/reason").asText())
+                    .isEqualTo("no network policy engine found (OKE flannel overlay, no Calico)");
+            assertThat(open.at("/enforcement/engines").size()).isZero();
+            assertThat(open.get("fenced").asInt()).as("a policy that nothing enforces").isZero();
+            assertThat(open.get("fencedShare").asDouble()).isEqualTo(0.0);
+            JsonNode shop = get("/api/v1/clusters/oke-flat/namespaces/shop");
+            assertThat(shop.get("status").asText()).as("FW-NP-001 keeps its meaning").isEqualTo("COMPLIANT");
+            assertThat(shop.get("enforced").asBoolean(true)).isFalse();
+            assertThat(shop.get("fenced").asBoolean(true)).isFalse();
+
+            java.util.function.Predicate<org.apache.kafka.clients.consumer.ConsumerRecord<String, String>> np002 =
+                    r -> r.key().equals("oke-flat/*") && r.value().contains("\"control\":\"FW-NP-002\"");
+            findings.pollUntil(r -> r.stream().anyMatch(np002), WAIT);
+            // Every task has the cluster; only one writes its finding.
+            await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(10)).until(
+                    () -> findings.poll(Duration.ofMillis(100)).stream().filter(np002).count() == 1);
+            JsonNode create = JSON.readTree(findings.records().stream().filter(np002).findFirst().orElseThrow().value());
+            assertThat(create.get("activity_name").asText()).isEqualTo("Create");
+            assertThat(create.get("severity").asText()).isEqualTo("High");
+            assertThat(create.at("/finding_info/uid").asText()).isEqualTo("FW-NP-002:oke-flat");
+
+            toEveryPartition(producer, inventory, feed.heartbeat(Feed.flannel(Feed.calico("v3.28.0", 2, 2)).build()));
+
+            JsonNode enforced = await().atMost(WAIT).until(() -> summary("oke-flat"),
+                    s -> s != null && s.at("/enforcement/state").asText().equals("ENFORCED") && s.get("fenced").asInt() == 1);
+            assertThat(enforced.at("/enforcement/engines/0/name").asText()).isEqualTo("Calico");
+            assertThat(enforced.at("/enforcement/engines/0/version").asText()).isEqualTo("v3.28.0");
+            assertThat(enforced.get("fencedShare").asDouble()).isEqualTo(1.0);
+            JsonNode fenced = get("/api/v1/clusters/oke-flat/namespaces/shop");
+            assertThat(fenced.get("enforced").asBoolean(false)).isTrue();
+            assertThat(fenced.get("fenced").asBoolean(false)).isTrue();
+            var all = findings.pollUntil(r -> r.stream().filter(np002).count() >= 2, WAIT);
+            JsonNode close = JSON.readTree(all.stream().filter(np002).toList().get(1).value());
+            assertThat(close.get("activity_name").asText()).isEqualTo("Close");
+            assertThat(close.at("/compliance/status").asText()).isEqualTo("Pass");
+            String metrics = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                    URI.create("http://127.0.0.1:" + httpPort + "/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
+            assertThat(metrics).contains("fencewatch_cluster_policy_enforced{cluster=\"oke-flat\"} 1\n",
+                    "fencewatch_namespaces_fenced{cluster=\"oke-flat\"} 1\n");
+        }
+    }
+
+    private JsonNode get(String path) throws Exception {
+        HttpResponse<String> r = HttpClient.newHttpClient().send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + path)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).as(path).isEqualTo(200);
+        return JSON.readTree(r.body());
+    }
+
     private void toEveryPartition(KafkaProducer<byte[], byte[]> producer, String topic, KeyValue<String, InventoryEvent> kv)
             throws Exception {
         for (int p = 0; p < PARTITIONS; p++) {

@@ -13,6 +13,7 @@ import io.fencewatch.schema.common.Op;
 import io.fencewatch.schema.inventory.ClusterFacts;
 import io.fencewatch.schema.inventory.InventoryEvent;
 import io.fencewatch.schema.inventory.NamespaceFacts;
+import io.fencewatch.schema.inventory.PolicyEngineFacts;
 import io.fencewatch.schema.inventory.PolicyFacts;
 import io.fencewatch.schema.inventory.Source;
 import io.fencewatch.schema.inventory.SyncInfo;
@@ -87,6 +88,18 @@ final class Feed {
                 .setRegion(region).setCompartmentId("ocid1.compartment.oc1..bbbb").setCompartment(compartment)
                 .setKubernetesVersion("v1.31.1").setEndpointType("PRIVATE_ENDPOINT")
                 .setCniTypes(List.of("OCI_VCN_IP_NATIVE"));
+    }
+
+    /** Facts of an OKE cluster on the flannel overlay whose collector looked for policy engines: none. */
+    static ClusterFacts.Builder flannel(PolicyEngineFacts... engines) {
+        return oke("eu-frankfurt-1", "prod/eu").setCniTypes(List.of("FLANNEL_OVERLAY")).setPolicyEngines(List.of(engines))
+                .setPolicyEngineNamespaces(List.of("kube-system", "calico-system"));
+    }
+
+    /** Calico's DaemonSet as the collector reports it (FW-NP-002). */
+    static PolicyEngineFacts calico(String version, Integer desired, Integer ready) {
+        return PolicyEngineFacts.newBuilder().setEngine("calico").setNamespace("kube-system").setName("calico-node")
+                .setImage("docker.io/calico/node:" + version).setDesired(desired).setReady(ready).build();
     }
 
     /** Starts a new epoch: the sequence restarts at 0 with SYNC_START. */

@@ -31,6 +31,9 @@
     CLUSTER_RECOVERED: 'Collector back',
     CLUSTER_UNREACHABLE: 'Collector cannot reach the API server: data is stale',
     CLUSTER_REMOVED: 'Cluster removed from its provider',
+    POLICY_ENGINE_ADDED: 'NetworkPolicy engine found: policies are enforced',
+    POLICY_ENGINE_REMOVED: 'No NetworkPolicy engine any more: policies have no effect',
+    ENFORCEMENT_UNKNOWN: 'Whether policies are enforced is unknown',
   };
   const KUBERNETES_GROUP = 'Kubernetes contexts';
   const CLUSTER_STATE_TEXT = { SYNCING: 'syncing', STALE: 'stale data', UNREACHABLE: 'unreachable' };
@@ -139,23 +142,43 @@
     }
   }
 
+  // FW-NP-002: whether the cluster's NetworkPolicies take effect at all.
+  function enforcementLine(enf) {
+    if (enf.state === 'NOT_ENFORCED') {
+      return h('div', { class: 'cluster-enforcement not-enforced', role: 'status' },
+        h('b', {}, 'Policies are not enforced'), ': ', enf.reason || '');
+    }
+    if (enf.state === 'ENFORCED') {
+      const engines = (enf.engines || []).map((e) => e.name + (e.version ? ' ' + e.version : '')).join(', ');
+      return h('div', { class: 'cluster-enforcement enforced', title: enf.reason || '' }, 'Policies enforced by ', h('b', {}, engines));
+    }
+    return h('div', { class: 'cluster-enforcement unknown muted' }, 'enforcement unknown: ' + (enf.reason || ''));
+  }
+
   function clusterCard(c) {
     const judged = c.compliant + c.nonCompliant + c.pending;
-    const pct = judged === 0 ? 100 : Math.floor((c.compliant / judged) * 100);
+    const enf = c.enforcement || { state: 'UNKNOWN', engines: [], reason: '' };
+    // The headline: namespaces fenced (a policy, and an engine enforcing it); while enforcement is
+    // unknown, those with a policy, said so.
+    const known = enf.state === 'ENFORCED' || enf.state === 'NOT_ENFORCED';
+    const shown = known ? (c.fenced || 0) : c.compliant;
+    const pct = judged === 0 ? (enf.state === 'NOT_ENFORCED' ? 0 : 100) : Math.floor((100 * shown) / judged);
     const total = Math.max(1, c.namespaces);
     const seg = (cls, n, label) => n > 0 ? h('span', { class: cls, width: (100 * n / total) + '%', title: n + ' ' + label }) : null;
     const st = c.state || 'WATCHING';
     const stateChip = CLUSTER_STATE_TEXT[st] ? chip(st.toLowerCase(), CLUSTER_STATE_TEXT[st])
       : (c.stale > 0 ? chip('stale', 'stale data') : null);
-    return h('div', { class: 'cluster state-' + st.toLowerCase(), 'data-cluster': c.cluster, 'data-state': st },
+    const label = (known ? 'fenced' : 'with policy') + (st === 'UNREACHABLE' || st === 'STALE' ? ', last known' : '');
+    return h('div', { class: 'cluster state-' + st.toLowerCase(), 'data-cluster': c.cluster, 'data-state': st, 'data-enforcement': enf.state },
       h('div', { class: 'cluster-top' },
         h('div', {}, h('div', { class: 'cluster-name' }, c.cluster), stateChip,
           c.region ? h('span', { class: 'region', title: c.ocid || '' }, c.region) : null,
           c.kubernetesVersion ? h('span', { class: 'muted version' }, ' ' + c.kubernetesVersion) : null),
-        h('div', { class: 'pct' }, pct + '%', h('small', {}, st === 'UNREACHABLE' || st === 'STALE' ? 'fenced, last known' : 'fenced'))),
+        h('div', { class: 'pct' + (enf.state === 'NOT_ENFORCED' ? ' not-enforced' : '') }, pct + '%', h('small', {}, label))),
       st === 'UNREACHABLE' ? h('div', { class: 'cluster-error', role: 'status' },
         h('b', {}, 'Collector cannot reach the API server'), ' since ', timeEl(c.unreachableSince), ': ',
         h('span', { class: 'error-text' }, c.error || '')) : null,
+      enforcementLine(enf),
       h('div', { class: 'bar', role: 'img', 'aria-label': c.compliant + ' compliant, ' + c.pending + ' pending, ' + c.nonCompliant + ' non-compliant, ' + c.exempt + ' exempt' },
         seg('b-compliant', c.compliant, 'compliant'), seg('b-pending', c.pending, 'pending'),
         seg('b-noncompliant', c.nonCompliant, 'non-compliant'), seg('b-exempt', c.exempt, 'exempt'),
@@ -347,6 +370,9 @@
         h('dt', {}, 'Why'), h('dd', {}, c.reason),
         h('dt', {}, 'Since'), h('dd', {}, timeEl(c.since), h('span', { class: 'muted' }, ' (' + new Date(c.since).toLocaleString() + ')')),
         h('dt', {}, 'Profile'), h('dd', {}, c.profile || 'baseline'),
+        h('dt', {}, 'Enforced'), h('dd', { class: c.enforced === false ? 'bad' : '' }, c.enforced === true
+          ? 'Yes: the cluster runs a NetworkPolicy engine'
+          : c.enforced === false ? 'No: the cluster runs no NetworkPolicy engine, so its policies have no effect' : 'Unknown'),
         c.exemption ? [h('dt', {}, 'Exemption'), h('dd', {}, c.exemption.source + ': ' + c.exemption.reason + (c.exemption.until ? ' (until ' + new Date(c.exemption.until).toLocaleString() + ')' : ''))] : null,
         c.lastEvent ? [h('dt', {}, 'Last change seen'), h('dd', {}, (c.lastEvent.kind || '') + ' ' + (c.lastEvent.name || '') + ' ' + c.lastEvent.op.toLowerCase() + ' · ', timeEl(c.lastEvent.observedAt))] : null),
       h('h3', {}, 'Isolation'),
