@@ -49,6 +49,21 @@ public record Enforcement(State state, List<Engine> engines, String reason) {
         };
     }
 
+    /**
+     * {@code of(facts).enforced()} without building the verdict's engines and reason: the
+     * processor asks it on every event.
+     */
+    public static Boolean enforced(ClusterFacts facts) {
+        if (facts == null || facts.getPolicyEngines() == null) {
+            return null;
+        }
+        if (!facts.getPolicyEngines().isEmpty()) {
+            return Boolean.TRUE;
+        }
+        String error = facts.getPolicyEnginesError();
+        return error != null && !error.isBlank() ? null : Boolean.FALSE;
+    }
+
     /** The verdict for a cluster's facts (null: nothing known of the cluster yet). */
     public static Enforcement of(ClusterFacts facts) {
         if (facts == null || facts.getPolicyEngines() == null) {

@@ -72,4 +72,18 @@ class EnforcementTest {
         assertThat(forbidden.state()).isEqualTo(State.UNKNOWN);
         assertThat(forbidden.reason()).isEqualTo("cannot tell: forbidden: list daemonsets.apps in calico-system");
     }
+
+    @Test
+    void theShortcutAgreesWithTheVerdict() {
+        List<ClusterFacts> cases = List.of(oke("FLANNEL_OVERLAY").build(),
+                oke("FLANNEL_OVERLAY").setPolicyEngines(List.of()).build(),
+                oke().setPolicyEngines(List.of(calico(1, 1))).build(),
+                oke().setPolicyEngines(List.of()).setPolicyEnginesError("forbidden").build(),
+                oke().setPolicyEngines(List.of()).setPolicyEnginesError(" ").build(),
+                oke().setPolicyEngines(List.of(calico(null, null))).setPolicyEnginesError("forbidden").build());
+        for (ClusterFacts f : cases) {
+            assertThat(Enforcement.enforced(f)).as(f.toString()).isEqualTo(Enforcement.of(f).enforced());
+        }
+        assertThat(Enforcement.enforced(null)).isNull();
+    }
 }

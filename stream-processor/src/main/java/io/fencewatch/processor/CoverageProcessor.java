@@ -476,7 +476,7 @@ final class CoverageProcessor implements Processor<byte[], byte[], Object, Objec
 
     /** Whether the cluster enforces NetworkPolicy (FW-NP-002), as its rows carry it: null when unknown. */
     private static Boolean enforcedOf(ClusterState state) {
-        return state == null ? null : state.verdict().enforced();
+        return state == null ? null : Enforcement.enforced(state.facts());
     }
 
     /** Same state and the same engines (by id, workload and version; readiness counts do not matter). */
