@@ -169,6 +169,7 @@ public final class Sandbox implements AutoCloseable {
             out.println("  Cluster    real kube-apiserver, etcd and kube-controller-manager at " + controlPlane.url()
                     + " (cluster '" + config.clusterId() + "'); drive it with kubectl:");
             out.println("               export KUBECONFIG=" + kubeconfig());
+            out.println("             " + engineLine()); // no nodes, no CNI: nothing enforces policies here either
         } else {
             out.println("  Cluster    watching " + (config.context() != null ? "context '" + config.context() + "'"
                     : "the current context") + (config.kubeconfig() != null ? " of " + config.kubeconfig() : "")
@@ -188,7 +189,7 @@ public final class Sandbox implements AutoCloseable {
         }
     }
 
-    /** What the banner says of NetworkPolicy enforcement on the simulated cluster (FW-NP-002). */
+    /** What the banner says of NetworkPolicy enforcement on the sandbox's own cluster (FW-NP-002). */
     String engineLine() {
         return "It starts with no NetworkPolicy engine: its policies are not enforced "
                 + (config.scenario() == SandboxConfig.Scenario.DEMO ? "until the demo installs Calico"
