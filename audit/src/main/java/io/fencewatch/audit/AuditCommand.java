@@ -17,11 +17,15 @@ import io.fencewatch.schema.common.Status;
 /**
  * {@code fencewatch audit}: the rule's own audit procedure, once. Lists each cluster's namespaces
  * and NetworkPolicies (paged), evaluates them with {@code rules/} under the processor's flags, prints
- * the result, and says in its exit status whether anything is NON_COMPLIANT. Read-only.
+ * the result, and says in its exit status whether anything is NON_COMPLIANT. Also FW-NP-002: lists
+ * the DaemonSets of the policy-engine namespaces and says whether a NetworkPolicy engine enforces
+ * the policies (with {@code --require-enforcement}, in the exit status too). Read-only.
  */
 public final class AuditCommand {
     public static final int EXIT_OK = 0;
     public static final int EXIT_NON_COMPLIANT = 1;
+    /** With --require-enforcement: a cluster's NetworkPolicies are not known to be enforced. */
+    public static final int EXIT_NOT_ENFORCED = 1;
     public static final int EXIT_UNREADABLE = 3;
 
     public static final Setting<AuditOutput.Format> OUTPUT = new Setting<>("output", "table", AuditOutput.Format::parse,
@@ -31,6 +35,9 @@ public final class AuditCommand {
     public static final Setting<String> FAIL_ON = new Setting<>("fail-on", "non-compliant",
             v -> Parsers.choice(v, "non-compliant", "none"),
             "non-compliant: exit 1 when a namespace is NON_COMPLIANT; none: exit 0 all the same");
+    public static final Setting<Boolean> REQUIRE_ENFORCEMENT = Setting.toggle("require-enforcement", "false",
+            "FW-NP-002: exit 1 also when a cluster's NetworkPolicies are not known to be enforced (enforcement"
+                    + " NOT_ENFORCED or UNKNOWN), whatever --fail-on says");
 
     static final List<Setting<?>> SETTINGS = settings();
 
@@ -40,17 +47,22 @@ public final class AuditCommand {
     private static List<Setting<?>> settings() {
         List<Setting<?>> all = new ArrayList<>(AuditConfig.TARGET_SETTINGS);
         all.addAll(AuditConfig.RULE_SETTINGS);
+        all.add(AuditConfig.POLICY_ENGINE_NAMESPACES);
         all.add(OUTPUT);
         all.add(FAIL_ON);
+        all.add(REQUIRE_ENFORCEMENT);
         return List.copyOf(all);
     }
 
     public static String usage() {
         return Help.render("audit", """
-                The rule's audit, once: list the namespaces and NetworkPolicies of each cluster, compare, print.
-                Read-only (get/list on namespaces and networkpolicies). Exit status: 0 nothing NON_COMPLIANT,
-                1 something is (0 with --fail-on=none), 2 a bad flag, 3 a cluster could not be read (which one and
-                why on stderr). -o is short for --output.""", SETTINGS, List.of());
+                The rule's audit, once: list the namespaces and NetworkPolicies of each cluster, compare, print;
+                and whether a NetworkPolicy engine enforces them (FW-NP-002: the DaemonSets of
+                --policy-engine-namespaces). Read-only (list on namespaces, networkpolicies, and daemonsets.apps
+                in those namespaces). Exit status: 0 nothing NON_COMPLIANT, 1 something is (0 with --fail-on=none)
+                or, with --require-enforcement, a cluster's policies are not known to be enforced, 2 a bad flag,
+                3 a cluster could not be read (which one and why on stderr). -o is short for --output.""",
+                SETTINGS, List.of());
     }
 
     public static void main(String[] args) {
@@ -67,11 +79,14 @@ public final class AuditCommand {
         AuditConfig config;
         AuditOutput.Format format;
         boolean failOnNone;
+        boolean requireEnforcement;
         try {
             Map<String, String> given = Flags.read(expanded, env, SETTINGS, List.of()).given();
             config = AuditConfig.of(given, SETTINGS);
             format = OUTPUT.parse(given.getOrDefault(OUTPUT.flag(), OUTPUT.defaultValue()));
             failOnNone = FAIL_ON.parse(given.getOrDefault(FAIL_ON.flag(), FAIL_ON.defaultValue())).equals("none");
+            requireEnforcement = REQUIRE_ENFORCEMENT.parse(given.getOrDefault(REQUIRE_ENFORCEMENT.flag(),
+                    REQUIRE_ENFORCEMENT.defaultValue()));
         } catch (BadFlag e) {
             return Commands.badFlag(err, "audit", e);
         }
@@ -84,7 +99,11 @@ public final class AuditCommand {
         }
         boolean nonCompliant = results.stream().flatMap(r -> r.rows().stream())
                 .anyMatch(c -> c.getStatus() == Status.NON_COMPLIANT);
-        return nonCompliant && !failOnNone ? EXIT_NON_COMPLIANT : EXIT_OK;
+        if (nonCompliant && !failOnNone) {
+            return EXIT_NON_COMPLIANT;
+        }
+        boolean notEnforced = results.stream().anyMatch(r -> !r.enforced());
+        return requireEnforcement && notEnforced ? EXIT_NOT_ENFORCED : EXIT_OK;
     }
 
     static String version() {

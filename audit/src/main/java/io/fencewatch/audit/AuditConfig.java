@@ -13,6 +13,7 @@ import java.util.Set;
 import io.fencewatch.config.BadFlag;
 import io.fencewatch.config.Parsers;
 import io.fencewatch.config.Setting;
+import io.fencewatch.rules.PolicyEngines;
 import io.fencewatch.rules.Profile;
 import io.fencewatch.rules.Rules;
 import io.fencewatch.schema.Keys;
@@ -34,6 +35,12 @@ public final class AuditConfig {
             "page size of the namespace and NetworkPolicy lists");
     public static final Setting<Duration> REQUEST_TIMEOUT = new Setting<>("request-timeout", "30s", Parsers::duration,
             "timeout of each request to an API server");
+    /** FW-NP-002: where to look for NetworkPolicy engines; the collector's flag of the same name and default. */
+    public static final Setting<List<String>> POLICY_ENGINE_NAMESPACES = new Setting<>("policy-engine-namespaces",
+            String.join(",", PolicyEngines.defaultNamespaces()), v -> List.copyOf(nameSet(v)),
+            "comma-separated namespaces whose DaemonSets are matched against the NetworkPolicy engines Fencewatch"
+                    + " knows (FW-NP-002; default: where those engines install themselves); empty: do not look"
+                    + " (enforcement UNKNOWN)");
 
     // The rule's flags: the processor's names, defaults and parsers (pinned against ProcessorConfig in tests).
     public static final Setting<Profile> PROFILE = new Setting<>("profile", "baseline", Profile::parse,

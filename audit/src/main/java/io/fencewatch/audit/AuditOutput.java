@@ -4,7 +4,12 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
 import io.fencewatch.query.JsonViews;
+import io.fencewatch.rules.Enforcement;
 import io.fencewatch.schema.common.Status;
 import io.fencewatch.schema.coverage.NamespaceCoverage;
 
@@ -35,7 +40,10 @@ public final class AuditOutput {
         };
     }
 
-    /** CLUSTER, NAMESPACE, STATUS, REASON, POLICIES, INGRESS, EGRESS; then one summary line per cluster. */
+    /**
+     * CLUSTER, NAMESPACE, STATUS, REASON, POLICIES, INGRESS, EGRESS; then one summary line per
+     * cluster, followed by its FW-NP-002 line when it was looked for.
+     */
     static String table(List<Auditor.ClusterResult> results) {
         String[] head = {"CLUSTER", "NAMESPACE", "STATUS", "REASON", "POLICIES", "INGRESS", "EGRESS"};
         int[] w = new int[head.length];
@@ -60,8 +68,17 @@ public final class AuditOutput {
         b.append('\n');
         for (Auditor.ClusterResult r : results) {
             b.append(summary(r)).append('\n');
+            if (!r.failed() && r.enforcement() != null) {
+                b.append(enforcementLine(r)).append('\n');
+            }
         }
         return b.toString();
+    }
+
+    /** {@code cluster prod: enforcement NOT_ENFORCED (no network policy engine found in kube-system, calico-system)}. */
+    static String enforcementLine(Auditor.ClusterResult r) {
+        return "cluster " + r.cluster() + ": enforcement " + r.enforcement().state() + " ("
+                + oneLine(r.enforcement().reason()) + ")";
     }
 
     static String summary(Auditor.ClusterResult r) {
@@ -95,17 +112,52 @@ public final class AuditOutput {
         b.append('\n');
     }
 
-    /** An array of the REST API's namespace objects ({@code GET /api/v1/clusters/{c}/namespaces/{ns}}). */
+    /**
+     * An array of the REST API's namespace objects ({@code GET /api/v1/clusters/{c}/namespaces/{ns}}),
+     * each with {@code enforced} (the row's: true, false, null when unknown) and, when it was looked
+     * for, its cluster's FW-NP-002 verdict {@code enforcement: {rule, state, reason, engines: [{id,
+     * name, version, namespace, workload, desired, ready}]}}.
+     */
     static String json(List<Auditor.ClusterResult> results) {
         StringBuilder b = new StringBuilder("[");
         boolean first = true;
         for (Auditor.ClusterResult r : results) {
+            ObjectNode enforcement = r.enforcement() == null ? null : enforcementJson(r.enforcement());
             for (NamespaceCoverage c : r.rows()) {
-                b.append(first ? "\n  " : ",\n  ").append(JsonViews.coverageJson(c));
+                ObjectNode row = JsonViews.coverage(c);
+                if (!row.has("enforced")) {
+                    row.put("enforced", c.getEnforced());
+                }
+                if (enforcement != null) {
+                    row.set("enforcement", enforcement);
+                }
+                b.append(first ? "\n  " : ",\n  ").append(write(row));
                 first = false;
             }
         }
         return b.append(first ? "]\n" : "\n]\n").toString();
+    }
+
+    static ObjectNode enforcementJson(Enforcement e) {
+        ObjectNode o = JsonViews.MAPPER.createObjectNode();
+        o.put("rule", Enforcement.RULE_ID);
+        o.put("state", e.state().name());
+        o.put("reason", e.reason());
+        ArrayNode engines = o.putArray("engines");
+        for (Enforcement.Engine en : e.engines()) {
+            engines.addObject().put("id", en.id()).put("name", en.name()).put("version", en.version())
+                    .put("namespace", en.namespace()).put("workload", en.workload()).put("desired", en.desired())
+                    .put("ready", en.ready());
+        }
+        return o;
+    }
+
+    private static String write(ObjectNode o) {
+        try {
+            return JsonViews.MAPPER.writeValueAsString(o);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("a JSON tree always serializes", e);
+        }
     }
 
     /** One OCSF Compliance Finding per NON_COMPLIANT namespace, one per line (the findings topic's JSON). */

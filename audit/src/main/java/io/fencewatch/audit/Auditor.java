@@ -10,6 +10,7 @@ import java.util.UUID;
 
 import io.fencewatch.rules.CoverageEvaluator;
 import io.fencewatch.rules.CoverageRecords;
+import io.fencewatch.rules.Enforcement;
 import io.fencewatch.rules.Findings;
 import io.fencewatch.rules.NamespaceState;
 import io.fencewatch.rules.Rules;
@@ -19,6 +20,7 @@ import io.fencewatch.schema.coverage.NamespaceCoverage;
 import io.fencewatch.schema.drift.CoverageState;
 import io.fencewatch.schema.drift.DriftEvent;
 import io.fencewatch.schema.drift.DriftReason;
+import io.fencewatch.schema.inventory.ClusterFacts;
 
 /**
  * The rule's audit procedure on one listing: each namespace evaluated by {@code rules/} as of one
@@ -33,10 +35,22 @@ public final class Auditor {
         this.evaluator = new CoverageEvaluator(rules);
     }
 
-    /** One cluster's result: its rows, or why it could not be read. */
-    public record ClusterResult(String cluster, List<NamespaceCoverage> rows, String error) {
+    /**
+     * One cluster's result: its rows, or why it could not be read; and FW-NP-002's verdict, null
+     * when not asked for (remediate) or when the cluster could not be read.
+     */
+    public record ClusterResult(String cluster, List<NamespaceCoverage> rows, String error, Enforcement enforcement) {
+        public ClusterResult(String cluster, List<NamespaceCoverage> rows, String error) {
+            this(cluster, rows, error, null);
+        }
+
         public boolean failed() {
             return error != null;
+        }
+
+        /** Whether FW-NP-002 holds: its verdict is ENFORCED. */
+        public boolean enforced() {
+            return enforcement != null && enforcement.state() == Enforcement.State.ENFORCED;
         }
 
         public Map<Status, Integer> counts() {
@@ -52,7 +66,24 @@ public final class Auditor {
         return rules;
     }
 
+    /** FW-NP-002's verdict on the facts {@link ClusterReader#policyEngines} read. */
+    public static Enforcement enforcement(ClusterFacts facts) {
+        if (facts != null && facts.getPolicyEngines() == null && facts.getPolicyEngineNamespaces().isEmpty()) {
+            return new Enforcement(Enforcement.State.UNKNOWN, List.of(),
+                    "not looked for (--policy-engine-namespaces is empty)");
+        }
+        return Enforcement.of(facts);
+    }
+
+    /** The rows, their {@code enforced} unknown (null). */
     public List<NamespaceCoverage> evaluate(String cluster, List<ClusterReader.Listed> listing, Instant now) {
+        return evaluate(cluster, listing, null, now);
+    }
+
+    /** The rows, their {@code enforced} from the cluster's FW-NP-002 verdict (null: unknown). */
+    public List<NamespaceCoverage> evaluate(String cluster, List<ClusterReader.Listed> listing, Enforcement enforcement,
+            Instant now) {
+        Boolean enforced = enforcement == null ? null : enforcement.enforced();
         long t = now.toEpochMilli();
         List<NamespaceCoverage> rows = new ArrayList<>(listing.size());
         for (ClusterReader.Listed ns : listing) {
@@ -60,7 +91,7 @@ public final class Auditor {
             NamespaceState state = new NamespaceState(ns.name(), ns.facts(), new ArrayList<>(ns.policies().values()), t);
             Verdict v = evaluator.evaluate(state, t);
             rows.add(CoverageRecords.of(cluster, ns.name(), ns.uid(), v, new ArrayList<>(ns.policies().keySet()),
-                    rules.profile(), ns.facts().getCreatedAt(), now, now, null, null));
+                    rules.profile(), ns.facts().getCreatedAt(), now, now, null, enforced));
         }
         return rows;
     }

@@ -4,6 +4,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -11,12 +13,19 @@ import io.fabric8.kubernetes.api.model.ListOptionsBuilder;
 import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.NamespaceList;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
+import io.fabric8.kubernetes.api.model.PodTemplateSpec;
+import io.fabric8.kubernetes.api.model.apps.DaemonSet;
+import io.fabric8.kubernetes.api.model.apps.DaemonSetList;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyList;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fencewatch.collector.config.CollectorConfig;
 import io.fencewatch.collector.kube.EventTranslator;
+import io.fencewatch.rules.PolicyEngines;
+import io.fencewatch.schema.inventory.ClusterFacts;
+import io.fencewatch.schema.inventory.PolicyEngineFacts;
 import io.fencewatch.schema.common.Op;
 import io.fencewatch.schema.inventory.InventoryEvent;
 import io.fencewatch.schema.inventory.NamespaceFacts;
@@ -25,7 +34,9 @@ import io.fencewatch.schema.inventory.Source;
 
 /**
  * One cluster's namespaces and NetworkPolicies, read with one paged list of each, as facts: the
- * same translation the collector publishes, so the audit sees what the processor sees.
+ * same translation the collector publishes, so the audit sees what the processor sees. For
+ * FW-NP-002 also the DaemonSets of the policy-engine namespaces, matched by the rule's detection
+ * table ({@link PolicyEngines}), as the cluster facts a collector reports.
  */
 public final class ClusterReader {
 
@@ -86,5 +97,67 @@ public final class ClusterReader {
             token = page.getMetadata() == null ? null : page.getMetadata().getContinue();
         } while (token != null && !token.isEmpty());
         return new ArrayList<>(byName.values());
+    }
+
+    /**
+     * The cluster facts FW-NP-002 is judged on: the NetworkPolicy engines among the DaemonSets of
+     * {@code namespaces} (one paged list each). A namespace whose list is forbidden (403) is an
+     * error when it exists (it is one of {@code existing}: it may hold an engine the audit cannot
+     * see), and is ignored when it does not; one the server does not know (404) is ignored. Any
+     * other failure is an error too. Empty {@code namespaces}: nothing is looked at, and the facts
+     * say so (no engine list).
+     *
+     * @param existing the names of the cluster's namespaces, as {@link #read} listed them
+     */
+    public ClusterFacts policyEngines(KubernetesClient client, List<String> namespaces, Collection<String> existing) {
+        ClusterFacts.Builder facts = ClusterFacts.newBuilder().setProvider("kubernetes")
+                .setPolicyEngineNamespaces(new ArrayList<>(namespaces));
+        if (namespaces.isEmpty()) {
+            return facts.setPolicyEngines(null).build();
+        }
+        List<PolicyEngineFacts> engines = new ArrayList<>();
+        List<String> errors = new ArrayList<>();
+        for (String ns : namespaces) {
+            try {
+                String token = null;
+                do {
+                    DaemonSetList page = client.apps().daemonSets().inNamespace(ns)
+                            .list(new ListOptionsBuilder().withLimit((long) pageSize).withContinue(token).build());
+                    for (DaemonSet ds : page.getItems()) {
+                        PolicyEngines.detect(workload(ds)).ifPresent(engines::add);
+                    }
+                    token = page.getMetadata() == null ? null : page.getMetadata().getContinue();
+                } while (token != null && !token.isEmpty());
+            } catch (KubernetesClientException e) {
+                if (e.getCode() == 403 && existing.contains(ns)) {
+                    errors.add("forbidden: list daemonsets.apps in " + ns);
+                } else if (e.getCode() != 403 && e.getCode() != 404) {
+                    errors.add("list daemonsets.apps in " + ns + " failed: " + Targets.oneLine(e));
+                }
+            }
+        }
+        return facts.setPolicyEngines(engines).setPolicyEnginesError(errors.isEmpty() ? null : String.join("; ", errors))
+                .build();
+    }
+
+    /** A DaemonSet as the detection table reads it: its labels and its pod template's, containers, status counts. */
+    public static PolicyEngines.Workload workload(DaemonSet ds) {
+        Map<String, String> labels = new LinkedHashMap<>();
+        PodTemplateSpec template = ds.getSpec() == null ? null : ds.getSpec().getTemplate();
+        if (template != null && template.getMetadata() != null && template.getMetadata().getLabels() != null) {
+            labels.putAll(template.getMetadata().getLabels());
+        }
+        if (ds.getMetadata().getLabels() != null) {
+            labels.putAll(ds.getMetadata().getLabels()); // the DaemonSet's own label wins a clash
+        }
+        List<PolicyEngines.Container> containers = new ArrayList<>();
+        if (template != null && template.getSpec() != null && template.getSpec().getContainers() != null) {
+            template.getSpec().getContainers().forEach(c -> containers.add(new PolicyEngines.Container(c.getName(),
+                    c.getImage(), c.getArgs())));
+        }
+        var status = ds.getStatus();
+        return new PolicyEngines.Workload("DaemonSet", ds.getMetadata().getNamespace(), ds.getMetadata().getName(),
+                labels, containers, status == null ? null : status.getDesiredNumberScheduled(),
+                status == null ? null : status.getNumberReady());
     }
 }

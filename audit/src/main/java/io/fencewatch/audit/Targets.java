@@ -8,6 +8,7 @@ import java.util.function.BiConsumer;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fencewatch.config.BadFlag;
+import io.fencewatch.rules.Enforcement;
 
 /** Reads and evaluates every target cluster; a cluster that cannot be read is reported, never skipped silently. */
 final class Targets {
@@ -34,8 +35,14 @@ final class Targets {
                     String ctx = ClusterReader.currentContext(client);
                     cluster = ctx == null || io.fencewatch.schema.Keys.clusterIdProblem(ctx) != null ? "in-cluster" : ctx;
                 }
+                List<ClusterReader.Listed> listing = reader.read(client, cluster);
+                // Only audit declares --policy-engine-namespaces: remediate does not look.
+                List<String> engineNamespaces = config.get(AuditConfig.POLICY_ENGINE_NAMESPACES);
+                Enforcement enforcement = engineNamespaces == null ? null
+                        : Auditor.enforcement(reader.policyEngines(client, engineNamespaces,
+                                listing.stream().map(ClusterReader.Listed::name).toList()));
                 Auditor.ClusterResult r = new Auditor.ClusterResult(cluster,
-                        auditor.evaluate(cluster, reader.read(client, cluster), now), null);
+                        auditor.evaluate(cluster, listing, enforcement, now), null, enforcement);
                 results.add(r);
                 if (each != null) {
                     each.accept(client, r);

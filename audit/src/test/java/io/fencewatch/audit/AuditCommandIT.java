@@ -14,12 +14,22 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.apps.DaemonSetBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fencewatch.sandbox.CalicoNode;
 import io.fencewatch.sandbox.apiserver.SimulatedApiServer;
 
-/** fencewatch audit against the sandbox's simulated API server: exit statuses, contexts, unreadable clusters. */
+/**
+ * fencewatch audit against the sandbox's simulated API server: exit statuses, contexts, unreadable
+ * clusters, and FW-NP-002 (no engine, Calico, a forbidden engine namespace).
+ */
 class AuditCommandIT {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
     @TempDir
     Path dir;
 
@@ -88,9 +98,102 @@ class AuditCommandIT {
     }
 
     @Test
+    void shouldReportNotEnforcedAndExitOneUnderRequireEnforcementWhenNoEngineRuns() throws IOException {
+        String kubeconfig = "--kubeconfig=" + api.writeKubeconfig(dir.resolve("kubeconfig"));
+
+        var plain = run(AuditCommand::run, kubeconfig);
+        var required = run(AuditCommand::run, kubeconfig, "--require-enforcement");
+        var json = run(AuditCommand::run, kubeconfig, "-o", "json");
+
+        // Inside the grace period nothing is NON_COMPLIANT: only FW-NP-002 can fail the run.
+        assertThat(plain.exit()).isEqualTo(AuditCommand.EXIT_OK);
+        assertThat(plain.out()).contains("cluster sandbox: enforcement NOT_ENFORCED (no network policy engine found in"
+                + " kube-system, calico-system)");
+        assertThat(required.exit()).isEqualTo(AuditCommand.EXIT_NOT_ENFORCED);
+        JsonNode rows = JSON.readTree(json.out());
+        assertThat(rows).hasSize(29).allSatisfy(row -> {
+            assertThat(row.path("enforced").isBoolean()).isTrue();
+            assertThat(row.path("enforced").asBoolean()).isFalse();
+            assertThat(row.path("enforcement").path("state").asText()).isEqualTo("NOT_ENFORCED");
+            assertThat(row.path("enforcement").path("engines")).isEmpty();
+        });
+    }
+
+    @Test
+    void shouldReportEnforcedAndExitZeroUnderRequireEnforcementWhenCalicoNodeRuns() throws IOException {
+        try (KubernetesClient k = api.client()) {
+            k.apps().daemonSets().inNamespace(CalicoNode.NAMESPACE)
+                    .resource(new DaemonSetBuilder(CalicoNode.daemonSet()).withNewStatus()
+                            .withDesiredNumberScheduled(3).withNumberReady(3).endStatus().build())
+                    .create();
+        }
+        String kubeconfig = "--kubeconfig=" + api.writeKubeconfig(dir.resolve("kubeconfig"));
+
+        var required = run(AuditCommand::run, kubeconfig, "--require-enforcement");
+        var json = run(AuditCommand::run, kubeconfig, "-o", "json");
+
+        assertThat(required.exit()).isEqualTo(AuditCommand.EXIT_OK);
+        assertThat(required.out()).contains("cluster sandbox: enforcement ENFORCED (enforced by Calico v3.28.0"
+                + " (kube-system/calico-node))");
+        JsonNode first = JSON.readTree(json.out()).get(0);
+        assertThat(first.path("enforced").asBoolean(false)).isTrue();
+        JsonNode engine = first.path("enforcement").path("engines").get(0);
+        assertThat(engine.path("id").asText()).isEqualTo("calico");
+        assertThat(engine.path("namespace").asText()).isEqualTo("kube-system");
+        assertThat(engine.path("workload").asText()).isEqualTo("calico-node");
+        assertThat(engine.path("desired").asInt()).isEqualTo(3);
+        assertThat(engine.path("ready").asInt()).isEqualTo(3);
+        // Where the audit is told to look decides: calico-node in kube-system is not seen from calico-system alone.
+        var elsewhere = run(AuditCommand::run, kubeconfig, "--policy-engine-namespaces=calico-system",
+                "--require-enforcement");
+        assertThat(elsewhere.exit()).isEqualTo(AuditCommand.EXIT_NOT_ENFORCED);
+        assertThat(elsewhere.out()).contains("cluster sandbox: enforcement NOT_ENFORCED (no network policy engine found"
+                + " in calico-system)");
+    }
+
+    @Test
+    void shouldReportUnknownWithTheReasonWhenAnExistingEngineNamespaceIsForbidden() throws IOException {
+        try (KubernetesClient k = api.client()) {
+            k.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName("calico-system").endMetadata()
+                    .build()).create();
+        }
+        api.forbid("apps", "daemonsets", "calico-system");
+        String kubeconfig = "--kubeconfig=" + api.writeKubeconfig(dir.resolve("kubeconfig"));
+
+        var required = run(AuditCommand::run, kubeconfig, "--require-enforcement");
+        var json = run(AuditCommand::run, kubeconfig, "-o", "json");
+
+        assertThat(required.exit()).as("the namespaces are read all the same")
+                .isEqualTo(AuditCommand.EXIT_NOT_ENFORCED);
+        assertThat(required.out()).contains("cluster sandbox: 30 namespaces")
+                .contains("cluster sandbox: enforcement UNKNOWN (cannot tell: forbidden: list daemonsets.apps in"
+                        + " calico-system)");
+        assertThat(required.err()).isEmpty();
+        JsonNode first = JSON.readTree(json.out()).get(0);
+        assertThat(first.path("enforced").isNull()).as("unknown").isTrue();
+        assertThat(first.path("enforcement").path("state").asText()).isEqualTo("UNKNOWN");
+    }
+
+    @Test
+    void shouldIgnoreAForbiddenEngineNamespaceThatDoesNotExistAndLookNowhereWhenTheFlagIsEmpty() {
+        api.forbid("apps", "daemonsets", "calico-system");
+        String kubeconfig = "--kubeconfig=" + api.writeKubeconfig(dir.resolve("kubeconfig"));
+
+        var absent = run(AuditCommand::run, kubeconfig);
+        var nowhere = run(AuditCommand::run, kubeconfig, "--policy-engine-namespaces=", "--require-enforcement");
+
+        assertThat(absent.out()).as("calico-system does not exist: nothing hidden there").contains("cluster sandbox:"
+                + " enforcement NOT_ENFORCED (no network policy engine found in kube-system, calico-system)");
+        assertThat(nowhere.exit()).isEqualTo(AuditCommand.EXIT_NOT_ENFORCED);
+        assertThat(nowhere.out()).contains("cluster sandbox: enforcement UNKNOWN (not looked for"
+                + " (--policy-engine-namespaces is empty))");
+    }
+
+    @Test
     void shouldStopWithOneLineAndExitTwoWhenAFlagIsBad() {
         for (List<String> args : List.of(List.of("-o", "xml"), List.of("--profile=lax"), List.of("--colour"),
-                List.of("--kubeconfig=/nope"))) {
+                List.of("--kubeconfig=/nope"), List.of("--policy-engine-namespaces=Kube_System"),
+                List.of("--require-enforcement=maybe"))) {
             var r = run(AuditCommand::run, args.toArray(String[]::new));
             assertThat(r.exit()).as(args.toString()).isEqualTo(2);
             assertThat(r.err().strip()).as(args.toString()).startsWith("fencewatch audit: --").doesNotContain("\n");

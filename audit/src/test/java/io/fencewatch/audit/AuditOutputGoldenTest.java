@@ -16,11 +16,15 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import io.fencewatch.query.JsonViews;
+import io.fencewatch.rules.Enforcement;
 import io.fencewatch.rules.OcsfChecks;
+import io.fencewatch.rules.PolicyEngines;
 import io.fencewatch.rules.Rules;
 import io.fencewatch.schema.coverage.NamespaceCoverage;
+import io.fencewatch.schema.inventory.ClusterFacts;
 import io.fencewatch.schema.inventory.LabelSelector;
 import io.fencewatch.schema.inventory.NamespaceFacts;
 import io.fencewatch.schema.inventory.PolicyFacts;
@@ -46,7 +50,14 @@ class AuditOutputGoldenTest {
                         new PolicyFacts(new LabelSelector(Map.of(), List.of()), List.of("Ingress", "Egress"), null, null),
                         "allow-all", new PolicyFacts(new LabelSelector(Map.of(), List.of()), List.of("Ingress"),
                                 List.of(new io.fencewatch.schema.inventory.PolicyRule(null, null)), null))));
-        return List.of(new Auditor.ClusterResult("prod-eu", auditor.evaluate("prod-eu", listing, NOW), null),
+        Enforcement calico = Auditor.enforcement(ClusterFacts.newBuilder().setProvider("kubernetes")
+                .setPolicyEngineNamespaces(List.of("kube-system", "calico-system"))
+                .setPolicyEngines(List.of(PolicyEngines.detect(new PolicyEngines.Workload("DaemonSet", "kube-system",
+                        "calico-node", Map.of("k8s-app", "calico-node"), List.of(new PolicyEngines.Container(
+                                "calico-node", "docker.io/calico/node:v3.28.0", List.of())), 3, 2)).orElseThrow()))
+                .build());
+        return List.of(new Auditor.ClusterResult("prod-eu", auditor.evaluate("prod-eu", listing, calico, NOW), null,
+                        calico),
                 new Auditor.ClusterResult("prod-us", List.of(), "connect timed out"));
     }
 
@@ -62,13 +73,32 @@ class AuditOutputGoldenTest {
     }
 
     @org.junit.jupiter.api.Test
-    void shouldPrintTheRestApisObjectsWhenTheOutputIsJson() throws IOException {
+    void shouldPrintTheRestApisObjectsWithTheClustersEnforcementWhenTheOutputIsJson() throws IOException {
         JsonNode array = JSON.readTree(AuditOutput.render(AuditOutput.Format.JSON, results(), "v"));
         List<NamespaceCoverage> rows = results().get(0).rows();
         assertThat(array.size()).isEqualTo(rows.size());
         for (int i = 0; i < rows.size(); i++) {
-            assertThat(array.get(i)).isEqualTo(JsonViews.coverage(rows.get(i)));
+            ObjectNode printed = (ObjectNode) array.get(i).deepCopy();
+            assertThat(printed.path("enforced").asBoolean(false)).as("the row's enforced").isTrue();
+            assertThat(printed.path("enforcement").path("state").asText()).isEqualTo("ENFORCED");
+            assertThat(printed.path("enforcement").path("engines").get(0).path("version").asText()).isEqualTo("v3.28.0");
+            printed.remove("enforcement");
+            ObjectNode rest = JsonViews.coverage(rows.get(i));
+            if (!rest.has("enforced")) {
+                printed.remove("enforced");
+            }
+            assertThat(printed).as("otherwise the REST API's object").isEqualTo(rest);
         }
+    }
+
+    @org.junit.jupiter.api.Test
+    void shouldPrintOneEnforcementLinePerReadClusterWhenTheOutputIsATable() {
+        List<String> lines = AuditOutput.render(AuditOutput.Format.TABLE, results(), "v").lines().toList();
+        assertThat(lines).endsWith(
+                "cluster prod-eu: 6 namespaces, 1 NON_COMPLIANT, 1 PENDING, 1 COMPLIANT, 3 EXEMPT, 0 TERMINATING",
+                "cluster prod-eu: enforcement ENFORCED (enforced by Calico v3.28.0 (kube-system/calico-node, 2/3"
+                        + " ready))",
+                "cluster prod-us: not read (connect timed out)");
     }
 
     @org.junit.jupiter.api.Test

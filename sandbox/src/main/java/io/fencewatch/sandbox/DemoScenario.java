@@ -18,11 +18,16 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 /**
  * The {@code --scenario demo} story, played once on the simulated cluster with pauses so that each
  * drift shows as it happens: three teams' namespaces appear (two fenced by default-deny, one not),
- * a policy is deleted, a legacy namespace is exempted with {@code fencewatch.io/exempt}. Then the
- * cluster is the user's.
+ * a policy is deleted, a legacy namespace is exempted with {@code fencewatch.io/exempt}; last, the
+ * platform team installs Calico ({@link CalicoNode}), so that the policies are enforced (FW-NP-002).
+ * Then the cluster is the user's.
  */
 final class DemoScenario extends ScenarioThread {
     private static final Logger LOG = LoggerFactory.getLogger(DemoScenario.class);
+    static final String INSTALL_CALICO = "the platform team installs Calico (a calico-node DaemonSet in kube-system)"
+            + " → policies are now enforced";
+    static final String UNINSTALL_HINT = "kubectl delete daemonset calico-node -n kube-system turns it back: the"
+            + " policies stay, nothing enforces them";
 
     /** One step: what the terminal says, then what is done. */
     private record Step(String say, Runnable action) {
@@ -62,7 +67,9 @@ final class DemoScenario extends ScenarioThread {
                             k.namespaces().withName("legacy-batch").edit(ns -> new NamespaceBuilder(ns).editMetadata()
                                     .addToLabels("fencewatch.io/exempt", "batch-jobs-until-q3-migration").endMetadata()
                                     .build())),
-                    new Step("checkout restores its default-deny", () -> policy(k, defaultDeny("checkout"))));
+                    new Step("checkout restores its default-deny", () -> policy(k, defaultDeny("checkout"))),
+                    new Step(INSTALL_CALICO, () -> k.apps().daemonSets().inNamespace(CalicoNode.NAMESPACE)
+                            .resource(CalicoNode.daemonSet()).create()));
             if (waitStop(pause)) {
                 return;
             }
@@ -73,6 +80,7 @@ final class DemoScenario extends ScenarioThread {
                     return;
                 }
             }
+            out.println("demo:  " + UNINSTALL_HINT);
             out.println("demo:  done; the cluster is yours (analytics is still NON_COMPLIANT: try kubectl apply -f"
                     + " a default-deny policy in it)");
         } catch (KubernetesClientException e) {

@@ -164,10 +164,12 @@ public final class Sandbox implements AutoCloseable {
             out.println("  Cluster    simulated Kubernetes API server at " + api.url() + " (cluster '"
                     + config.clusterId() + "'); drive it with kubectl:");
             out.println("               export KUBECONFIG=" + kubeconfig());
+            out.println("             " + engineLine());
         } else if (controlPlane != null) {
             out.println("  Cluster    real kube-apiserver, etcd and kube-controller-manager at " + controlPlane.url()
                     + " (cluster '" + config.clusterId() + "'); drive it with kubectl:");
             out.println("               export KUBECONFIG=" + kubeconfig());
+            out.println("             " + engineLine()); // no nodes, no CNI: nothing enforces policies here either
         } else {
             out.println("  Cluster    watching " + (config.context() != null ? "context '" + config.context() + "'"
                     : "the current context") + (config.kubeconfig() != null ? " of " + config.kubeconfig() : "")
@@ -185,6 +187,13 @@ public final class Sandbox implements AutoCloseable {
             demo = new DemoScenario(this::clusterClient, out, demoPause);
             demo.start();
         }
+    }
+
+    /** What the banner says of NetworkPolicy enforcement on the sandbox's own cluster (FW-NP-002). */
+    String engineLine() {
+        return "It starts with no NetworkPolicy engine: its policies are not enforced "
+                + (config.scenario() == SandboxConfig.Scenario.DEMO ? "until the demo installs Calico"
+                        : "until an engine runs (e.g. Calico's calico-node DaemonSet in kube-system)") + ".";
     }
 
     public String dashboardUrl() {

@@ -88,7 +88,9 @@ class SandboxKubectlIT {
         try (Sandbox sandbox = new Sandbox(config(dir.resolve("data")), terminal).start()) {
             sandbox.announce();
             assertThat(terminal()).contains("export KUBECONFIG=" + sandbox.kubeconfig())
-                    .contains("Kafka      " + sandbox.bootstrapServers()).contains(sandbox.dashboardUrl());
+                    .contains("Kafka      " + sandbox.bootstrapServers()).contains(sandbox.dashboardUrl())
+                    .contains("             It starts with no NetworkPolicy engine: its policies are not enforced until"
+                            + " an engine runs (e.g. Calico's calico-node DaemonSet in kube-system).");
             assertThat(sandbox.kubeconfig()).exists();
             String base = sandbox.dashboardUrl() + "api/v1/clusters/sandbox/namespaces";
             Kubectl kubectl = new Kubectl(sandbox.kubeconfig(), Files.createDirectories(dir.resolve("home")));

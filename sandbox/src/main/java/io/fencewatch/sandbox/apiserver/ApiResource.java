@@ -22,9 +22,12 @@ record ApiResource(String group, String version, String kind, String plural, boo
       new ApiResource("networking.k8s.io", "v1", "NetworkPolicy", "networkpolicies", true, List.of("netpol"));
   static final ApiResource LEASES =
       new ApiResource("coordination.k8s.io", "v1", "Lease", "leases", true, List.of());
+  /** Where NetworkPolicy engines (Calico's calico-node, Cilium, ...) run; FW-NP-002 looks for them. */
+  static final ApiResource DAEMON_SETS =
+      new ApiResource("apps", "v1", "DaemonSet", "daemonsets", true, List.of("ds"));
 
-  /** Everything served, in discovery order. */
-  static final List<ApiResource> ALL = List.of(NAMESPACES, NETWORK_POLICIES, LEASES);
+  /** Everything served, in discovery order (a real server lists apps before networking.k8s.io). */
+  static final List<ApiResource> ALL = List.of(NAMESPACES, DAEMON_SETS, NETWORK_POLICIES, LEASES);
 
   static final List<String> VERBS_CLUSTER =
       List.of("create", "delete", "get", "list", "patch", "update", "watch");
@@ -46,6 +49,11 @@ record ApiResource(String group, String version, String kind, String plural, boo
   /** The URL prefix of its group version, {@code /api/v1} or {@code /apis/<group>/<version>}. */
   String groupVersionPath() {
     return group.isEmpty() ? "/api/" + version : "/apis/" + group + "/" + version;
+  }
+
+  /** The resource of a kind, e.g. {@code DaemonSet}. */
+  static Optional<ApiResource> byKind(String kind) {
+    return ALL.stream().filter(r -> r.kind.equals(kind)).findFirst();
   }
 
   static Optional<ApiResource> byPlural(String group, String plural) {

@@ -97,6 +97,12 @@ final class Discovery {
             .put("namespaced", false).put("kind", "Namespace");
         status.putArray("verbs").add("get").add("patch").add("update");
       }
+      if (r == ApiResource.DAEMON_SETS) {
+        // The DaemonSet controller writes status there; clients (and tests) may too.
+        ObjectNode status = list.addObject().put("name", "daemonsets/status").put("singularName", "")
+            .put("namespaced", true).put("kind", "DaemonSet");
+        status.putArray("verbs").add("get").add("patch").add("update");
+      }
     }
     return n.toString();
   }

@@ -18,8 +18,10 @@ import tools.jackson.databind.node.ObjectNode;
  * <p>Strategic merge patch is JSON merge patch plus per-field list strategies and {@code $}
  * directives. Namespace, NetworkPolicy and Lease declare merge strategies only on
  * {@code metadata.finalizers} (merge), {@code metadata.ownerReferences} (merge by {@code uid}) and
- * {@code status.conditions} (merge by {@code type}); every other list is replaced, as the server
- * does.
+ * {@code status.conditions} (merge by {@code type}); a DaemonSet's pod template adds those of
+ * {@code PodSpec} and {@code Container} (containers, init containers, volumes and image pull
+ * secrets by {@code name}, env by {@code name}, ports by {@code containerPort}, volume mounts by
+ * {@code mountPath}, ...). Every other list is replaced, as the server does.
  */
 final class Patches {
 
@@ -33,12 +35,32 @@ final class Patches {
   private static final String PATCH = "$patch";
 
   /** Merge key per field path; an empty key means a list of primitives merged as a set. */
-  private static final Map<String, String> MERGE_KEYS = Map.of(
-      "metadata.finalizers", "",
-      "metadata.ownerReferences", "uid",
-      "status.conditions", "type");
+  private static final Map<String, String> MERGE_KEYS = mergeKeys();
 
   private Patches() {
+  }
+
+  /** The patch strategies of the served kinds ({@code patchMergeKey} tags of the Go types). */
+  private static Map<String, String> mergeKeys() {
+    Map<String, String> keys = new java.util.LinkedHashMap<>();
+    keys.put("metadata.finalizers", "");
+    keys.put("metadata.ownerReferences", "uid");
+    keys.put("status.conditions", "type");
+    String pod = "spec.template.spec.";
+    for (String containers : List.of("containers", "initContainers", "ephemeralContainers")) {
+      keys.put(pod + containers, "name");
+      keys.put(pod + containers + ".env", "name");
+      keys.put(pod + containers + ".ports", "containerPort");
+      keys.put(pod + containers + ".volumeMounts", "mountPath");
+      keys.put(pod + containers + ".volumeDevices", "devicePath");
+    }
+    keys.put(pod + "volumes", "name");
+    keys.put(pod + "imagePullSecrets", "name");
+    keys.put(pod + "hostAliases", "ip");
+    keys.put(pod + "topologySpreadConstraints", "topologyKey");
+    keys.put(pod + "schedulingGates", "name");
+    keys.put(pod + "resourceClaims", "name");
+    return Map.copyOf(keys);
   }
 
   /** Applies {@code patch} of media type {@code contentType} to a copy of {@code current}. */

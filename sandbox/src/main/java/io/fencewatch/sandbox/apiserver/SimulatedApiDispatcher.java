@@ -45,8 +45,8 @@ import tools.jackson.databind.node.ObjectNode;
  * {@code metadata.name}/{@code metadata.namespace} field selectors), create with uid,
  * creationTimestamp and resourceVersion, get, list, and delete honouring finalizers. Added here:
  * discovery and OpenAPI, Status bodies on every error, the protobuf Namespace kubectl creates,
- * all three patch types, updates that keep server-owned fields, Namespace and NetworkPolicy
- * defaulting, namespace existence checks, namespace deletion through Terminating, and watch
+ * all three patch types, updates that keep server-owned fields, Namespace, NetworkPolicy and
+ * DaemonSet defaulting, namespace existence checks, namespace deletion through Terminating, and watch
  * events with their own resourceVersion (see {@link WatchHub}).
  *
  * <p>Every change and every read happens under one lock, {@link #mutations}: events leave in
@@ -109,8 +109,10 @@ final class SimulatedApiDispatcher extends KubernetesCrudDispatcher {
         new io.fabric8.kubernetes.client.utils.KubernetesSerialization();
     synchronized (mutations) {
       for (io.fabric8.kubernetes.api.model.HasMetadata o : objects) {
-        String path = o instanceof io.fabric8.kubernetes.api.model.Namespace ? "/api/v1/namespaces"
-            : "/apis/networking.k8s.io/v1/namespaces/" + o.getMetadata().getNamespace() + "/networkpolicies";
+        ApiResource r = ApiResource.byKind(o.getKind())
+            .orElseThrow(() -> new IllegalArgumentException("not a kind served here: " + o.getKind()));
+        String path = r.groupVersionPath() + (r.namespaced() ? "/namespaces/" + o.getMetadata().getNamespace() : "")
+            + "/" + r.plural();
         String body = json.asJson(o);
         AttributeSet key = getKey(path).add(new Attribute("name", o.getMetadata().getName()));
         processEvent(path, key, null, json.unmarshal(body, GenericKubernetesResource.class), body);
@@ -196,7 +198,8 @@ final class SimulatedApiDispatcher extends KubernetesCrudDispatcher {
     MockResponse r;
     // Updates replace an entry in two steps (remove, put): reads wait for them to finish.
     synchronized (mutations) {
-      r = super.handleGet(ap.storePathWithSelectors());
+      // GET .../<name>/status answers the whole object, as a real server does.
+      r = super.handleGet("status".equals(ap.subresource()) ? itemPath(ap) : ap.storePathWithSelectors());
     }
     if (r.code() == 404) {
       return ApiStatus.notFound(ap.plural(), ap.group(), ap.name());
@@ -304,6 +307,11 @@ final class SimulatedApiDispatcher extends KubernetesCrudDispatcher {
         defaultNamespace(body, null);
       } else if (ApiResource.NETWORK_POLICIES.equals(resource.orElse(null))) {
         Optional<MockResponse> invalid = defaultNetworkPolicy(body, name);
+        if (invalid.isPresent()) {
+          return invalid.get();
+        }
+      } else if (ApiResource.DAEMON_SETS.equals(resource.orElse(null))) {
+        Optional<MockResponse> invalid = defaultDaemonSet(body, null, name);
         if (invalid.isPresent()) {
           return invalid.get();
         }
@@ -465,6 +473,11 @@ final class SimulatedApiDispatcher extends KubernetesCrudDispatcher {
         defaultNamespace(after, before);
       } else if (ApiResource.NETWORK_POLICIES.equals(resource.orElse(null))) {
         Optional<MockResponse> invalid = defaultNetworkPolicy(after, ap.name());
+        if (invalid.isPresent()) {
+          return invalid.get();
+        }
+      } else if (ApiResource.DAEMON_SETS.equals(resource.orElse(null))) {
+        Optional<MockResponse> invalid = defaultDaemonSet(after, before, ap.name());
         if (invalid.isPresent()) {
           return invalid.get();
         }
@@ -683,6 +696,79 @@ final class SimulatedApiDispatcher extends KubernetesCrudDispatcher {
       }
     }
     return Optional.empty();
+  }
+
+  /**
+   * As {@code SetDefaults_DaemonSet} and the DaemonSet validation, for what clients depend on:
+   * {@code updateStrategy} (RollingUpdate, maxUnavailable 1, maxSurge 0) and
+   * {@code revisionHistoryLimit} (10) defaulted; a selector required, not empty, matching the pod
+   * template's labels and, once created, immutable; at least one container. The status is left as
+   * written (there are no nodes and no DaemonSet controller to count them).
+   */
+  private static Optional<MockResponse> defaultDaemonSet(ObjectNode ds, ObjectNode before, String name) {
+    ObjectNode spec = ds.withObjectProperty("spec");
+    ObjectNode strategy = spec.withObjectProperty("updateStrategy");
+    if (strategy.path("type").asString("").isEmpty()) {
+      strategy.put("type", "RollingUpdate");
+    }
+    if (strategy.path("type").asString("").equals("RollingUpdate")) {
+      ObjectNode rolling = strategy.withObjectProperty("rollingUpdate");
+      if (!rolling.has("maxUnavailable")) {
+        rolling.put("maxUnavailable", 1);
+      }
+      if (!rolling.has("maxSurge")) {
+        rolling.put("maxSurge", 0);
+      }
+    }
+    if (!spec.has("revisionHistoryLimit")) {
+      spec.put("revisionHistoryLimit", 10);
+    }
+    JsonNode selector = spec.path("selector");
+    JsonNode templateLabels = spec.path("template").path("metadata").path("labels");
+    Optional<ApiStatus.Cause> problem = Optional.empty();
+    if (!selector.isObject()) {
+      problem = Optional.of(new ApiStatus.Cause("FieldValueRequired", "Required value", "spec.selector"));
+    } else if (selector.path("matchLabels").isEmpty() && selector.path("matchExpressions").isEmpty()) {
+      problem = Optional.of(new ApiStatus.Cause("FieldValueInvalid", "Invalid value: \"" + Tables.selector(selector)
+          + "\": empty selector is invalid for daemonset", "spec.selector"));
+    } else if (before != null && !selector.equals(before.path("spec").path("selector"))) {
+      problem = Optional.of(new ApiStatus.Cause("FieldValueInvalid", "Invalid value: \"" + Tables.selector(selector)
+          + "\": field is immutable", "spec.selector"));
+    } else if (!selects(selector, templateLabels)) {
+      problem = Optional.of(new ApiStatus.Cause("FieldValueInvalid", "Invalid value: \"" + Tables.labels(templateLabels)
+          + "\": `selector` does not match template `labels`", "spec.template.metadata.labels"));
+    } else if (spec.path("template").path("spec").path("containers").isEmpty()) {
+      problem = Optional.of(new ApiStatus.Cause("FieldValueRequired", "Required value",
+          "spec.template.spec.containers"));
+    }
+    return problem.map(c -> ApiStatus.invalid("DaemonSet.apps", "apps", name, c));
+  }
+
+  /** Whether a label selector ({@code matchLabels}, {@code matchExpressions}) selects these labels. */
+  static boolean selects(JsonNode selector, JsonNode labels) {
+    for (Map.Entry<String, JsonNode> e : selector.path("matchLabels").properties()) {
+      JsonNode value = labels.path(e.getKey());
+      if (!value.isString() || !value.asString().equals(e.getValue().asString(""))) {
+        return false;
+      }
+    }
+    for (JsonNode expr : selector.path("matchExpressions").values()) {
+      String key = expr.path("key").asString("");
+      boolean has = labels.path(key).isString();
+      List<String> values = new ArrayList<>();
+      expr.path("values").values().forEach(v -> values.add(v.asString("")));
+      boolean ok = switch (expr.path("operator").asString("")) {
+        case "In" -> has && values.contains(labels.path(key).asString());
+        case "NotIn" -> !has || !values.contains(labels.path(key).asString());
+        case "Exists" -> has;
+        case "DoesNotExist" -> !has;
+        default -> false;
+      };
+      if (!ok) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private static Optional<MockResponse> validateName(ApiResource resource, String name) {

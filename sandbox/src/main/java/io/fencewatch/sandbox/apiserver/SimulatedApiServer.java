@@ -38,7 +38,7 @@ import org.slf4j.LoggerFactory;
  * A simulated Kubernetes API server for the sandbox: fabric8's CRUD mock server made to behave like
  * a real API server wherever kubectl 1.32 and fabric8 informers depend on it.
  *
- * <p>It serves discovery, OpenAPI v3, Namespaces, NetworkPolicies and Leases over plain HTTP on
+ * <p>It serves discovery, OpenAPI v3, Namespaces, DaemonSets, NetworkPolicies and Leases over plain HTTP on
  * 127.0.0.1, with watches over WebSocket (fabric8) and HTTP streaming (kubectl). It starts with the
  * namespaces every cluster has ({@code default}, {@code kube-system}, {@code kube-public},
  * {@code kube-node-lease}). What it does not emulate is listed in the module's README.
@@ -67,6 +67,15 @@ public final class SimulatedApiServer implements AutoCloseable {
   private final SimulatedApiDispatcher dispatcher;
   /** Which other bearer tokens it accepts besides {@link #TOKEN}; null: any request, as before. */
   private volatile java.util.function.Predicate<String> tokens;
+  /** Resources refused with 403, as RBAC would refuse them (see {@link #forbid}). */
+  private final java.util.List<Forbidden> forbidden = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+  private record Forbidden(String group, String plural, String namespace) {
+    boolean covers(ApiPath p) {
+      return p.group().equals(group) && p.plural().equals(plural)
+          && (namespace == null || namespace.equals(p.namespace()));
+    }
+  }
   private Vertx vertx;
   private HttpServer server;
   private int port = -1;
@@ -124,7 +133,7 @@ public final class SimulatedApiServer implements AutoCloseable {
 
   /** The port it listens on. */
   /**
-   * Loads objects (Namespaces, NetworkPolicies) straight into the store, for benchmarks that need
+   * Loads objects (Namespaces, NetworkPolicies, any kind served) straight into the store, for benchmarks that need
    * tens of thousands: no HTTP round trip and no validation per object. Each object must carry its
    * uid, resourceVersion and creationTimestamp (and a Namespace its phase and name label).
    */
@@ -242,6 +251,41 @@ public final class SimulatedApiServer implements AutoCloseable {
     return this;
   }
 
+  /**
+   * From now on, answers 403 Forbidden, with the Status an RBAC-enforcing server sends, to every
+   * request for {@code plural} of {@code group} ({@code ""} for core) in {@code namespace} (null: in
+   * every namespace and cluster-wide): a client with partial permissions, for tests. There is no
+   * RBAC otherwise.
+   */
+  public SimulatedApiServer forbid(String group, String plural, String namespace) {
+    forbidden.add(new Forbidden(java.util.Objects.requireNonNull(group), java.util.Objects.requireNonNull(plural),
+        namespace));
+    return this;
+  }
+
+  private Optional<String> forbiddenBody(HttpServerRequest request, Optional<ApiPath> path) {
+    if (forbidden.isEmpty() || path.isEmpty()) {
+      return Optional.empty();
+    }
+    ApiPath p = path.get();
+    if (forbidden.stream().noneMatch(f -> f.covers(p))) {
+      return Optional.empty();
+    }
+    String verb = switch (request.method().name()) {
+      case "GET" -> p.isWatch() ? "watch" : p.name() == null ? "list" : "get";
+      case "POST" -> "create";
+      case "PUT" -> "update";
+      case "PATCH" -> "patch";
+      case "DELETE" -> p.name() == null ? "deletecollection" : "delete";
+      default -> request.method().name().toLowerCase(Locale.ROOT);
+    };
+    String qualified = p.group().isEmpty() ? p.plural() : p.plural() + "." + p.group();
+    String message = qualified + (p.name() == null ? "" : " \"" + p.name() + "\"") + " is forbidden: User \"" + NAME
+        + "\" cannot " + verb + " resource \"" + p.plural() + "\" in API group \"" + p.group() + "\""
+        + (p.namespace() == null ? " at the cluster scope" : " in the namespace \"" + p.namespace() + "\"");
+    return Optional.of(ApiStatus.body(403, "Forbidden", message, p.plural(), p.group(), p.name(), null));
+  }
+
   private boolean authorized(HttpServerRequest request) {
     java.util.function.Predicate<String> check = tokens;
     if (check == null) {
@@ -271,6 +315,11 @@ public final class SimulatedApiServer implements AutoCloseable {
       return;
     }
     Optional<ApiPath> path = ApiPath.parse(request.uri());
+    Optional<String> refused = forbiddenBody(request, path);
+    if (refused.isPresent()) {
+      request.response().setStatusCode(403).putHeader("Content-Type", "application/json").end(refused.get());
+      return;
+    }
     if (request.method() == io.vertx.core.http.HttpMethod.GET && path.isPresent() && path.get().isWatch()) {
       watch(request, path.get());
       return;

@@ -22,7 +22,12 @@ import tools.jackson.databind.node.ObjectNode;
  */
 final class Tables {
 
-  private record Column(String name, String format, String description, Function<JsonNode, String> cell) {
+  /** One column: {@code type} string or integer; {@code priority} 1 only with {@code -o wide}. */
+  private record Column(String name, String type, String format, String description, int priority,
+                        Function<JsonNode, Object> cell) {
+    Column(String name, String format, String description, Function<JsonNode, Object> cell) {
+      this(name, "string", format, description, 0, cell);
+    }
   }
 
   private static final Column NAME = new Column("Name", "name", "Name must be unique within a namespace.",
@@ -41,9 +46,50 @@ final class Tables {
       ApiResource.LEASES, List.of(NAME,
           new Column("Holder", "", "holderIdentity contains the identity of the holder of a current lease.",
               o -> o.path("spec").path("holderIdentity").asString("")),
-          AGE));
+          AGE),
+      // As the API server's printer: the status counts (0 until a controller writes them), the
+      // template's node selector; containers, images and selector with -o wide.
+      ApiResource.DAEMON_SETS, List.of(NAME,
+          count("Desired", "desiredNumberScheduled", "The total number of nodes that should be running the daemon"
+              + " pod (including nodes correctly running the daemon pod)."),
+          count("Current", "currentNumberScheduled", "The number of nodes that are running at least 1 daemon pod"
+              + " and are supposed to run the daemon pod."),
+          count("Ready", "numberReady", "numberReady is the number of nodes that should be running the daemon pod"
+              + " and have one or more of the daemon pod running with a Ready Condition."),
+          count("Up-to-date", "updatedNumberScheduled", "The total number of nodes that are running updated daemon"
+              + " pod"),
+          count("Available", "numberAvailable", "The number of nodes that should be running the daemon pod and have"
+              + " one or more of the daemon pod running and available (ready for at least spec.minReadySeconds)"),
+          new Column("Node Selector", "", "NodeSelector is a selector which must be true for the pod to fit on a"
+              + " node.", o -> labels(o.path("spec").path("template").path("spec").path("nodeSelector"))),
+          AGE,
+          new Column("Containers", "string", "", "Names of each container in the template.", 1,
+              o -> containers(o, "name")),
+          new Column("Images", "string", "", "Images referenced by each container in the template.", 1,
+              o -> containers(o, "image")),
+          new Column("Selector", "string", "", "A label query over pods that are managed by the daemon set.", 1,
+              o -> selector(o.path("spec").path("selector")))));
 
   private Tables() {
+  }
+
+  private static Column count(String name, String statusField, String description) {
+    return new Column(name, "integer", "", description, 0, o -> o.path("status").path(statusField).asLong(0));
+  }
+
+  /** As {@code labels.FormatLabels}: {@code k=v} sorted by key, comma-separated; {@code <none>} when empty. */
+  static String labels(JsonNode map) {
+    List<String> pairs = new ArrayList<>();
+    map.properties().forEach(e -> pairs.add(e.getKey() + "=" + e.getValue().asString("")));
+    pairs.sort(Comparator.naturalOrder());
+    return pairs.isEmpty() ? "<none>" : String.join(",", pairs);
+  }
+
+  private static String containers(JsonNode o, String field) {
+    List<String> values = new ArrayList<>();
+    o.path("spec").path("template").path("spec").path("containers").values()
+        .forEach(c -> values.add(c.path(field).asString("")));
+    return String.join(",", values);
   }
 
   static boolean requested(String accept) {
@@ -82,14 +128,21 @@ final class Tables {
     t.putObject("metadata").put("resourceVersion", rv);
     ArrayNode defs = t.putArray("columnDefinitions");
     for (Column c : columns) {
-      defs.addObject().put("name", c.name()).put("type", "string").put("format", c.format())
-          .put("description", c.description()).put("priority", 0);
+      defs.addObject().put("name", c.name()).put("type", c.type()).put("format", c.format())
+          .put("description", c.description()).put("priority", c.priority());
     }
     ArrayNode rows = t.putArray("rows");
     for (JsonNode o : objects) {
       ObjectNode row = rows.addObject();
       ArrayNode cells = row.putArray("cells");
-      columns.forEach(c -> cells.add(c.cell().apply(o)));
+      for (Column c : columns) {
+        Object cell = c.cell().apply(o);
+        if (cell instanceof Long n) {
+          cells.add(n);
+        } else {
+          cells.add(String.valueOf(cell));
+        }
+      }
       switch (includeObject) {
         case "None" -> { }
         case "Object" -> row.set("object", o);

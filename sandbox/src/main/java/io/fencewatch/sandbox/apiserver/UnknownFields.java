@@ -2,6 +2,7 @@ package io.fencewatch.sandbox.apiserver;
 
 import io.fabric8.kubernetes.api.model.FieldsV1;
 import io.fabric8.kubernetes.api.model.Namespace;
+import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import io.fabric8.kubernetes.client.utils.Serialization;
@@ -28,7 +29,8 @@ final class UnknownFields {
   private static final Map<ApiResource, Class<?>> MODELS = Map.of(
       ApiResource.NAMESPACES, Namespace.class,
       ApiResource.NETWORK_POLICIES, NetworkPolicy.class,
-      ApiResource.LEASES, Lease.class);
+      ApiResource.LEASES, Lease.class,
+      ApiResource.DAEMON_SETS, DaemonSet.class);
   private static final String MODEL_PACKAGE = "io.fabric8.kubernetes.api.model";
 
   private UnknownFields() {

@@ -43,6 +43,17 @@ class PatchesTest {
             "{'metadata':{'ownerReferences':[{'uid':'1','name':'a'},{'uid':'2','name':'b'}]}}",
             "{'metadata':{'ownerReferences':[{'uid':'1','name':'A'},{'uid':'2','$patch':'delete'},{'uid':'3','name':'c'}]}}",
             "{'metadata':{'ownerReferences':[{'uid':'1','name':'A'},{'uid':'3','name':'c'}]}}"),
+        Arguments.of("a DaemonSet's containers merge by name, their env by name, ports by containerPort",
+            "{'spec':{'template':{'spec':{'containers':[{'name':'calico-node','image':'calico/node:v3.27.0',"
+                + "'env':[{'name':'A','value':'1'},{'name':'B','value':'2'}],'ports':[{'containerPort':9091}]},"
+                + "{'name':'sidecar','image':'s:1'}],'tolerations':[{'operator':'Exists'}]}}}}",
+            "{'spec':{'template':{'spec':{'$setElementOrder/containers':[{'name':'calico-node'},{'name':'sidecar'}],"
+                + "'containers':[{'name':'calico-node','image':'calico/node:v3.28.0','env':[{'name':'B','value':'3'}],"
+                + "'ports':[{'containerPort':9099,'name':'health'}]}],'tolerations':[{'key':'x','operator':'Exists'}]}}}}",
+            "{'spec':{'template':{'spec':{'containers':[{'name':'calico-node','image':'calico/node:v3.28.0',"
+                + "'env':[{'name':'A','value':'1'},{'name':'B','value':'3'}],'ports':[{'containerPort':9091},"
+                + "{'containerPort':9099,'name':'health'}]},{'name':'sidecar','image':'s:1'}],"
+                + "'tolerations':[{'key':'x','operator':'Exists'}]}}}}"),
         Arguments.of("$patch replace on a map replaces it",
             "{'spec':{'podSelector':{'matchLabels':{'a':'1'}}}}",
             "{'spec':{'podSelector':{'$patch':'replace','matchExpressions':[]}}}",

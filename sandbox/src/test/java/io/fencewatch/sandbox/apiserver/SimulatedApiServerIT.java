@@ -2,10 +2,13 @@ package io.fencewatch.sandbox.apiserver;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.tuple;
 import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.apps.DaemonSet;
+import io.fabric8.kubernetes.api.model.apps.DaemonSetBuilder;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyBuilder;
@@ -17,6 +20,7 @@ import io.fabric8.kubernetes.client.extended.leaderelection.resourcelock.LeaseLo
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.fabric8.kubernetes.client.utils.Serialization;
+import io.fencewatch.sandbox.CalicoNode;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -29,12 +33,16 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
 
-/** The simulated API server seen through fabric8 clients and informers, and through raw HTTP watches. */
+/**
+ * The simulated API server seen through fabric8 clients and informers, through raw HTTP watches,
+ * and (for DaemonSets) through kubectl.
+ */
 class SimulatedApiServerIT {
 
   private static final Duration WAIT = Duration.ofSeconds(15);
@@ -271,6 +279,138 @@ class SimulatedApiServerIT {
 
     assertThat(client.namespaces().withName("default").get()).isNotNull();
     await().atMost(WAIT).until(() -> api.openWatches() == 0);
+  }
+
+  @Test
+  void shouldApplyGetWatchAndDeleteCalicoNodeWhenKubectlAndAnInformerDriveDaemonSets(@TempDir Path home) {
+    Kubectl.assumeInstalled();
+    start(new SimulatedApiServer());
+    Kubectl kubectl = new Kubectl(api.writeKubeconfig(home.resolve("kubeconfig")), home);
+    List<String> events = new CopyOnWriteArrayList<>();
+    SharedIndexInformer<DaemonSet> daemonSets = client.apps().daemonSets().inNamespace("kube-system")
+        .inform(recorder(events, "daemonset"));
+    toClose.add(daemonSets::close);
+    Path manifest = kubectl.manifest("calico-node.yaml", CalicoNode.yaml());
+
+    assertThat(kubectl.run("apply", "-f", manifest.toString()).assertSucceeded().out())
+        .contains("daemonset.apps/calico-node created");
+
+    await().atMost(WAIT).until(() -> events.contains("ADDED daemonset kube-system/calico-node Active"));
+    DaemonSet seen = daemonSets.getStore().getByKey("kube-system/calico-node");
+    assertThat(seen.getMetadata().getLabels()).containsEntry("k8s-app", "calico-node");
+    assertThat(seen.getSpec().getTemplate().getSpec().getContainers()).extracting("name", "image")
+        .containsExactly(tuple("calico-node", CalicoNode.IMAGE));
+    assertThat(kubectl.run("get", "ds", "-n", "kube-system").assertSucceeded().out()).as("server-side printing")
+        .containsPattern("NAME\\s+DESIRED\\s+CURRENT\\s+READY\\s+UP-TO-DATE\\s+AVAILABLE\\s+NODE SELECTOR\\s+AGE")
+        .containsPattern("calico-node\\s+0\\s+0\\s+0\\s+0\\s+0\\s+kubernetes.io/os=linux\\s+\\d+s");
+    assertThat(kubectl.run("get", "daemonsets", "-A", "-o", "wide").assertSucceeded().out())
+        .containsPattern("kube-system\\s+calico-node\\s+.*\\s+calico-node\\s+"
+            + Pattern.quote(CalicoNode.IMAGE) + "\\s+k8s-app=calico-node");
+    JsonNode created = Serialization.jsonMapper().readTree(kubectl.run("get", "daemonset", "calico-node", "-n",
+        "kube-system", "-o", "json").assertSucceeded().out());
+    assertThat(created.path("metadata").path("generation").asLong()).isEqualTo(1);
+    assertThat(created.path("spec").path("revisionHistoryLimit").asInt()).as("defaulted").isEqualTo(10);
+    assertThat(created.path("spec").path("updateStrategy").path("rollingUpdate").path("maxSurge").asInt())
+        .as("defaulted").isZero();
+    assertThat(created.has("status")).as("no controller writes a status").isFalse();
+
+    Path upgrade = kubectl.manifest("calico-node-v3.28.1.yaml",
+        CalicoNode.yaml().replace("node:v3.28.0", "node:v3.28.1"));
+    assertThat(kubectl.run("apply", "-f", upgrade.toString()).assertSucceeded().out())
+        .contains("daemonset.apps/calico-node configured");
+    JsonNode upgraded = Serialization.jsonMapper().readTree(kubectl.run("get", "ds", "calico-node", "-n",
+        "kube-system", "-o", "json").assertSucceeded().out());
+    JsonNode container = upgraded.path("spec").path("template").path("spec").path("containers").get(0);
+    assertThat(container.path("image").asString()).isEqualTo("docker.io/calico/node:v3.28.1");
+    assertThat(container.path("env")).as("the strategic merge patch merged the container by name").hasSize(7);
+    assertThat(upgraded.path("metadata").path("generation").asLong()).isEqualTo(2);
+    await().atMost(WAIT).until(() -> events.contains("MODIFIED daemonset kube-system/calico-node Active"));
+
+    assertThat(kubectl.run("delete", "daemonset", "calico-node", "-n", "kube-system").assertSucceeded().out())
+        .contains("daemonset.apps \"calico-node\" deleted");
+
+    await().atMost(WAIT).until(() -> events.contains("DELETED daemonset kube-system/calico-node Active"));
+    assertThat(daemonSets.getStore().list()).isEmpty();
+    Kubectl.Result gone = kubectl.run("get", "ds", "calico-node", "-n", "kube-system");
+    assertThat(gone.exitCode()).isNotZero();
+    assertThat(gone.err()).contains("(NotFound)").contains("daemonsets.apps \"calico-node\" not found");
+  }
+
+  @Test
+  void shouldDeleteDaemonSetsWithTheirNamespaceWhenNamespaceIsDeleted() {
+    start(new SimulatedApiServer());
+    List<String> events = new CopyOnWriteArrayList<>();
+    SharedIndexInformer<DaemonSet> daemonSets = client.apps().daemonSets().inAnyNamespace()
+        .inform(recorder(events, "daemonset"));
+    toClose.add(daemonSets::close);
+    client.namespaces().resource(namespace("calico-system")).create();
+    DaemonSet operatorInstalled = CalicoNode.daemonSet();
+    operatorInstalled.getMetadata().setNamespace("calico-system");
+    client.apps().daemonSets().inNamespace("calico-system").resource(operatorInstalled).create();
+    client.apps().daemonSets().inNamespace("kube-system").resource(CalicoNode.daemonSet()).create();
+    await().atMost(WAIT).until(() -> events.contains("ADDED daemonset calico-system/calico-node Active"));
+
+    client.namespaces().withName("calico-system").delete();
+
+    await().atMost(WAIT).until(() -> events.contains("DELETED daemonset calico-system/calico-node Active"));
+    await().atMost(WAIT).until(() -> client.namespaces().withName("calico-system").get() == null);
+    assertThat(client.apps().daemonSets().inAnyNamespace().list().getItems())
+        .extracting(d -> d.getMetadata().getNamespace() + "/" + d.getMetadata().getName())
+        .containsExactly("kube-system/calico-node");
+  }
+
+  @Test
+  void shouldRefuseAsInvalidWhenDaemonSetSelectorDoesNotMatchItsTemplate() {
+    start(new SimulatedApiServer());
+    DaemonSet mismatched = CalicoNode.daemonSet();
+    mismatched.getSpec().getSelector().setMatchLabels(java.util.Map.of("k8s-app", "cilium"));
+
+    assertThatThrownBy(() -> client.apps().daemonSets().inNamespace("kube-system").resource(mismatched).create())
+        .isInstanceOfSatisfying(KubernetesClientException.class, e -> {
+          assertThat(e.getCode()).isEqualTo(422);
+          assertThat(e.getStatus().getReason()).isEqualTo("Invalid");
+          assertThat(e.getStatus().getDetails().getCauses()).extracting("field")
+              .containsExactly("spec.template.metadata.labels");
+          assertThat(e.getStatus().getMessage()).contains("`selector` does not match template `labels`");
+        });
+    assertThat(client.apps().daemonSets().inNamespace("kube-system").list().getItems()).isEmpty();
+  }
+
+  @Test
+  void shouldKeepStatusAsWrittenAndChangeItOnlyThroughTheStatusSubresource() {
+    start(new SimulatedApiServer());
+    DaemonSet withStatus = new DaemonSetBuilder(CalicoNode.daemonSet()).withNewStatus()
+        .withDesiredNumberScheduled(3).withNumberReady(1).endStatus().build();
+    client.apps().daemonSets().inNamespace("kube-system").resource(withStatus).create();
+
+    DaemonSet relabelled = client.apps().daemonSets().inNamespace("kube-system").withName("calico-node")
+        .edit(d -> new DaemonSetBuilder(d).editMetadata().addToLabels("tier", "node").endMetadata()
+            .editStatus().withNumberReady(0).endStatus().build());
+    DaemonSet counted = client.apps().daemonSets().inNamespace("kube-system")
+        .resource(new DaemonSetBuilder(relabelled).editStatus().withNumberReady(3).endStatus().build())
+        .updateStatus();
+
+    assertThat(relabelled.getStatus().getNumberReady()).as("an update of the object leaves its status").isEqualTo(1);
+    assertThat(counted.getStatus().getNumberReady()).isEqualTo(3);
+    assertThat(client.apps().daemonSets().inNamespace("kube-system").withName("calico-node").get().getStatus())
+        .extracting("desiredNumberScheduled", "numberReady").containsExactly(3, 3);
+  }
+
+  @Test
+  void shouldAnswerForbiddenAsRbacWouldWhenAResourceIsForbiddenInANamespace() {
+    start(new SimulatedApiServer());
+    client.namespaces().resource(namespace("calico-system")).create();
+    api.forbid("apps", "daemonsets", "calico-system");
+
+    assertThatThrownBy(() -> client.apps().daemonSets().inNamespace("calico-system").list())
+        .isInstanceOfSatisfying(KubernetesClientException.class, e -> {
+          assertThat(e.getCode()).isEqualTo(403);
+          assertThat(e.getStatus().getReason()).isEqualTo("Forbidden");
+          assertThat(e.getStatus().getMessage()).isEqualTo("daemonsets.apps is forbidden: User \"sandbox\" cannot list"
+              + " resource \"daemonsets\" in API group \"apps\" in the namespace \"calico-system\"");
+        });
+    assertThat(client.apps().daemonSets().inNamespace("kube-system").list().getItems()).isEmpty();
+    assertThat(client.namespaces().withName("calico-system").get()).isNotNull();
   }
 
   @Test
