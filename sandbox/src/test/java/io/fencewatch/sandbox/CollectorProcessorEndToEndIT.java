@@ -145,6 +145,9 @@ class CollectorProcessorEndToEndIT {
                         new StringDeserializer(), FencewatchSerdes.driftEvent().deserializer())) {
             k.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName("retiring").endMetadata().build())
                     .create();
+            // The namespace and policy informers are independent: a policy written at once may reach the
+            // processor first (then NAMESPACE_CREATED_WITH_POLICY). Wait for the namespace's own drift.
+            awaitDrift(drift, "retiring", Status.NON_COMPLIANT);
             k.network().v1().networkPolicies().inNamespace("retiring").resource(DemoScenario.defaultDeny("retiring"))
                     .create();
             awaitDrift(drift, "retiring", Status.COMPLIANT);
