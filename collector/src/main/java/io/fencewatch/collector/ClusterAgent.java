@@ -75,8 +75,6 @@ public final class ClusterAgent implements AutoCloseable {
     private volatile long troubleSinceWall; // clock ms, for the report
     /** The NetworkPolicy engine watch (FW-NP-002); null when --policy-engine-namespaces is empty. */
     private volatile PolicyEngineWatch engineWatch;
-    /** What the watch last handed the publisher. */
-    private volatile PolicyEngineWatch.Facts lastEngineFacts;
     private final java.util.List<Runnable> onClosed = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     public ClusterAgent(AgentSettings settings, KubernetesClient client, Producer<String, InventoryEvent> producer,
@@ -165,7 +163,6 @@ public final class ClusterAgent implements AutoCloseable {
         SharedIndexInformer<Namespace> nsInformer = namespaceInformer;
         engineWatch = new PolicyEngineWatch(settings.clusterId(), client, settings.policyEngineNamespaces(),
                 () -> java.util.Set.copyOf(nsInformer.getStore().listKeys()), facts -> {
-                    lastEngineFacts = facts;
                     publisher.policyEngines(facts);
                     if (facts.engines() != null) {
                         LOG.info("cluster {}: NetworkPolicy engines: {}{}", settings.clusterId(),
@@ -563,7 +560,7 @@ public final class ClusterAgent implements AutoCloseable {
                 return informersSynced();
             }
             engines.refresh(); // hands the publisher what the watch found, before the epoch's SYNC_START
-            PolicyEngineWatch.Facts given = lastEngineFacts;
+            PolicyEngineWatch.Facts given = publisher.policyEngines();
             return informersSynced() && given != null && given.engines() != null;
         }
 

@@ -152,16 +152,7 @@ public final class Findings {
                     since == null ? time : since.toEpochMilli());
             writeCompliance(g, CLUSTER_RULE_ID, List.of("Fencewatch"), List.of(CLUSTER_RULE_ID), open);
 
-            g.writeArrayFieldStart("resources");
-            g.writeStartObject();
-            g.writeStringField("type", "Kubernetes Cluster");
-            g.writeStringField("uid", cluster);
-            g.writeStringField("name", cluster);
-            if (region != null) {
-                g.writeStringField("region", region);
-            }
-            g.writeEndObject();
-            g.writeEndArray();
+            writeClusterResource(g, cluster, region);
 
             g.writeObjectFieldStart("remediation");
             g.writeStringField("desc", "Check the collector's network path and credentials to the API server of "
@@ -171,11 +162,7 @@ public final class Findings {
             g.writeEndObject();
 
             g.writeObjectFieldStart("unmapped");
-            g.writeStringField("cluster", cluster);
-            g.writeStringField("provider", provider == null ? "kubernetes" : provider);
-            g.writeStringField("ocid", ocid);
-            g.writeStringField("region", region);
-            g.writeStringField("compartment", compartment);
+            writeClusterPlace(g, cluster, provider, ocid, region, compartment);
             g.writeStringField("error", open ? error : null);
             g.writeStringField("unreachable_since", since == null ? null : since.toString());
             g.writeEndObject();
@@ -215,16 +202,7 @@ public final class Findings {
             writeCompliance(g, Enforcement.RULE_ID, List.of("CIS Kubernetes Benchmark", "Fencewatch"),
                     List.of("CIS Kubernetes Benchmark 5.3.1", Enforcement.RULE_ID), open);
 
-            g.writeArrayFieldStart("resources");
-            g.writeStartObject();
-            g.writeStringField("type", "Kubernetes Cluster");
-            g.writeStringField("uid", cluster);
-            g.writeStringField("name", cluster);
-            if (region != null) {
-                g.writeStringField("region", region);
-            }
-            g.writeEndObject();
-            g.writeEndArray();
+            writeClusterResource(g, cluster, region);
 
             g.writeObjectFieldStart("remediation");
             g.writeStringField("desc", "Install a NetworkPolicy engine in " + cluster + " (or move it to a CNI that"
@@ -239,11 +217,7 @@ public final class Findings {
             g.writeEndObject();
 
             g.writeObjectFieldStart("unmapped");
-            g.writeStringField("cluster", cluster);
-            g.writeStringField("provider", provider == null ? "kubernetes" : provider);
-            g.writeStringField("ocid", ocid);
-            g.writeStringField("region", region);
-            g.writeStringField("compartment", compartment);
+            writeClusterPlace(g, cluster, provider, ocid, region, compartment);
             g.writeStringField("enforcement", verdict.state().name());
             g.writeStringField("enforcement_reason", verdict.reason());
             g.writeArrayFieldStart("engines");
@@ -258,6 +232,30 @@ public final class Findings {
             throw new UncheckedIOException("cannot write a finding as JSON", e);
         }
         return out.toString();
+    }
+
+    /** The one resource of a cluster-level finding: the cluster. */
+    private static void writeClusterResource(JsonGenerator g, String cluster, String region) throws IOException {
+        g.writeArrayFieldStart("resources");
+        g.writeStartObject();
+        g.writeStringField("type", "Kubernetes Cluster");
+        g.writeStringField("uid", cluster);
+        g.writeStringField("name", cluster);
+        if (region != null) {
+            g.writeStringField("region", region);
+        }
+        g.writeEndObject();
+        g.writeEndArray();
+    }
+
+    /** Where a cluster lives, in a cluster-level finding's {@code unmapped}. */
+    private static void writeClusterPlace(JsonGenerator g, String cluster, String provider, String ocid, String region,
+            String compartment) throws IOException {
+        g.writeStringField("cluster", cluster);
+        g.writeStringField("provider", provider == null ? "kubernetes" : provider);
+        g.writeStringField("ocid", ocid);
+        g.writeStringField("region", region);
+        g.writeStringField("compartment", compartment);
     }
 
     /** The classification, activity, time, severity and status common to every finding. */

@@ -77,14 +77,14 @@ public final class PolicyEngines {
             if (hit.isPresent()) {
                 Container c = hit.get();
                 return Optional.of(PolicyEngineFacts.newBuilder().setEngine(row.engine()).setKind(w.kind())
-                        .setNamespace(w.namespace()).setName(w.name()).setImage(c == null ? null : c.image())
+                        .setNamespace(w.namespace()).setName(w.name()).setImage(c.image())
                         .setDesired(w.desired()).setReady(w.ready()).build());
             }
         }
         return Optional.empty();
     }
 
-    /** The container that made {@code w} match {@code row} (or its first one), empty when it does not match. */
+    /** The container that made {@code w} match {@code row} (or its first, or none with no image), empty when it does not match. */
     private static Optional<Container> match(Row row, Workload w) {
         if (row.requireContainer() != null) {
             for (Container c : w.containers()) {
@@ -108,38 +108,45 @@ public final class PolicyEngines {
         if (byImage == null && !byName && !byLabel) {
             return Optional.empty();
         }
-        Container shown = byImage != null ? byImage : w.containers().isEmpty() ? null : w.containers().get(0);
-        return Optional.ofNullable(shown).or(() -> Optional.of(new Container(w.name(), null, List.of())));
+        Container shown = byImage != null ? byImage
+                : w.containers().isEmpty() ? new Container(w.name(), null, List.of()) : w.containers().get(0);
+        return Optional.of(shown);
     }
 
     /** {@code registry/path/name} of an image reference, without tag or digest; null for null. */
     static String repository(String image) {
-        if (image == null || image.isBlank()) {
+        String s = withoutDigest(image);
+        if (s == null) {
             return null;
         }
-        String s = image.strip();
-        int at = s.indexOf('@');
-        if (at >= 0) {
-            s = s.substring(0, at);
-        }
-        int slash = s.lastIndexOf('/');
-        int colon = s.lastIndexOf(':');
-        return colon > slash ? s.substring(0, colon) : s;
+        int colon = tagColon(s);
+        return colon >= 0 ? s.substring(0, colon) : s;
     }
 
     /** The tag of an image reference ({@code quay.io/cilium/cilium:v1.16.1@sha256:...} → {@code v1.16.1}); null without one. */
     public static String versionOf(String image) {
+        String s = withoutDigest(image);
+        if (s == null) {
+            return null;
+        }
+        int colon = tagColon(s);
+        return colon >= 0 && colon < s.length() - 1 ? s.substring(colon + 1) : null;
+    }
+
+    /** The reference stripped, without its {@code @digest}; null for a blank one. */
+    private static String withoutDigest(String image) {
         if (image == null || image.isBlank()) {
             return null;
         }
         String s = image.strip();
         int at = s.indexOf('@');
-        if (at >= 0) {
-            s = s.substring(0, at);
-        }
-        int slash = s.lastIndexOf('/');
+        return at >= 0 ? s.substring(0, at) : s;
+    }
+
+    /** Where the tag's ':' is, or -1 (a ':' before the last '/' is a registry's port). */
+    private static int tagColon(String s) {
         int colon = s.lastIndexOf(':');
-        return colon > slash && colon < s.length() - 1 ? s.substring(colon + 1) : null;
+        return colon > s.lastIndexOf('/') ? colon : -1;
     }
 
     /** The display name of an engine id (the id itself if the table does not know it). */

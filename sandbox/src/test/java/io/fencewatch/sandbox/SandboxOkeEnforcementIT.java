@@ -5,10 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
-import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,7 +16,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -31,8 +27,6 @@ import io.fabric8.kubernetes.client.KubernetesClientBuilder;
  * ENFORCED, with drift on its namespaces; deleting it turns it back, with drift.
  */
 class SandboxOkeEnforcementIT {
-    private static final ObjectMapper JSON = new ObjectMapper();
-
     private final HttpClient http = HttpClient.newHttpClient();
     private final ByteArrayOutputStream terminalBytes = new ByteArrayOutputStream();
     private final PrintStream terminal = new PrintStream(terminalBytes, true, StandardCharsets.UTF_8);
@@ -41,15 +35,9 @@ class SandboxOkeEnforcementIT {
     Path dir;
 
     private JsonNode shop(Sandbox sandbox) throws Exception {
-        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(sandbox.dashboardUrl() + "api/v1/clusters"))
-                .build(), HttpResponse.BodyHandlers.ofString());
-        assertThat(r.statusCode()).isEqualTo(200);
-        for (JsonNode c : JSON.readTree(r.body())) {
-            if (c.path("cluster").asText().equals("shop")) {
-                return c;
-            }
-        }
-        throw new AssertionError("no cluster shop in " + r.body());
+        JsonNode shop = SandboxOkeScenarioIT.clusters(http, sandbox).get("shop");
+        assertThat(shop).as("cluster shop on REST").isNotNull();
+        return shop;
     }
 
     private String terminal() {

@@ -43,6 +43,11 @@ class SandboxOkeScenarioIT {
     Path dir;
 
     private Map<String, JsonNode> clusters(Sandbox sandbox) throws Exception {
+        return clusters(http, sandbox);
+    }
+
+    /** {@code /api/v1/clusters} of the sandbox, by cluster id. */
+    static Map<String, JsonNode> clusters(HttpClient http, Sandbox sandbox) throws Exception {
         HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(sandbox.dashboardUrl() + "api/v1/clusters"))
                 .build(), HttpResponse.BodyHandlers.ofString());
         assertThat(r.statusCode()).isEqualTo(200);

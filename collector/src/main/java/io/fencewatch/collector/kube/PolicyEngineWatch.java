@@ -46,14 +46,15 @@ public final class PolicyEngineWatch implements AutoCloseable {
     private final Supplier<Set<String>> existingNamespaces;
     private final Consumer<Facts> onChange;
     private final Map<String, SharedIndexInformer<DaemonSet>> informers = new TreeMap<>();
-    /** Per namespace, why its last list failed (null entry: no failure yet; absent: none recorded). */
+    /** Per namespace, why its last list or watch failed; absent: no failure since it last synced. */
     private final Map<String, String> failures = new ConcurrentHashMap<>();
     private Facts last;
     private volatile boolean closed;
 
     /**
      * @param existingNamespaces the namespaces the cluster has now (the namespace informer's cache)
-     * @param onChange called (on an informer or the caller's thread) when the published facts change
+     * @param onChange called (on an informer or the caller's thread, one call at a time) when the facts
+     *        change; it must not block
      */
     public PolicyEngineWatch(String cluster, KubernetesClient client, List<String> namespaces,
             Supplier<Set<String>> existingNamespaces, Consumer<Facts> onChange) {
@@ -62,10 +63,6 @@ public final class PolicyEngineWatch implements AutoCloseable {
         this.namespaces = List.copyOf(namespaces);
         this.existingNamespaces = Objects.requireNonNull(existingNamespaces);
         this.onChange = Objects.requireNonNull(onChange);
-    }
-
-    public List<String> namespaces() {
-        return namespaces;
     }
 
     public synchronized void start() {
@@ -116,20 +113,19 @@ public final class PolicyEngineWatch implements AutoCloseable {
         return true;
     }
 
-    /** Re-derives the facts and reports them if they changed (cheap: a few DaemonSets). */
-    public void refresh() {
-        Facts now;
-        synchronized (this) {
-            if (closed) {
-                return;
-            }
-            now = current();
-            if (now.equals(last)) {
-                return;
-            }
-            last = now;
+    /**
+     * Re-derives the facts and reports them if they changed (cheap: a few DaemonSets). Reported
+     * under the lock, so that two threads refreshing at once can never hand over the older facts last.
+     */
+    public synchronized void refresh() {
+        if (closed) {
+            return;
         }
-        onChange.accept(now);
+        Facts now = current();
+        if (!now.equals(last)) {
+            last = now;
+            onChange.accept(now);
+        }
     }
 
     /** The facts as of now. */
@@ -203,13 +199,6 @@ public final class PolicyEngineWatch implements AutoCloseable {
             return "list daemonsets.apps in " + ns + " failed: HTTP " + k.getCode();
         }
         return "list daemonsets.apps in " + ns + " failed: " + (t == null ? "?" : t.getClass().getSimpleName());
-    }
-
-    /** For metrics and health: per namespace whether its informer has listed. */
-    public synchronized Map<String, Boolean> synced() {
-        Map<String, Boolean> out = new TreeMap<>();
-        informers.forEach((ns, inf) -> out.put(ns, inf.hasSynced()));
-        return out;
     }
 
     @Override

@@ -693,16 +693,19 @@ public final class InventoryPublisher implements AutoCloseable {
     /**
      * The NetworkPolicy engines found in the cluster from now on; when they differ from the last ones
      * a HEARTBEAT carries them to every partition at once (the open epoch's order is kept: it follows
-     * what is already queued ahead of it only by the publisher's loop turn).
+     * what is already queued ahead of it only by the publisher's loop turn). One caller at a time
+     * (the watch reports under its lock); it never blocks.
      */
     public void policyEngines(PolicyEngineWatch.Facts facts) {
-        PolicyEngineWatch.Facts before = engineFacts;
-        engineFacts = facts;
-        if (java.util.Objects.equals(before, facts)) {
-            engineFacts = before; // the same facts: no heartbeat for them
-        } else {
+        if (!java.util.Objects.equals(engineFacts, facts)) {
+            engineFacts = facts; // the same facts again keep the old object: no heartbeat for them
             wake();
         }
+    }
+
+    /** The engine facts handed over last; null: none yet (or not looking). */
+    public PolicyEngineWatch.Facts policyEngines() {
+        return engineFacts;
     }
 
     /** The facts markers carry: the provider's (OKE) and the engines found; null when neither is known. */
