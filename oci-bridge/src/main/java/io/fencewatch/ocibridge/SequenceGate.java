@@ -25,8 +25,14 @@ import org.slf4j.LoggerFactory;
  * until every event before it — whichever OCI partition carries it — has been read and released, which
  * is strictly more than "every partition read past the marker". Duplicates (at-least-once on both
  * sides) are dropped; so are events of an epoch older than one already started. A new epoch starts at
- * its {@code SYNC_START} (sequence 0): what is still held of the older epoch is released first, in
- * order. Where the start is unknown (the bridge resumed mid-epoch from committed offsets), the chain of
+ * its {@code SYNC_START} (sequence 0), but not the moment that marker is read: events of the older
+ * epoch appended before it may still be unread on other OCI partitions, and once the new epoch has
+ * started they could only be dropped as stale (a namespace created or deleted in the old epoch would
+ * then reach the processor only through the new epoch's snapshot and sweep, with other drift). So the
+ * new epoch waits until the reader has seen every partition empty after reading its
+ * {@code SYNC_START} ({@link #caughtUp}: everything appended before it has then been read), or the
+ * gap timeout passed; meanwhile the older epoch keeps draining in order, and what is still held of it
+ * is released first, in order, when the new one starts. Where the start is unknown (the bridge resumed mid-epoch from committed offsets), the chain of
  * a cluster read before the reader first caught up ({@link #caughtUp}) starts at its lowest held sequence — the bridge
  * commits only when nothing is held, so that lowest sequence is the first one not yet forwarded. A gap
  * that stays open longer than the gap timeout (a collector that died before resending an entry), or
@@ -49,6 +55,10 @@ public final class SequenceGate {
         int size;
         /** Held when the reader first caught up: its start may be the lowest sequence held (a resume). */
         boolean resumed;
+        /** A newer epoch whose SYNC_START was read, waiting for the older epoch's stragglers; -1: none. */
+        long pendingEpoch = -1;
+        long pendingSinceRound;
+        long pendingSinceNanos;
     }
 
     private final Map<String, Chain> chains = new HashMap<>();
@@ -57,6 +67,8 @@ public final class SequenceGate {
     private final Consumer<Item> release;
     private final Consumer<Item> drop;
     private boolean caughtUp;
+    /** How many times the reader saw every partition empty. */
+    private long idleRounds;
     private int held;
     private long duplicates;
     private long staleEpoch;
@@ -101,24 +113,33 @@ public final class SequenceGate {
         }
     }
 
-    /** The reader saw every partition it reads empty: chains of unknown start may begin now. */
+    /**
+     * The reader saw every partition it reads empty (call on every empty read): everything appended
+     * before now has been read. The first time, chains of unknown start may begin; every time, a new
+     * epoch whose {@code SYNC_START} was read before may supersede the older one.
+     */
     public void caughtUp(long nowNanos) {
-        if (!caughtUp) {
-            caughtUp = true;
-            // Only chains read before this point are resumed mid-epoch; a cluster first seen later waits
-            // for its SYNC_START (or the gap timeout): its lower numbers may still be on their way.
-            chains.forEach((cluster, c) -> {
-                if (c.epoch < 0) {
-                    c.resumed = true;
-                    drain(cluster, c, nowNanos);
-                }
-            });
-        }
+        idleRounds++;
+        boolean first = !caughtUp;
+        caughtUp = true;
+        chains.forEach((cluster, c) -> {
+            // Only chains read before the first catch-up are resumed mid-epoch; a cluster first seen later
+            // waits for its SYNC_START (or the gap timeout): its lower numbers may still be on their way.
+            if (first && c.epoch < 0) {
+                c.resumed = true;
+            }
+            if (c.size > 0) {
+                drain(cluster, c, nowNanos);
+            }
+        });
     }
 
     /** Skips gaps open longer than the gap timeout; call now and then. */
     public void tick(long nowNanos) {
         chains.forEach((cluster, c) -> {
+            if (c.pendingEpoch >= 0) {
+                drain(cluster, c, nowNanos); // a new epoch may start now that its wait timed out
+            }
             if (c.size > 0 && c.waitingSinceNanos >= 0 && nowNanos - c.waitingSinceNanos > gapTimeoutNanos) {
                 skipGap(cluster, c, nowNanos, "open for longer than the gap timeout");
             }
@@ -129,7 +150,8 @@ public final class SequenceGate {
         while (!c.held.isEmpty()) {
             long newestEpoch = c.held.lastKey();
             TreeMap<Long, Item> newest = c.held.lastEntry().getValue();
-            if (newestEpoch > c.epoch && (newest.firstKey() == 0 || c.resumed && c.epoch < 0)) {
+            if (newestEpoch > c.epoch && (newest.firstKey() == 0 || c.resumed && c.epoch < 0)
+                    && mayStart(c, newestEpoch, newest.firstKey() == 0, nowNanos)) {
                 startEpoch(cluster, c, newestEpoch);
                 continue;
             }
@@ -152,6 +174,25 @@ public final class SequenceGate {
         c.waitingSinceNanos = -1;
     }
 
+    /**
+     * Whether {@code epoch} may become current now. A chain resumed mid-epoch starts at once (the
+     * reader has caught up). After a {@code SYNC_START}: at once for a cluster first seen after the
+     * reader caught up (nothing older of it is unread); else once the reader has seen every partition
+     * empty since it read the marker, or the gap timeout passed.
+     */
+    private boolean mayStart(Chain c, long epoch, boolean syncStartRead, long nowNanos) {
+        if (!syncStartRead || c.epoch < 0 && caughtUp && c.pendingEpoch < 0 && !c.resumed) {
+            return true;
+        }
+        if (c.pendingEpoch != epoch) {
+            c.pendingEpoch = epoch;
+            c.pendingSinceRound = idleRounds;
+            c.pendingSinceNanos = nowNanos;
+            return false;
+        }
+        return idleRounds > c.pendingSinceRound || nowNanos - c.pendingSinceNanos > gapTimeoutNanos;
+    }
+
     /** Makes {@code epoch} current: what is held of older epochs goes first, in order. */
     private void startEpoch(String cluster, Chain c, long epoch) {
         while (c.held.firstKey() < epoch) {
@@ -168,6 +209,7 @@ public final class SequenceGate {
         }
         c.epoch = epoch;
         c.next = c.held.get(epoch).firstKey();
+        c.pendingEpoch = -1;
     }
 
     private void skipGap(String cluster, Chain c, long nowNanos, String why) {
