@@ -88,13 +88,18 @@ final class OciPath implements AutoCloseable {
      * on this stream, the pipeline's Kafka and prefix, with a stable instance name.
      */
     Process startBridgeProcess(Path log) {
+        return startBridgeProcess(log, -1);
+    }
+
+    /** As {@link #startBridgeProcess(Path)}, serving {@code /readyz} and {@code /metrics} on {@code httpPort}. */
+    Process startBridgeProcess(Path log, int httpPort) {
         List<String> cmd = new java.util.ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m", "-XX:+UseSerialGC",
                 "-cp", System.getProperty("java.class.path"), "io.fencewatch.ocibridge.OciBridgeMain",
                 "--oci-stream-ocid=" + stream, "--oci-messages-endpoint=" + stub.endpoint(),
                 "--oci-config-file=" + creds.configFile(), "--oci-profile=" + creds.profile(),
                 "--oci-group=" + GROUP, "--oci-instance=" + INSTANCE, "--bootstrap-servers=" + pipeline.bootstrap,
-                "--topic-prefix=" + pipeline.prefix, "--commit-interval=200ms", "--http-port=-1"));
+                "--topic-prefix=" + pipeline.prefix, "--commit-interval=200ms", "--http-port=" + httpPort, "--http-bind=127.0.0.1"));
         try {
             return new ProcessBuilder(cmd).redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
@@ -105,6 +110,50 @@ final class OciPath implements AutoCloseable {
 
     OciBridge bridge() {
         return bridge;
+    }
+
+    /**
+     * Appends items {@code [from, to)} of a script to the stream with PutMessages, as a collector would:
+     * markers once, keyed {@code <cluster>/*} (their script partition is ignored: OCI picks it from the
+     * key). An entry that fails comes back inside the 200 answer: the batch is retried from the first
+     * failed entry on, so each key's order holds (entries after it may be appended twice: duplicates
+     * the bridge drops).
+     */
+    void put(List<InventoryScript.Item> items, int from, int to) {
+        var serde = io.fencewatch.schema.serde.FencewatchSerdes.inventoryEvent();
+        List<com.oracle.bmc.streaming.model.PutMessagesDetailsEntry> entries = new java.util.ArrayList<>();
+        for (int i = from; i < to; i++) {
+            InventoryScript.Item item = items.get(i);
+            entries.add(com.oracle.bmc.streaming.model.PutMessagesDetailsEntry.builder()
+                    .key(item.key().getBytes(java.nio.charset.StandardCharsets.UTF_8))
+                    .value(serde.serialize("oci", item.event())).build());
+        }
+        for (int attempt = 0; !entries.isEmpty(); attempt++) {
+            if (attempt > 50) {
+                throw new IllegalStateException("PutMessages kept failing");
+            }
+            var result = messagesClient().putMessages(com.oracle.bmc.streaming.requests.PutMessagesRequest.builder()
+                    .streamId(stream).putMessagesDetails(com.oracle.bmc.streaming.model.PutMessagesDetails.builder()
+                            .messages(entries).build())
+                    .build()).getPutMessagesResult();
+            int firstFailed = -1;
+            for (int i = 0; i < result.getEntries().size() && firstFailed < 0; i++) {
+                if (result.getEntries().get(i).getError() != null) {
+                    firstFailed = i;
+                }
+            }
+            entries = firstFailed < 0 ? List.of() : List.copyOf(entries.subList(firstFailed, entries.size()));
+        }
+    }
+
+    private com.oracle.bmc.streaming.StreamClient messages;
+
+    private synchronized com.oracle.bmc.streaming.StreamClient messagesClient() {
+        if (messages == null) {
+            messages = OciClients.streamClient(OciClients.auth(OciClients.API_KEY, creds.configFile(), creds.profile()),
+                    stub.endpoint());
+        }
+        return messages;
     }
 
     /** An OCI partition that holds some namespaces of {@code names} but not the cluster's markers. */
@@ -131,6 +180,9 @@ final class OciPath implements AutoCloseable {
     public void close() {
         if (bridge != null) {
             bridge.close(Duration.ofSeconds(5));
+        }
+        if (messages != null) {
+            messages.close();
         }
         stub.close();
     }
