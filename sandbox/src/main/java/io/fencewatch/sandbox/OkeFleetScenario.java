@@ -112,6 +112,11 @@ final class OkeFleetScenario extends ScenarioThread {
         return c;
     }
 
+    /** The one API key the fleet's collector signs with (discovery, tokens; the OCI sink too, when asked). */
+    OciTestCredentials credentials() {
+        return creds;
+    }
+
     /** How many clusters are there at the start. */
     int initialClusters() {
         return 3;

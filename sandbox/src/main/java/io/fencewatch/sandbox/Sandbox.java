@@ -41,6 +41,10 @@ import io.fencewatch.kafka.EmbeddedKafkaBroker;
  * {@code streams/} (the processor's state), {@code kubeconfig}, {@code sandbox.properties} (the
  * broker's controller port, which the formatted log records) and, when run from the command line,
  * {@code sandbox.log}. {@link #close()} stops everything, in reverse order, and is safe twice.
+ *
+ * <p>With {@code --transport oci-streaming} the collector does not write to the broker: it puts its events to
+ * the OCI Streaming stand-in ({@link OciStreamingTransport}, key and config under {@code oci/}), and the
+ * oci-bridge forwards them into the inventory topic.
  */
 public final class Sandbox implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Sandbox.class);
@@ -61,6 +65,7 @@ public final class Sandbox implements AutoCloseable {
     private Collector collector;
     private DemoScenario demo;
     private OkeFleetScenario oke;
+    private OciStreamingTransport oci; // --transport=oci-streaming
     private boolean started;
     private volatile boolean closed;
 
@@ -133,8 +138,14 @@ public final class Sandbox implements AutoCloseable {
         if (config.okeFleet()) {
             oke = new OkeFleetScenario(dataDir, out, demoPause);
         }
+        if (config.ociStreaming()) {
+            oci = new OciStreamingTransport(dataDir.resolve("oci"), oke != null ? oke.credentials() : null);
+        }
         processor.start(); // creates the topics before the collector writes to them, serves HTTP
         drift.start();
+        if (oci != null) {
+            oci.startBridge(broker.bootstrapServers(), topics);
+        }
         collector = newCollector();
         try {
             collector.start();
@@ -174,6 +185,9 @@ public final class Sandbox implements AutoCloseable {
             out.println("  Cluster    watching " + (config.context() != null ? "context '" + config.context() + "'"
                     : "the current context") + (config.kubeconfig() != null ? " of " + config.kubeconfig() : "")
                     + " as cluster '" + config.clusterId() + "' (read-only)");
+        }
+        if (oci != null) {
+            out.println(oci.bannerLine());
         }
         out.println("  Kafka      " + broker.bootstrapServers() + "  (topics " + topics.prefix()
                 + ".inventory, .coverage, .drift, .findings, .dlq)");
@@ -244,6 +258,31 @@ public final class Sandbox implements AutoCloseable {
         return processor.streams();
     }
 
+    /** The OCI Streaming path of {@code --transport oci-streaming} (stand-in, stream, bridge), or null. */
+    OciStreamingTransport ociTransport() {
+        return oci;
+    }
+
+    /**
+     * Null while what the sandbox started still runs: the processor (running or rebalancing), each cluster's
+     * collector agent and, with {@code --transport oci-streaming}, the oci-bridge; else the first problem.
+     */
+    public String healthProblem() {
+        KafkaStreams.State state = processor.streams().state();
+        if (!state.isRunningOrRebalancing()) {
+            return "processor " + state;
+        }
+        if (collector != null) {
+            for (ClusterAgent a : collector.agents()) {
+                String why = a.healthProblem();
+                if (why != null) {
+                    return "collector for " + a.clusterId() + ": " + why;
+                }
+            }
+        }
+        return oci == null ? null : oci.healthProblem();
+    }
+
     @Override
     public void close() {
         synchronized (this) {
@@ -262,6 +301,17 @@ public final class Sandbox implements AutoCloseable {
         step(failures, "collector", () -> {
             if (collector != null) {
                 collector.close(Duration.ofSeconds(2));
+            }
+        });
+        // The bridge after the collector (what it put is forwarded), before the broker (its producer flushes).
+        step(failures, "oci-bridge", () -> {
+            if (oci != null) {
+                oci.closeBridge(Duration.ofSeconds(2));
+            }
+        });
+        step(failures, "OCI Streaming stand-in", () -> {
+            if (oci != null) {
+                oci.closeStub();
             }
         });
         step(failures, "drift printer", drift::close);
@@ -310,13 +360,13 @@ public final class Sandbox implements AutoCloseable {
         c.put("shutdown-timeout", "2s");
         if (oke != null) {
             c.putAll(oke.collectorFlags());
-            return new Collector(CollectorConfig.fromMap(c), target -> {
+            return new Collector(CollectorConfig.fromMap(withTransport(c)), target -> {
                 throw new IllegalStateException("an OKE fleet's clients come from CreateKubeconfig");
             }, (cluster, reason) -> LOG.error("collector for {} cannot go on: {}", cluster, reason));
         }
         if (config.simulated()) {
             c.put("cluster-id", config.clusterId());
-            return new Collector(CollectorConfig.fromMap(c), target -> clusterClient(), (cluster, reason) ->
+            return new Collector(CollectorConfig.fromMap(withTransport(c)), target -> clusterClient(), (cluster, reason) ->
                     LOG.error("collector for {} cannot go on: {}", cluster, reason));
         }
         c.put("cluster-id", config.clusterId());
@@ -327,9 +377,21 @@ public final class Sandbox implements AutoCloseable {
             c.put("kubeconfig", config.kubeconfig().toString());
         }
         CollectorConfig cc = CollectorConfig.fromMap(c);
-        // Collector.defaultClient serves an OKE kubeconfig's 'oci ce cluster generate-token' in process.
-        return new Collector(cc, target -> Collector.defaultClient(cc, target), (cluster, reason) ->
-                LOG.error("collector for {} cannot go on: {}", cluster, reason));
+        // Collector.defaultClient serves an OKE kubeconfig's 'oci ce cluster generate-token' in process, signed with
+        // the user's --oci-auth (~/.oci/config): from the config without the stand-in's key, which only the sink uses.
+        return new Collector(CollectorConfig.fromMap(withTransport(c)), target -> Collector.defaultClient(cc, target),
+                (cluster, reason) -> LOG.error("collector for {} cannot go on: {}", cluster, reason));
+    }
+
+    /** The collector's flags with the transport's: the OCI sink instead of the broker with oci-streaming. */
+    private Map<String, String> withTransport(Map<String, String> flags) {
+        if (oci == null) {
+            return flags;
+        }
+        Map<String, String> c = new LinkedHashMap<>(flags);
+        c.remove("bootstrap-servers"); // the collector does not talk to Kafka on this path
+        c.putAll(oci.collectorFlags());
+        return c;
     }
 
     private void awaitReady() {
@@ -371,7 +433,7 @@ public final class Sandbox implements AutoCloseable {
                 return "collector for " + a.clusterId() + ": " + why;
             }
         }
-        return null;
+        return oci == null ? null : oci.readinessProblem();
     }
 
     private String advertised() {

@@ -39,9 +39,12 @@ import io.fencewatch.controlplane.KubeControlPlane;
  * @param clusterId    the cluster id in the table
  * @param realControlPlane  {@code --control-plane=real}: etcd, kube-apiserver and kube-controller-manager instead
  *                     of the simulated API server (same port, same kubeconfig)
+ * @param transport    how the collector's events reach the broker: directly, or through the OCI Streaming
+ *                     stand-in and the oci-bridge
  */
 public record SandboxConfig(int httpPort, String httpBind, int kafkaPort, int apiPort, Path dataDir, Scenario scenario,
-        Duration grace, Path kubeconfig, String context, String clusterId, boolean realControlPlane) {
+        Duration grace, Path kubeconfig, String context, String clusterId, boolean realControlPlane,
+        Transport transport) {
 
     /** What the sandbox plays on the simulated cluster once it is ready. */
     public enum Scenario {
@@ -54,6 +57,37 @@ public record SandboxConfig(int httpPort, String httpBind, int kafkaPort, int ap
                 case "oke" -> OKE;
                 default -> throw new IllegalArgumentException("'" + v + "' is not a scenario (demo, oke or none)");
             };
+        }
+    }
+
+    /** How the collector's events reach the broker's inventory topic. */
+    public enum Transport {
+        /** The collector produces to the in-process broker (the Kafka sink). */
+        KAFKA("kafka"),
+        /**
+         * The collector puts to a local OCI Streaming stand-in (oci-stub, not OCI) with
+         * {@code --sink=oci-streaming}; the oci-bridge forwards the stream into the broker.
+         */
+        OCI_STREAMING("oci-streaming");
+
+        private final String flagValue;
+
+        Transport(String flagValue) {
+            this.flagValue = flagValue;
+        }
+
+        /** The value as {@code --transport} spells it. */
+        public String flagValue() {
+            return flagValue;
+        }
+
+        static Transport parse(String v) {
+            for (Transport t : values()) {
+                if (t.flagValue.equals(v.strip().toLowerCase(Locale.ROOT))) {
+                    return t;
+                }
+            }
+            throw new IllegalArgumentException("'" + shorten(v) + "' is not one of kafka, oci-streaming");
         }
     }
 
@@ -89,7 +123,10 @@ public record SandboxConfig(int httpPort, String httpBind, int kafkaPort, int ap
             flag("context", null, "the kubeconfig context to watch (default: its current context; implies a real cluster)"),
             flag("cluster-id", DEFAULT_CLUSTER_ID, "the cluster's id in the table and the REST paths"),
             flag("control-plane", "simulated", "simulated: the in-memory API server; real: etcd, kube-apiserver and "
-                    + "kube-controller-manager, built once by test-support/control-plane/build.sh (needs Go)"));
+                    + "kube-controller-manager, built once by test-support/control-plane/build.sh (needs Go)"),
+            flag("transport", "kafka", "kafka: the collector writes to the in-process broker; oci-streaming: it writes to a "
+                    + "local OCI Streaming stand-in (signature-checking, not OCI) and the oci-bridge forwards the stream into "
+                    + "the broker, the whole OCI path in one JVM"));
 
     public SandboxConfig {
         Objects.requireNonNull(httpBind);
@@ -97,6 +134,7 @@ public record SandboxConfig(int httpPort, String httpBind, int kafkaPort, int ap
         Objects.requireNonNull(scenario);
         Objects.requireNonNull(grace);
         Objects.requireNonNull(clusterId);
+        Objects.requireNonNull(transport);
     }
 
     /** True when the sandbox watches its own simulated cluster (no --kubeconfig, no --context). */
@@ -183,8 +221,9 @@ public record SandboxConfig(int httpPort, String httpBind, int kafkaPort, int ap
             throw new BadFlag("--control-plane: real starts a control plane of its own; it cannot be combined with "
                     + (kubeconfig != null ? "--kubeconfig" : "--context"));
         }
+        Transport transport = parse("transport", v, Transport::parse);
         return new SandboxConfig(httpPort, httpBind, kafkaPort, apiPort, dataDir, scenario, grace, kubeconfig,
-                context, clusterId, realControlPlane);
+                context, clusterId, realControlPlane, transport);
     }
 
     /**
@@ -196,12 +235,17 @@ public record SandboxConfig(int httpPort, String httpBind, int kafkaPort, int ap
         int kafka = choose("kafka-port", "127.0.0.1", kafkaPort);
         int api = simulated() ? choose("api-port", "127.0.0.1", apiPort) : apiPort;
         return new SandboxConfig(http, httpBind, kafka, api, dataDir, scenario, grace, kubeconfig, context, clusterId,
-                realControlPlane);
+                realControlPlane, transport);
     }
 
     /** True with {@code --scenario oke}: a simulated OKE fleet instead of the one simulated cluster. */
     public boolean okeFleet() {
         return scenario == Scenario.OKE;
+    }
+
+    /** True with {@code --transport oci-streaming}: collector → OCI Streaming stand-in → oci-bridge → Kafka. */
+    public boolean ociStreaming() {
+        return transport == Transport.OCI_STREAMING;
     }
 
     /** The usage text of {@code fencewatch sandbox} (the shared layout). */

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.Map;
 
 import org.junit.jupiter.params.ParameterizedTest;
@@ -70,6 +71,8 @@ class SandboxConfigTest {
         "sandbox                 | '''sandbox'': not a flag (flags look like --name=value; see --help)'",
         "--http-port=9092        | --http-port, --kafka-port and --api-port must differ",
         "--control-plane=kind    | --control-plane: 'kind' is not simulated or real",
+        "--transport=x           | --transport: 'x' is not one of kafka, oci-streaming",
+        "--transport=oci         | --transport: 'oci' is not one of kafka, oci-streaming",
     })
     void shouldRefuseWithOneLineNamingTheFlagWhenAFlagIsBad(String arg, String message) {
         assertThatThrownBy(() -> SandboxConfig.parse(new String[] {arg}))
@@ -112,6 +115,42 @@ class SandboxConfigTest {
                 .hasMessage("--scenario: oke plays its own simulated OKE fleet; it cannot be combined with"
                         + " --control-plane=real");
         assertThat(SandboxConfig.parse(new String[] {"--scenario=oke"}).okeFleet()).isTrue();
+    }
+
+    /** The flag's name, env variable and values are what the README, --help and scripts say: pinned here. */
+    @Test
+    void shouldPinTheTransportFlagItsVariableAndItsValues() {
+        var flag = SandboxConfig.FLAGS.stream().filter(f -> f.flag().equals("transport")).findFirst().orElseThrow();
+        assertThat(flag.option()).isEqualTo("--transport");
+        assertThat(flag.env()).isEqualTo("FENCEWATCH_TRANSPORT");
+        assertThat(flag.defaultValue()).isEqualTo("kafka");
+        assertThat(Arrays.stream(SandboxConfig.Transport.values()).map(SandboxConfig.Transport::flagValue))
+                .containsExactly("kafka", "oci-streaming");
+        assertThat(SandboxConfig.usage()).contains("--transport").contains("oci-streaming");
+
+        assertThat(SandboxConfig.parse(new String[0]).transport()).isEqualTo(SandboxConfig.Transport.KAFKA);
+        assertThat(SandboxConfig.parse(new String[0]).ociStreaming()).isFalse();
+        assertThat(SandboxConfig.parse(new String[] {"--transport=kafka"}).transport())
+                .isEqualTo(SandboxConfig.Transport.KAFKA);
+        SandboxConfig oci = SandboxConfig.parse(new String[] {"--transport", "oci-streaming"});
+        assertThat(oci.transport()).isEqualTo(SandboxConfig.Transport.OCI_STREAMING);
+        assertThat(oci.ociStreaming()).isTrue();
+        assertThat(SandboxConfig.parse(new String[0], Map.of("FENCEWATCH_TRANSPORT", "oci-streaming")).transport())
+                .isEqualTo(SandboxConfig.Transport.OCI_STREAMING);
+        assertThat(SandboxConfig.parse(new String[] {"--transport=kafka"}, Map.of("FENCEWATCH_TRANSPORT", "oci-streaming"))
+                .transport()).as("the flag wins").isEqualTo(SandboxConfig.Transport.KAFKA);
+    }
+
+    /** Every cluster the sandbox can watch can go through OCI Streaming: none is refused. */
+    @Test
+    void shouldTakeOciStreamingWithTheSimulatedClusterARealOneAndTheOkeFleet() {
+        assertThat(SandboxConfig.parse(new String[] {"--transport=oci-streaming", "--scenario=none"}).simulated()).isTrue();
+        SandboxConfig real = SandboxConfig.parse(new String[] {"--transport=oci-streaming", "--context=prod"});
+        assertThat(real.simulated()).isFalse();
+        assertThat(real.ociStreaming()).isTrue();
+        SandboxConfig fleet = SandboxConfig.parse(new String[] {"--transport=oci-streaming", "--scenario=oke"});
+        assertThat(fleet.okeFleet()).isTrue();
+        assertThat(fleet.ociStreaming()).isTrue();
     }
 
     @Test

@@ -37,7 +37,8 @@ import io.fencewatch.sandbox.apiserver.SimulatedApiServer;
  * Issue 6's "Done when", automated: the sandbox (scenario none) driven with the real kubectl through
  * the kubeconfig it writes, and with the fabric8 client; the REST answers, the drift printed in the
  * terminal, and the whole table against the rule's audit of {@code kubectl get} output.
- * {@link SandboxKubectlRealApiServerIT} runs the same tests with {@code --control-plane=real}.
+ * {@link SandboxKubectlRealApiServerIT} runs the same tests with {@code --control-plane=real},
+ * {@link SandboxOciStreamingIT} with {@code --transport=oci-streaming}.
  */
 class SandboxKubectlIT {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -55,7 +56,7 @@ class SandboxKubectlIT {
               - ports:
                 - {protocol: UDP, port: 53}
             """;
-    private static final String DEFAULT_DENY = """
+    static final String DEFAULT_DENY = """
             apiVersion: networking.k8s.io/v1
             kind: NetworkPolicy
             metadata:
@@ -74,9 +75,9 @@ class SandboxKubectlIT {
                 - {protocol: TCP, port: 53}
             """;
 
-    private final HttpClient http = HttpClient.newHttpClient();
+    final HttpClient http = HttpClient.newHttpClient();
     private final ByteArrayOutputStream terminalBytes = new ByteArrayOutputStream();
-    private final PrintStream terminal = new PrintStream(terminalBytes, true, StandardCharsets.UTF_8);
+    final PrintStream terminal = new PrintStream(terminalBytes, true, StandardCharsets.UTF_8);
 
     @TempDir
     Path dir;
@@ -174,7 +175,8 @@ class SandboxKubectlIT {
             Path kubeconfig = elsewhere.writeKubeconfig(dir.resolve("other-kubeconfig"));
             SandboxConfig config = SandboxConfig.fromMap(Map.of("http-port", "0", "kafka-port", "0",
                     "data-dir", dir.resolve("data").toString(), "kubeconfig", kubeconfig.toString(),
-                    "context", SimulatedApiServer.NAME, "cluster-id", "elsewhere")).withPortsChosen();
+                    "context", SimulatedApiServer.NAME, "cluster-id", "elsewhere", "transport", transport()))
+                    .withPortsChosen();
             assertThat(config.scenario()).isEqualTo(SandboxConfig.Scenario.NONE);
             try (Sandbox sandbox = new Sandbox(config, terminal).start()) {
                 sandbox.announce();
@@ -194,7 +196,12 @@ class SandboxKubectlIT {
     /** The sandbox under test, with its own simulated cluster. */
     SandboxConfig config(Path data) {
         return SandboxConfig.fromMap(Map.of("http-port", "0", "kafka-port", "0", "api-port", "0",
-                "data-dir", data.toString(), "scenario", "none")).withPortsChosen();
+                "data-dir", data.toString(), "scenario", "none", "transport", transport())).withPortsChosen();
+    }
+
+    /** {@code --transport} of the sandboxes these tests start ({@link SandboxOciStreamingIT}: oci-streaming). */
+    String transport() {
+        return "kafka";
     }
 
     private void awaitTableMatchesAudit(String base, Kubectl kubectl) {
@@ -244,7 +251,7 @@ class SandboxKubectlIT {
         }
     }
 
-    private void awaitStatus(String url, String status) {
+    void awaitStatus(String url, String status) {
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
             Reply r = get(url);
             assertThat(r.status).as("GET %s", url).isEqualTo(200);
@@ -252,24 +259,24 @@ class SandboxKubectlIT {
         });
     }
 
-    private void awaitTerminal(String line) {
+    void awaitTerminal(String line) {
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(terminal()).contains(line));
     }
 
-    private String terminal() {
+    String terminal() {
         return terminalBytes.toString(StandardCharsets.UTF_8);
     }
 
-    private record Reply(int status, JsonNode body) {
+    record Reply(int status, JsonNode body) {
     }
 
-    private Reply get(String url) throws IOException, InterruptedException {
+    Reply get(String url) throws IOException, InterruptedException {
         HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(5))
                 .build(), HttpResponse.BodyHandlers.ofString());
         return new Reply(r.statusCode(), r.body().isEmpty() ? JSON.nullNode() : JSON.readTree(r.body()));
     }
 
-    private static boolean kubectlOnPath() {
+    static boolean kubectlOnPath() {
         String path = System.getenv("PATH");
         if (path == null) {
             return false;
@@ -283,7 +290,7 @@ class SandboxKubectlIT {
     }
 
     /** The real kubectl with a given kubeconfig, in a private HOME. */
-    private record Kubectl(Path kubeconfig, Path home) {
+    record Kubectl(Path kubeconfig, Path home) {
         Path manifest(String name, String yaml) throws IOException {
             return Files.writeString(home.resolve(name), yaml, StandardCharsets.UTF_8);
         }

@@ -30,7 +30,8 @@ import io.fabric8.kubernetes.client.KubernetesClientBuilder;
  * Issue 12's "Done when", tried as a new user would: {@code sandbox --scenario oke} shows three
  * clusters in two compartments on REST, then the created one, the deleted one gone with
  * CLUSTER_REMOVED drift, and the unreachable one UNREACHABLE with its error; each cluster answers
- * kubectl through the kubeconfig the banner names.
+ * kubectl through the kubeconfig the banner names. {@link SandboxOkeScenarioOciStreamingIT} plays it with
+ * {@code --transport=oci-streaming}.
  */
 class SandboxOkeScenarioIT {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -60,10 +61,19 @@ class SandboxOkeScenarioIT {
         return terminalBytes.toString(StandardCharsets.UTF_8);
     }
 
+    /** {@code --transport} of the sandbox ({@link SandboxOkeScenarioOciStreamingIT}: oci-streaming). */
+    String transport() {
+        return "kafka";
+    }
+
+    /** What the subclass checks of the transport at the end, the sandbox still running. */
+    void checkTransport(Sandbox sandbox) {
+    }
+
     @Test
     void shouldShowTheFleetThenTheCreatedTheDeletedAndTheUnreachableCluster() throws Exception {
         SandboxConfig config = SandboxConfig.fromMap(Map.of("http-port", "0", "kafka-port", "0", "api-port", "0",
-                "data-dir", dir.resolve("data").toString(), "scenario", "oke")).withPortsChosen();
+                "data-dir", dir.resolve("data").toString(), "scenario", "oke", "transport", transport())).withPortsChosen();
         try (Sandbox sandbox = new Sandbox(config, terminal, Duration.ofSeconds(2)).start()) {
             await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
                 Map<String, JsonNode> c = clusters(sandbox);
@@ -101,6 +111,7 @@ class SandboxOkeScenarioIT {
             await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(terminal())
                     .contains("dev-1/experiments  NON_COMPLIANT → (gone)  CLUSTER_REMOVED")
                     .containsPattern("payments/ledger  COMPLIANT .*→ COMPLIANT \\(stale\\).*  CLUSTER_UNREACHABLE"));
+            checkTransport(sandbox);
         }
     }
 }
