@@ -58,6 +58,9 @@ final class BenchRun {
             if (options.runs("real")) {
                 failures += section("8 drift latency, real API server", broker, stateRoot, this::driftLatencyReal);
             }
+            if (options.runs("oci")) {
+                failures += section("9 OCI bridge", broker, stateRoot, (b, s) -> OciBenchmark.run(b, s, figures, quick));
+            }
             if (!quick && options.runs("scale")) {
                 failures += section("4 scale", broker, stateRoot, (b, s) -> ScaleBenchmark.run(b, s, figures));
             }

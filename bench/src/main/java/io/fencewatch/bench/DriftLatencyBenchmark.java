@@ -30,6 +30,10 @@ import io.fencewatch.collector.AgentSettings;
 import io.fencewatch.collector.ClusterAgent;
 import io.fencewatch.collector.config.CollectorConfig;
 import io.fencewatch.collector.publish.ProducerSettings;
+import io.fencewatch.collector.publish.oci.OciSinks;
+import io.fencewatch.collector.publish.oci.OciStreamingSink;
+import io.fencewatch.ocibridge.OciBridge;
+import io.fencewatch.ocistub.StreamingStub;
 import io.fencewatch.processor.ProcessorApp;
 import io.fencewatch.processor.ProcessorConfig;
 import io.fencewatch.schema.Keys;
@@ -55,10 +59,14 @@ final class DriftLatencyBenchmark {
     /** A real API server answers a create in milliseconds (etcd commit): more writers keep 1,000/s open-loop. */
     private static final int REAL_WRITERS = 32;
 
-    /** One measured run. */
+    /**
+     * One measured run. Through the OCI bridge, {@code toAppended} (collector observed -> appended to the
+     * stand-in's stream, its timestamp) and {@code appendedToDetected} (-> processor detected) split
+     * {@code toDetected}; both are null on the direct path.
+     */
     record Result(String setting, int rate, double achievedRate, Stats.Summary latency, int lost,
             Stats.Summary toObserved, Stats.Summary toDetected, Stats.Summary toReadable, String streamsMetrics,
-            Stats.Summary writeCall) {
+            Stats.Summary writeCall, Stats.Summary toAppended, Stats.Summary appendedToDetected) {
     }
 
     private final EmbeddedKafkaBroker broker;
@@ -76,7 +84,17 @@ final class DriftLatencyBenchmark {
 
     /** As {@link #run(CoverageBenchmark.Setting, int, int)}, against {@code real} when it is not null. */
     Result run(CoverageBenchmark.Setting setting, int rate, int samples, KubeControlPlane real) throws Exception {
-        String prefix = "bench-e2e-drift-" + (++runs);
+        return run(setting, rate, samples, real, null);
+    }
+
+    /**
+     * As {@link #run(CoverageBenchmark.Setting, int, int, KubeControlPlane)}; with {@code oci} not null the
+     * collector publishes with {@code --sink=oci-streaming} to a new stream of the stand-in, and an
+     * {@link OciBridge} (started first, idle at the stream's end) forwards it into the inventory topic.
+     */
+    Result run(CoverageBenchmark.Setting setting, int rate, int samples, KubeControlPlane real, OciBenchmark.Oci oci)
+            throws Exception {
+        String prefix = "bench-e2e-drift-" + (++runs) + (oci == null ? "" : "-oci");
         TopicNames topics = new TopicNames(prefix);
         BenchKafka.createTopics(broker, topics, PARTITIONS);
 
@@ -105,23 +123,42 @@ final class DriftLatencyBenchmark {
         List<Double> toObserved = Collections.synchronizedList(new ArrayList<>());
         List<Double> toDetected = Collections.synchronizedList(new ArrayList<>());
         List<Double> toReadable = Collections.synchronizedList(new ArrayList<>());
+        // Per drift key: [observed, detected] (epoch ms), to split the OCI path at the stream's append time.
+        Map<String, long[]> observedDetected = new ConcurrentHashMap<>();
         AvroSerde<DriftEvent> drifts = FencewatchSerdes.driftEvent();
         AtomicBoolean reading = new AtomicBoolean(true);
         double achieved;
         String metrics;
         int warmup = Math.max(20, samples / 10);
+        String stream = oci == null ? null : oci.newStream();
         try (ProcessorApp processor = new ProcessorApp(processorConfig).start();
                 KubernetesClient api = clients.get();
                 KubernetesClient agentClient = clients.get();
                 KafkaConsumer<String, byte[]> consumer = readCommitted(topics.drift())) {
             Wait.until(() -> processor.state() == KafkaStreams.State.RUNNING, Duration.ofMinutes(2));
-            CollectorConfig cc = CollectorConfig.fromMap(Map.of("cluster-id", CLUSTER, "bootstrap-servers",
-                    broker.bootstrapServers(), "topic-prefix", prefix, "http-port", "-1", "heartbeat-interval", "1h"));
-            Properties producerProps = ProducerSettings.producerProperties(cc, CLUSTER);
-            ClusterAgent agent = new ClusterAgent(AgentSettings.from(cc, cc.targets().get(0)), agentClient,
-                    ProducerSettings.newProducer(producerProps), (c, r) -> BenchMain.progress("collector fatal: " + r),
-                    Clock.systemUTC());
+            Map<String, String> collectorFlags = new HashMap<>(Map.of("cluster-id", CLUSTER, "topic-prefix", prefix,
+                    "http-port", "-1", "heartbeat-interval", "1h"));
+            collectorFlags.putAll(oci == null ? Map.of("bootstrap-servers", broker.bootstrapServers())
+                    : oci.collectorFlags(stream));
+            CollectorConfig cc = CollectorConfig.fromMap(collectorFlags);
+            ClusterAgent agent;
+            if (oci == null) {
+                Properties producerProps = ProducerSettings.producerProperties(cc, CLUSTER);
+                agent = new ClusterAgent(AgentSettings.from(cc, cc.targets().get(0)), agentClient,
+                        ProducerSettings.newProducer(producerProps), (c, r) -> BenchMain.progress("collector fatal: " + r),
+                        Clock.systemUTC());
+            } else {
+                // As Collector builds an agent for --sink=oci-streaming.
+                agent = new ClusterAgent(AgentSettings.from(cc, cc.targets().get(0)), agentClient, OciSinks.create(cc, CLUSTER),
+                        (c, r) -> BenchMain.progress("collector fatal: " + r), Clock.systemUTC());
+                agent.publisher().maxRecordBytes(OciStreamingSink.MAX_MESSAGE_BYTES);
+            }
+            OciBridge bridge = null;
             try {
+                if (oci != null) {
+                    OciBridge b = bridge = oci.startBridge(stream, "fencewatch-bridge", broker, prefix);
+                    Wait.until(b::caughtUp, Duration.ofMinutes(1));
+                }
                 agent.start();
                 Wait.until(() -> agent.readinessProblem() == null, Duration.ofMinutes(2));
                 Thread reader = new Thread(() -> {
@@ -141,6 +178,7 @@ final class DriftLatencyBenchmark {
                                 toObserved.add((double) (observed - t0[1]));
                                 toDetected.add((double) (detected - observed));
                                 toReadable.add((double) (nowMs - detected));
+                                observedDetected.put(r.key(), new long[] {observed, detected});
                             }
                         }
                     }
@@ -158,6 +196,9 @@ final class DriftLatencyBenchmark {
                 metrics = streamsMetrics(processor.streams());
             } finally {
                 agent.close(Duration.ofSeconds(10));
+                if (bridge != null) {
+                    bridge.close(Duration.ofSeconds(10));
+                }
             }
         } finally {
             if (server != null) {
@@ -169,8 +210,30 @@ final class DriftLatencyBenchmark {
             copy = new ArrayList<>(latencies);
         }
         int lost = Math.max(0, samples - copy.size());
+        Stats.Summary toAppended = null;
+        Stats.Summary appendedToDetected = null;
+        if (oci != null) {
+            Map<String, Long> appended = new HashMap<>();
+            for (StreamingStub.StoredMessage m : oci.stub.allMessages(stream)) {
+                if (m.key() != null) {
+                    appended.putIfAbsent(m.keyString(), m.timestamp().toEpochMilli());
+                }
+            }
+            List<Double> a = new ArrayList<>();
+            List<Double> d = new ArrayList<>();
+            observedDetected.forEach((key, t) -> {
+                Long at = appended.get(key);
+                if (at != null) {
+                    a.add((double) (at - t[0]));
+                    d.add((double) (t[1] - at));
+                }
+            });
+            toAppended = Stats.summary(a);
+            appendedToDetected = Stats.summary(d);
+        }
         return new Result(setting.name(), rate, achieved, Stats.summary(copy), lost, Stats.summary(copy(toObserved)),
-                Stats.summary(copy(toDetected)), Stats.summary(copy(toReadable)), metrics, Stats.summary(copy(writeCalls)));
+                Stats.summary(copy(toDetected)), Stats.summary(copy(toReadable)), metrics, Stats.summary(copy(writeCalls)),
+                toAppended, appendedToDetected);
     }
 
     /** The stream thread's own timings: where its loop spends time (commit is the transaction under EOS). */

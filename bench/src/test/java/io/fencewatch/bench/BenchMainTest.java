@@ -31,6 +31,16 @@ class BenchMainTest {
     }
 
     @Test
+    void shouldKnowTheOciSectionBesideTheOthers() {
+        assertThat(BenchMain.SECTIONS).containsSubsequence("latency", "throughput", "sync", "query", "polling", "scale",
+                "audit", "real", "oci");
+        BenchMain.Options o = BenchMain.parse(new String[] {"--quick", "--only=oci"});
+        assertThat(o.runs("oci")).isTrue();
+        assertThat(o.runs("sync")).isFalse();
+        assertThat(BenchMain.parse(new String[0]).runs("oci")).isTrue();
+    }
+
+    @Test
     void shouldReturnNullForHelp() {
         assertThat(BenchMain.parse(new String[] {"--quick", "--help"})).isNull();
         assertThat(BenchMain.parse(new String[] {"-h"})).isNull();
