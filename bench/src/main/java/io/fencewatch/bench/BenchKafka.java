@@ -1,6 +1,8 @@
 package io.fencewatch.bench;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -23,6 +25,23 @@ final class BenchKafka {
     }
 
     /** The five topics of a deployment, coverage compacted, as the processor would create them. */
+    /**
+     * The processor flags a benchmark starts from: {@code base} (a mode's settings), then this
+     * broker, {@code prefix} as application id and topic prefix, {@code stateDir}, HTTP off, and the
+     * topics the benchmark created itself.
+     */
+    static Map<String, String> processorFlags(EmbeddedKafkaBroker broker, String prefix, Path stateDir,
+            Map<String, String> base) {
+        Map<String, String> flags = new HashMap<>(base);
+        flags.put("bootstrap-servers", broker.bootstrapServers());
+        flags.put("application-id", prefix);
+        flags.put("topic-prefix", prefix);
+        flags.put("state-dir", stateDir.toString());
+        flags.put("http-port", "-1");
+        flags.put("create-topics", "false");
+        return flags;
+    }
+
     static void createTopics(EmbeddedKafkaBroker broker, TopicNames topics, int partitions) {
         broker.createTopic(topics.inventory(), partitions);
         broker.createTopic(topics.coverage(), partitions, Map.of("cleanup.policy", "compact"));

@@ -98,13 +98,7 @@ final class DriftLatencyBenchmark {
         TopicNames topics = new TopicNames(prefix);
         BenchKafka.createTopics(broker, topics, PARTITIONS);
 
-        Map<String, String> flags = new HashMap<>(setting.props());
-        flags.put("bootstrap-servers", broker.bootstrapServers());
-        flags.put("application-id", prefix);
-        flags.put("topic-prefix", prefix);
-        flags.put("state-dir", stateRoot.resolve(prefix).toString());
-        flags.put("http-port", "-1");
-        flags.put("create-topics", "false");
+        Map<String, String> flags = BenchKafka.processorFlags(broker, prefix, stateRoot.resolve(prefix), setting.props());
         ProcessorConfig processorConfig = ProcessorConfig.fromMap(flags);
 
         KubernetesMockServer server = real != null ? null

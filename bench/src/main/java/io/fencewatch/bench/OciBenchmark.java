@@ -371,14 +371,8 @@ final class OciBenchmark {
     }
 
     private ProcessorConfig processorConfig(String prefix) {
-        Map<String, String> flags = new HashMap<>(CoverageBenchmark.SETTINGS.get(0).props());
-        flags.put("bootstrap-servers", broker.bootstrapServers());
-        flags.put("application-id", prefix);
-        flags.put("topic-prefix", prefix);
-        flags.put("state-dir", stateRoot.resolve(prefix).toString());
-        flags.put("http-port", "-1");
-        flags.put("create-topics", "false");
-        return ProcessorConfig.fromMap(flags);
+        return ProcessorConfig.fromMap(BenchKafka.processorFlags(broker, prefix, stateRoot.resolve(prefix),
+                CoverageBenchmark.SETTINGS.get(0).props()));
     }
 
     // ------------------------------------------------------------------ the bridge alone
