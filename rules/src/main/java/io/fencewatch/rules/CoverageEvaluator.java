@@ -45,9 +45,10 @@ public final class CoverageEvaluator {
         NamespaceFacts facts = state.facts();
         List<PolicyFacts> policies = state.policies();
         Isolation isolation = Isolation.of(policies);
+        Fencing fencing = Fences.of(state);
 
         if (facts.getDeletionRequestedAt() != null || TERMINATING_PHASE.equalsIgnoreCase(facts.getPhase())) {
-            return new Verdict(Status.TERMINATING, "namespace is being deleted", isolation, null, Verdict.NO_DEADLINE);
+            return new Verdict(Status.TERMINATING, "namespace is being deleted", isolation, null, Verdict.NO_DEADLINE, fencing);
         }
 
         long deadline = Verdict.NO_DEADLINE;
@@ -78,15 +79,17 @@ public final class CoverageEvaluator {
             }
         }
         if (exemption != null) {
-            return new Verdict(Status.EXEMPT, exemptionText(exemption), isolation, exemption, deadline);
+            return new Verdict(Status.EXEMPT, exemptionText(exemption), isolation, exemption, deadline, fencing);
         }
 
-        String failure = failure(policies.size(), isolation);
+        String failure = failure(policies.size(), fencing.effective());
         if (failure == null) {
-            String reason = rules.profile() == Profile.STRICT
-                    ? "default-deny ingress and egress"
-                    : policies.size() + (policies.size() == 1 ? " NetworkPolicy" : " NetworkPolicies");
-            return new Verdict(Status.COMPLIANT, reason, isolation, null, Verdict.NO_DEADLINE);
+            String reason = switch (rules.profile()) {
+                case STRICT -> "default-deny ingress and egress";
+                case EFFECTIVE -> "isolated by " + names(fencing);
+                case BASELINE -> policies.size() + (policies.size() == 1 ? " NetworkPolicy" : " NetworkPolicies");
+            };
+            return new Verdict(Status.COMPLIANT, reason, isolation, null, Verdict.NO_DEADLINE, fencing);
         }
         if (exemptionProblem != null) {
             failure = failure + "; " + exemptionProblem;
@@ -94,9 +97,9 @@ public final class CoverageEvaluator {
         long graceEnd = graceEnd(state);
         if (now < graceEnd) {
             return new Verdict(Status.PENDING, failure + "; grace period until " + Instant.ofEpochMilli(graceEnd),
-                    isolation, null, graceEnd);
+                    isolation, null, graceEnd, fencing);
         }
-        return new Verdict(Status.NON_COMPLIANT, failure, isolation, null, Verdict.NO_DEADLINE);
+        return new Verdict(Status.NON_COMPLIANT, failure, isolation, null, Verdict.NO_DEADLINE, fencing);
     }
 
     /**
@@ -113,10 +116,22 @@ public final class CoverageEvaluator {
         return grace == 0 ? Long.MIN_VALUE : start + grace;
     }
 
-    /** Why the namespace fails the profile, or null if it passes. */
+    /**
+     * Why the namespace fails the profile, or null if it passes. Baseline counts NetworkPolicy
+     * objects; effective and strict judge the isolation of every kind together.
+     */
     private String failure(int policyCount, Isolation iso) {
         if (rules.profile() == Profile.BASELINE) {
             return policyCount == 0 ? "no NetworkPolicy" : null;
+        }
+        if (rules.profile() == Profile.EFFECTIVE) {
+            if (isolatesAll(iso.ingress()) || isolatesAll(iso.egress())) {
+                return null;
+            }
+            boolean some = iso.ingress() == io.fencewatch.schema.common.Grade.PARTIAL
+                    || iso.egress() == io.fencewatch.schema.common.Grade.PARTIAL;
+            return some ? "policies isolate only some pods, in either direction"
+                    : policyCount == 0 ? "no policy of any kind isolates its pods" : "no policy isolates its pods";
         }
         List<String> missing = new ArrayList<>();
         if (!isolatesAll(iso.ingress())) {
@@ -132,6 +147,22 @@ public final class CoverageEvaluator {
             missing.add("an egress rule allows all");
         }
         return missing.isEmpty() ? null : String.join(", ", missing);
+    }
+
+    /** The fencing policies as kind/name, at most three, then how many more. */
+    private static String names(Fencing fencing) {
+        List<String> out = new ArrayList<>();
+        for (var ref : fencing.fencedBy()) {
+            if (!"all".equals(ref.getPods())) {
+                continue;
+            }
+            if (out.size() == 3) {
+                out.add("…");
+                break;
+            }
+            out.add(ref.getKind() + " " + ref.getName());
+        }
+        return String.join(", ", out);
     }
 
     private static boolean isolatesAll(io.fencewatch.schema.common.Grade g) {

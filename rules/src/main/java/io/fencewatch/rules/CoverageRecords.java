@@ -21,10 +21,12 @@ public final class CoverageRecords {
             List<String> policyNames, Profile profile, Instant createdAt, Instant since, Instant updatedAt,
             EventRef lastEvent, Boolean enforced) {
         Isolation iso = verdict.isolation();
+        Isolation eff = verdict.fencing().effective();
         // The all-arguments constructor: Avro builders validate and copy every field, on the hot path.
         return new NamespaceCoverage(cluster, namespace, uid, verdict.status(), verdict.reason(), since,
                 new ArrayList<>(policyNames), iso.ingress(), iso.egress(), iso.ingressAllowsAll(),
                 iso.egressAllowsAll(), verdict.exemption(), false, profile.wireName(), createdAt, updatedAt, lastEvent,
-                enforced);
+                enforced, new ArrayList<>(verdict.fencing().fencedBy()), eff.ingress(), eff.egress(), eff.ingressAllowsAll(),
+                eff.egressAllowsAll());
     }
 }

@@ -7,7 +7,13 @@ public enum Profile {
     /** FW-NP-001 as written: at least one NetworkPolicy in the namespace. */
     BASELINE,
     /**
-     * Default-deny in both directions: every pod isolated for ingress and for egress (an empty pod
+     * Isolation by a policy of any kind: every pod of the namespace isolated in at least one
+     * direction (grade ALL_PODS or DEFAULT_DENY counting NetworkPolicy, Calico, Cilium and the
+     * admin network policies, cluster-wide ones included).
+     */
+    EFFECTIVE,
+    /**
+     * Default-deny in both directions, counting every kind: every pod isolated for ingress and for egress (an empty pod
      * selector of each type, grade ALL_PODS or DEFAULT_DENY) and no allow-all rule in either.
      * Explicit allows on top of the deny (such as DNS egress) are fine.
      */
@@ -23,6 +29,6 @@ public enum Profile {
                 return p;
             }
         }
-        throw new IllegalArgumentException("must be baseline or strict, not '" + text + "'");
+        throw new IllegalArgumentException("must be baseline, effective or strict, not '" + text + "'");
     }
 }

@@ -6,9 +6,16 @@ import io.fencewatch.schema.coverage.Exemption;
 /**
  * The derived verdict of one namespace at one instant.
  *
+ * @param isolation FW-NP-001's view: what networking.k8s.io NetworkPolicies alone give
+ * @param fencing every kind counted: which policies fence the namespace, and how far
  * @param nextDeadline when the verdict may change by time alone (grace end, exemption expiry), or
  *                     {@link Long#MAX_VALUE} when it cannot
  */
-public record Verdict(Status status, String reason, Isolation isolation, Exemption exemption, long nextDeadline) {
+public record Verdict(Status status, String reason, Isolation isolation, Exemption exemption, long nextDeadline,
+        Fencing fencing) {
     public static final long NO_DEADLINE = Long.MAX_VALUE;
+
+    public Verdict(Status status, String reason, Isolation isolation, Exemption exemption, long nextDeadline) {
+        this(status, reason, isolation, exemption, nextDeadline, Fencing.NONE);
+    }
 }
