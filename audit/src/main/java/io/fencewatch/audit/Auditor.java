@@ -103,9 +103,7 @@ public final class Auditor {
     public static String finding(NamespaceCoverage row, String productVersion) {
         String key = row.getCluster() + "/" + row.getNamespace();
         String id = uuid("audit|" + key + "|" + row.getUpdatedAt().toEpochMilli());
-        CoverageState after = new CoverageState(row.getStatus(), row.getIngress(), row.getEgress(),
-                row.getIngressAllowsAll(), row.getEgressAllowsAll(), row.getStale(), row.getPolicies().size(),
-                row.getEnforced());
+        CoverageState after = CoverageRecords.stateOf(row);
         DriftEvent drift = new DriftEvent(id, row.getCluster(), row.getNamespace(), null, after,
                 DriftReason.NAMESPACE_CREATED_WITHOUT_POLICY, null, row.getUpdatedAt(), row.getProfile());
         return Findings.toJson(drift, uuid(id + "|finding"), true, row, productVersion);

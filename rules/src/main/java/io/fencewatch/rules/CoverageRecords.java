@@ -5,7 +5,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 import io.fencewatch.schema.common.EventRef;
+import io.fencewatch.schema.coverage.FenceRef;
 import io.fencewatch.schema.coverage.NamespaceCoverage;
+import io.fencewatch.schema.drift.CoverageState;
 
 /** A verdict as the coverage record the processor keeps and {@code fencewatch audit} prints. */
 public final class CoverageRecords {
@@ -28,5 +30,20 @@ public final class CoverageRecords {
                 iso.egressAllowsAll(), verdict.exemption(), false, profile.wireName(), createdAt, updatedAt, lastEvent,
                 enforced, new ArrayList<>(verdict.fencing().fencedBy()), eff.ingress(), eff.egress(), eff.ingressAllowsAll(),
                 eff.egressAllowsAll());
+    }
+
+    /** The part of a coverage record that drift compares and carries, or null for no record. */
+    public static CoverageState stateOf(NamespaceCoverage c) {
+        if (c == null) {
+            return null;
+        }
+        List<String> fencedBy = new ArrayList<>(c.getFencedBy().size());
+        for (FenceRef f : c.getFencedBy()) {
+            fencedBy.add(f.getScope() + ":" + f.getKind() + ":" + f.getName());
+        }
+        java.util.Collections.sort(fencedBy);
+        return new CoverageState(c.getStatus(), c.getIngress(), c.getEgress(), c.getIngressAllowsAll(),
+                c.getEgressAllowsAll(), c.getStale(), c.getPolicies().size(), c.getEnforced(), c.getEffectiveIngress(),
+                c.getEffectiveEgress(), fencedBy);
     }
 }

@@ -1026,11 +1026,7 @@ final class CoverageProcessor implements Processor<byte[], byte[], Object, Objec
     }
 
     static CoverageState stateOf(NamespaceCoverage c) {
-        if (c == null) {
-            return null;
-        }
-        return new CoverageState(c.getStatus(), c.getIngress(), c.getEgress(), c.getIngressAllowsAll(),
-                c.getEgressAllowsAll(), c.getStale(), c.getPolicies().size(), c.getEnforced());
+        return CoverageRecords.stateOf(c);
     }
 
     private void schedule(String key, long at) {

@@ -286,7 +286,8 @@ class PolicyEnforcementTest {
 
     @Test
     void shouldNameAChangeOfEnforcedAloneByItsNewValueAndLetOtherChangesNameTheirOwn() {
-        CoverageState base = new CoverageState(Status.COMPLIANT, Grade.ALL_PODS, Grade.NONE, false, false, false, 1, false);
+        CoverageState base = new CoverageState(Status.COMPLIANT, Grade.ALL_PODS, Grade.NONE, false, false, false, 1, false, Grade.ALL_PODS,
+                Grade.NONE, java.util.List.of());
         CoverageState on = CoverageState.newBuilder(base).setEnforced(true).build();
         CoverageState unknown = CoverageState.newBuilder(base).setEnforced(null).build();
 
