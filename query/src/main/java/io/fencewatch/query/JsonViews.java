@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import io.fencewatch.schema.common.EventRef;
 import io.fencewatch.schema.coverage.Exemption;
+import io.fencewatch.schema.coverage.FenceRef;
 import io.fencewatch.schema.coverage.NamespaceCoverage;
 import io.fencewatch.schema.drift.CoverageState;
 import io.fencewatch.schema.drift.DriftEvent;
@@ -28,9 +29,13 @@ public final class JsonViews {
     /**
      * One namespace: {@code cluster, namespace, uid, status, reason, since, policies, ingress,
      * egress, allowsAll{ingress,egress}, exemption{source,reason,until}, stale, profile,
-     * createdAt, updatedAt, lastEvent, enforced, fenced}: {@code enforced} whether the cluster
+     * createdAt, updatedAt, lastEvent, enforced, fenced, fencedBy, effective}: {@code enforced} whether the cluster
      * enforces NetworkPolicy (FW-NP-002; true, false, null when unknown), {@code fenced} whether the
-     * namespace is COMPLIANT and enforced is true.
+     * namespace is COMPLIANT and enforced is true; {@code profile} the profile that decided the status;
+     * {@code fencedBy} every policy of any kind that isolates its pods, as
+     * {@code {kind, apiVersion, name, scope, directions, pods}}; {@code effective} the isolation
+     * counting every kind, {@code {ingress, egress, allowsAll{ingress,egress}}} (grades null from
+     * older processors), where {@code ingress}/{@code egress} count networking.k8s.io NetworkPolicies alone.
      */
     public static ObjectNode coverage(NamespaceCoverage c) {
         ObjectNode o = NODES.objectNode();
@@ -67,7 +72,28 @@ public final class JsonViews {
             o.put("enforced", c.getEnforced().booleanValue());
         }
         o.put("fenced", fenced(c));
+        ArrayNode fencedBy = o.putArray("fencedBy");
+        for (FenceRef f : c.getFencedBy()) {
+            ObjectNode x = fencedBy.addObject();
+            x.put("kind", f.getKind());
+            x.put("apiVersion", f.getApiVersion());
+            x.put("name", f.getName());
+            x.put("scope", f.getScope());
+            ArrayNode directions = x.putArray("directions");
+            f.getDirections().forEach(directions::add);
+            x.put("pods", f.getPods());
+        }
+        ObjectNode effective = o.putObject("effective");
+        effective.put("ingress", grade(c.getEffectiveIngress()));
+        effective.put("egress", grade(c.getEffectiveEgress()));
+        ObjectNode effectiveAll = effective.putObject("allowsAll");
+        effectiveAll.put("ingress", c.getEffectiveIngressAllowsAll());
+        effectiveAll.put("egress", c.getEffectiveEgressAllowsAll());
         return o;
+    }
+
+    private static String grade(io.fencewatch.schema.common.Grade g) {
+        return g == null ? null : g.name();
     }
 
     /** A namespace is fenced when FW-NP-001 passes (COMPLIANT) and its cluster enforces NetworkPolicy (FW-NP-002). */
@@ -135,6 +161,30 @@ public final class JsonViews {
                 g.writeBooleanField("enforced", c.getEnforced());
             }
             g.writeBooleanField("fenced", fenced(c));
+            g.writeArrayFieldStart("fencedBy");
+            for (FenceRef f : c.getFencedBy()) {
+                g.writeStartObject();
+                g.writeStringField("kind", f.getKind());
+                g.writeStringField("apiVersion", f.getApiVersion());
+                g.writeStringField("name", f.getName());
+                g.writeStringField("scope", f.getScope());
+                g.writeArrayFieldStart("directions");
+                for (String d : f.getDirections()) {
+                    g.writeString(d);
+                }
+                g.writeEndArray();
+                g.writeStringField("pods", f.getPods());
+                g.writeEndObject();
+            }
+            g.writeEndArray();
+            g.writeObjectFieldStart("effective");
+            g.writeStringField("ingress", grade(c.getEffectiveIngress()));
+            g.writeStringField("egress", grade(c.getEffectiveEgress()));
+            g.writeObjectFieldStart("allowsAll");
+            g.writeBooleanField("ingress", c.getEffectiveIngressAllowsAll());
+            g.writeBooleanField("egress", c.getEffectiveEgressAllowsAll());
+            g.writeEndObject();
+            g.writeEndObject();
             g.writeEndObject();
         } catch (java.io.IOException ex) {
             throw new java.io.UncheckedIOException("cannot write JSON", ex);
@@ -145,7 +195,8 @@ public final class JsonViews {
     /**
      * One drift: {@code id, cluster, namespace, reason, before, after, cause, detectedAt, profile,
      * latencyMs}; before/after are {@code {status, ingress, egress, allowsAll{ingress,egress},
-     * stale, policyCount, enforced}} or null ({@code enforced}: true, false or null); latencyMs = detectedAt - cause.observedAt, null without a cause.
+     * stale, policyCount, enforced, effective{ingress,egress}, fencedBy}} or null ({@code enforced}: true, false or null;
+     * {@code fencedBy}: {@code <scope>:<kind>:<name>} strings); latencyMs = detectedAt - cause.observedAt, null without a cause.
      */
     public static ObjectNode drift(DriftEvent d) {
         ObjectNode o = NODES.objectNode();
@@ -184,6 +235,11 @@ public final class JsonViews {
         } else {
             o.put("enforced", s.getEnforced().booleanValue());
         }
+        ObjectNode effective = o.putObject("effective");
+        effective.put("ingress", grade(s.getEffectiveIngress()));
+        effective.put("egress", grade(s.getEffectiveEgress()));
+        ArrayNode fencedBy = o.putArray("fencedBy");
+        s.getFencedBy().forEach(fencedBy::add);
         return o;
     }
 

@@ -46,7 +46,36 @@ class JsonViewsTest {
         JsonNode c = JsonViews.MAPPER.readTree(JsonViews.coverageJson(QueryTestApp.coverage("c1", "web", Status.NON_COMPLIANT)));
         assertThat(c.fieldNames()).toIterable().containsExactly("cluster", "namespace", "uid", "status", "reason", "since",
                 "policies", "ingress", "egress", "allowsAll", "exemption", "stale", "profile", "createdAt", "updatedAt", "lastEvent",
-                "enforced", "fenced");
+                "enforced", "fenced", "fencedBy", "effective");
+        assertThat(c.get("effective").fieldNames()).toIterable().containsExactly("ingress", "egress", "allowsAll");
+    }
+
+    @Test
+    void shouldListFencedByOfEveryKindAndTheEffectiveGradesInBothWriters() throws Exception {
+        NamespaceCoverage row = NamespaceCoverage.newBuilder(QueryTestApp.coverage("c1", "web", Status.COMPLIANT))
+                .setProfile("effective")
+                .setFencedBy(List.of(
+                        new io.fencewatch.schema.coverage.FenceRef("NetworkPolicy", "networking.k8s.io/v1", "api", "namespace",
+                                List.of("ingress"), "some"),
+                        new io.fencewatch.schema.coverage.FenceRef("GlobalNetworkPolicy", "projectcalico.org/v3", "default-deny",
+                                "cluster", List.of("ingress", "egress"), "all")))
+                .setEffectiveIngress(io.fencewatch.schema.common.Grade.DEFAULT_DENY)
+                .setEffectiveEgress(io.fencewatch.schema.common.Grade.DEFAULT_DENY).build();
+        assertThat(JsonViews.coverageJson(row)).isEqualTo(JsonViews.MAPPER.writeValueAsString(JsonViews.coverage(row)));
+        JsonNode j = JsonViews.MAPPER.readTree(JsonViews.coverageJson(row));
+        assertThat(j.get("profile").asText()).isEqualTo("effective");
+        assertThat(j.at("/fencedBy/1").fieldNames()).toIterable()
+                .containsExactly("kind", "apiVersion", "name", "scope", "directions", "pods");
+        assertThat(j.at("/fencedBy/1/kind").asText()).isEqualTo("GlobalNetworkPolicy");
+        assertThat(j.at("/fencedBy/1/scope").asText()).isEqualTo("cluster");
+        assertThat(j.at("/fencedBy/1/directions").toString()).isEqualTo("[\"ingress\",\"egress\"]");
+        assertThat(j.at("/fencedBy/0/pods").asText()).isEqualTo("some");
+        assertThat(j.at("/effective/ingress").asText()).isEqualTo("DEFAULT_DENY");
+        assertThat(j.at("/effective/allowsAll/egress").asBoolean(true)).isFalse();
+        NamespaceCoverage old = NamespaceCoverage.newBuilder(row).setEffectiveIngress(null).setFencedBy(List.of()).build();
+        JsonNode o = JsonViews.MAPPER.readTree(JsonViews.coverageJson(old));
+        assertThat(o.at("/effective/ingress").isNull()).as("an older processor's row").isTrue();
+        assertThat(o.get("fencedBy").isEmpty()).isTrue();
     }
 
     @Test
@@ -78,7 +107,8 @@ class JsonViewsTest {
                 "cause", "detectedAt", "profile", "latencyMs");
         assertThat(j.get("before").isNull()).isTrue();
         assertThat(j.get("after").fieldNames()).toIterable()
-                .containsExactly("status", "ingress", "egress", "allowsAll", "stale", "policyCount", "enforced");
+                .containsExactly("status", "ingress", "egress", "allowsAll", "stale", "policyCount", "enforced", "effective",
+                        "fencedBy");
         assertThat(j.get("after").get("enforced").isNull()).as("unknown in the fixture").isTrue();
         DriftEvent added = DriftEvent.newBuilder(d).setBefore(io.fencewatch.schema.drift.CoverageState
                 .newBuilder(d.getAfter()).setEnforced(false).build()).setAfter(io.fencewatch.schema.drift.CoverageState

@@ -13,6 +13,8 @@ public final class FactLimits {
     public static final int MAX_RULES = 1_000;
     /** Most peers, ports, selector terms and values in one NetworkPolicy, all counted together. */
     public static final int MAX_POLICY_ELEMENTS = 20_000;
+    /** Longest Calico selector expression (spec.selector, spec.namespaceSelector) a policy may carry, in characters. */
+    public static final int MAX_EXPRESSION_CHARS = 8_192;
 
     private FactLimits() {
     }

@@ -43,6 +43,7 @@ import io.fencewatch.schema.drift.CoverageState;
 import io.fencewatch.schema.drift.DriftEvent;
 import io.fencewatch.schema.drift.DriftReason;
 import io.fencewatch.schema.inventory.ClusterFacts;
+import io.fencewatch.schema.inventory.FenceFacts;
 import io.fencewatch.schema.inventory.InventoryEvent;
 import io.fencewatch.schema.inventory.LabelSelector;
 import io.fencewatch.schema.inventory.LabelSelectorRequirement;
@@ -56,6 +57,7 @@ import io.fencewatch.rules.CoverageEvaluator;
 import io.fencewatch.rules.Findings;
 import io.fencewatch.rules.CoverageRecords;
 import io.fencewatch.rules.Enforcement;
+import io.fencewatch.rules.Fence;
 
 /**
  * The heart of the topology: applies inventory events to the per-namespace facts, re-derives the
@@ -95,6 +97,12 @@ final class CoverageProcessor implements Processor<byte[], byte[], Object, Objec
     private final LruCache<String, NamespaceCoverage> coverageCache = new LruCache<>(CACHE_ENTRIES);
     private static final int CACHE_ENTRIES = 10_000;
 
+    /** Per cluster: its cluster-scoped policies as fences, for the entry they were read from. */
+    private final Map<String, FenceMemo> fenceMemo = new HashMap<>();
+
+    private record FenceMemo(NamespaceEntry entry, List<Fence> fences) {
+    }
+
     /** Wall-clock deadlines per key; the queue may hold superseded entries, the map says which is current. */
     private final PriorityQueue<Deadline> deadlineQueue = new PriorityQueue<>();
     private final Map<String, Long> deadlines = new HashMap<>();
@@ -128,6 +136,7 @@ final class CoverageProcessor implements Processor<byte[], byte[], Object, Objec
         this.clusterFindings = context.taskId().partition() == 0;
         factsCache.clear();
         coverageCache.clear();
+        fenceMemo.clear();
         deadlines.clear();
         deadlineQueue.clear();
         long now = context.currentSystemTimeMs();
@@ -230,6 +239,9 @@ final class CoverageProcessor implements Processor<byte[], byte[], Object, Objec
             mapBound("labels", event.getNamespaceFacts().getLabels());
             mapBound("annotations", event.getNamespaceFacts().getAnnotations());
         }
+        if (event.getFenceFacts() != null) {
+            checkFenceBounds(event.getFenceFacts());
+        }
         PolicyFacts p = event.getPolicyFacts();
         if (p == null) {
             return;
@@ -257,6 +269,26 @@ final class CoverageProcessor implements Processor<byte[], byte[], Object, Objec
         if (elements > Limits.MAX_POLICY_ELEMENTS) {
             throw new Rejection("facts-too-large", "NetworkPolicy with " + elements + " peers, ports and selector "
                     + "terms (at most " + Limits.MAX_POLICY_ELEMENTS + ")");
+        }
+    }
+
+    /** Bounds of a policy of the other kinds: rules, selector terms and the length of Calico's expressions. */
+    private static void checkFenceBounds(FenceFacts f) {
+        int rules = size(f.getIngress()) + size(f.getEgress());
+        if (rules > Limits.MAX_RULES) {
+            throw new Rejection("facts-too-large", "policy with " + rules + " rules (at most " + Limits.MAX_RULES + ")");
+        }
+        long elements = rules + selectorElements(f.getPodSelector()) + selectorElements(f.getNamespaceSelector())
+                + size(f.getTypes());
+        if (elements > Limits.MAX_POLICY_ELEMENTS) {
+            throw new Rejection("facts-too-large", "policy with " + elements + " rules and selector terms (at most "
+                    + Limits.MAX_POLICY_ELEMENTS + ")");
+        }
+        for (String expression : Arrays.asList(f.getPodExpression(), f.getNamespaceExpression())) {
+            if (expression != null && expression.length() > Limits.MAX_EXPRESSION_CHARS) {
+                throw new Rejection("facts-too-large", "selector expression of " + expression.length()
+                        + " characters (at most " + Limits.MAX_EXPRESSION_CHARS + ")");
+            }
         }
     }
 
@@ -334,14 +366,31 @@ final class CoverageProcessor implements Processor<byte[], byte[], Object, Objec
             default -> throw new IllegalArgumentException("unsupported op " + op);
         }
         Kind kind = event.getKind();
-        if (kind != Kind.NAMESPACE && kind != Kind.NETWORK_POLICY) {
+        if (kind == null || (kind != Kind.NAMESPACE && kind != Kind.NETWORK_POLICY && !Fence.isFenceKind(kind))) {
             throw new IllegalArgumentException("unsupported kind " + kind + " for " + op);
+        }
+        if (Fence.isClusterScoped(kind)) {
+            // Cluster-scoped policies concern every namespace: sent to every partition, as markers are.
+            if (event.getNamespace() != null || event.getName() == null) {
+                throw new IllegalArgumentException(kind + " " + op + " is cluster-scoped: a name and no namespace");
+            }
+            problem = Names.subdomainProblem("policy name", event.getName());
+            if (problem != null) {
+                throw new Rejection("invalid-name", problem);
+            }
+            if (!key.equals(Keys.marker(cluster))) {
+                throw new IllegalArgumentException(kind + " must be keyed <cluster>/*");
+            }
+            if (op != Op.DELETE && event.getFenceFacts() == null) {
+                throw new IllegalArgumentException(kind + " " + op + " without fenceFacts");
+            }
+            return;
         }
         if (event.getNamespace() == null || event.getName() == null) {
             throw new IllegalArgumentException(kind + " " + op + " without namespace or name");
         }
         problem = Names.labelProblem("namespace", event.getNamespace());
-        if (problem == null && kind == Kind.NETWORK_POLICY) {
+        if (problem == null && kind != Kind.NAMESPACE) {
             problem = Names.subdomainProblem("policy name", event.getName());
         }
         if (problem != null) {
@@ -359,6 +408,9 @@ final class CoverageProcessor implements Processor<byte[], byte[], Object, Objec
             }
             if (kind == Kind.NETWORK_POLICY && event.getPolicyFacts() == null) {
                 throw new IllegalArgumentException("NETWORK_POLICY " + op + " without policyFacts");
+            }
+            if (Fence.isFenceKind(kind) && event.getFenceFacts() == null) {
+                throw new IllegalArgumentException(kind + " " + op + " without fenceFacts");
             }
         }
     }
@@ -668,15 +720,25 @@ final class CoverageProcessor implements Processor<byte[], byte[], Object, Objec
     private void applyObject(String key, NamespaceEntry.Fact fact, EventRef cause, long now, boolean held,
             Boolean enforced) {
         InventoryEvent event = fact.event();
+        if (Fence.isClusterScoped(event.getKind())) {
+            applyClusterFence(key, fact, cause, now, held, enforced);
+            return;
+        }
         NamespaceEntry stored = getFacts(key);
         NamespaceEntry entry = stored == null ? NamespaceEntry.empty() : stored;
         boolean delete = event.getOp() == Op.DELETE;
         NamespaceEntry next;
+        DriftReasons.Trigger trigger = DriftReasons.Trigger.EVENT;
         if (event.getKind() == Kind.NAMESPACE) {
             // Kubernetes deletes a namespace's policies with it: drop the whole entry.
             next = delete ? null : entry.withNamespace(fact, now);
+            InventoryEvent was = entry.namespaceEvent();
+            if (!delete && was != null && !java.util.Objects.equals(was.getNamespaceFacts().getLabels(),
+                    event.getNamespaceFacts().getLabels())) {
+                trigger = DriftReasons.Trigger.RELABEL;
+            }
         } else {
-            next = delete ? entry.withoutPolicy(event.getName()) : entry.withPolicy(fact);
+            next = delete ? entry.withoutPolicy(NamespaceEntry.policyKey(event)) : entry.withPolicy(fact);
             if (next.isEmpty()) {
                 next = null;
             }
@@ -703,7 +765,81 @@ final class CoverageProcessor implements Processor<byte[], byte[], Object, Objec
                         + "--max-namespaces-per-cluster " + limits.maxNamespacesPerCluster());
             }
         }
-        update(key, next, true, cause, DriftReasons.Trigger.EVENT, now, tokenOf(cause), held, enforced);
+        update(key, next, true, cause, trigger, now, tokenOf(cause), held, enforced);
+    }
+
+    /**
+     * A cluster-scoped policy: kept in this task's entry {@code <cluster>/*} (every task gets it),
+     * then every namespace of the cluster in this task is evaluated again. A change that leaves
+     * the policy's facts as they were (a relist, a status write) re-evaluates nothing.
+     */
+    private void applyClusterFence(String key, NamespaceEntry.Fact fact, EventRef cause, long now, boolean held,
+            Boolean enforced) {
+        InventoryEvent event = fact.event();
+        NamespaceEntry stored = getFacts(key);
+        NamespaceEntry entry = stored == null ? NamespaceEntry.empty() : stored;
+        String policyKey = NamespaceEntry.policyKey(event);
+        NamespaceEntry.Fact was = entry.policies().get(policyKey);
+        boolean delete = event.getOp() == Op.DELETE;
+        NamespaceEntry next = delete ? entry.withoutPolicy(policyKey) : entry.withPolicy(fact);
+        if (next.isEmpty()) {
+            next = null;
+        }
+        if (next != null && factBytes(next) > limits.maxRecordBytes()) {
+            throw new Rejection("facts-too-large", "the cluster-scoped policies of cluster "
+                    + Names.quoted(event.getSource().getCluster()) + " would exceed " + limits.maxRecordBytes()
+                    + " bytes with this " + event.getKind());
+        }
+        if (stored == null && next == null) {
+            return;
+        }
+        storeFacts(key, next);
+        DriftReasons.Trigger trigger;
+        if (delete) {
+            if (was == null) {
+                return;
+            }
+            trigger = DriftReasons.Trigger.CLUSTER_POLICY_REMOVED;
+        } else if (was == null) {
+            trigger = DriftReasons.Trigger.CLUSTER_POLICY_ADDED;
+        } else if (java.util.Objects.equals(was.event().getFenceFacts(), event.getFenceFacts())) {
+            return; // same facts, newer epoch or version: nothing to re-evaluate
+        } else {
+            trigger = DriftReasons.Trigger.CLUSTER_POLICY_CHANGED;
+        }
+        reevaluateCluster(event.getSource().getCluster(), trigger, cause, now, held, enforced);
+    }
+
+    /** Every namespace of {@code cluster} in this task, evaluated again after its cluster-scoped policies changed. */
+    private void reevaluateCluster(String cluster, DriftReasons.Trigger trigger, EventRef cause, long now, boolean held,
+            Boolean enforced) {
+        List<KeyValue<String, NamespaceEntry>> entries = new ArrayList<>();
+        try (KeyValueIterator<String, NamespaceEntry> it = facts.prefixScan(cluster + Keys.SEPARATOR, PREFIX)) {
+            while (it.hasNext()) {
+                KeyValue<String, NamespaceEntry> kv = it.next();
+                if (kv.value.hasNamespace()) {
+                    entries.add(kv);
+                }
+            }
+        }
+        String token = "cluster-policy|" + tokenOf(cause);
+        for (KeyValue<String, NamespaceEntry> kv : entries) {
+            update(kv.key, kv.value, false, cause, trigger, now, token, held, enforced);
+        }
+    }
+
+    /** The cluster-scoped policies of {@code cluster} known to this task, as the rule takes them. */
+    private List<Fence> clusterFences(String cluster) {
+        NamespaceEntry entry = getFacts(Keys.marker(cluster));
+        if (entry == null) {
+            return List.of();
+        }
+        FenceMemo memo = fenceMemo.get(cluster);
+        if (memo == null || memo.entry() != entry) {
+            memo = new FenceMemo(entry, entry.fences());
+            fenceMemo.put(cluster, memo);
+        }
+        return memo.fences();
     }
 
     /** SYNC_END of {@code epoch}: every fact of this cluster from an older epoch is gone. */
@@ -722,8 +858,23 @@ final class CoverageProcessor implements Processor<byte[], byte[], Object, Objec
             LOG.info("SYNC_END of cluster {} epoch {}: {} namespaces had facts from older epochs", cluster, epoch,
                     changed.size());
         }
+        String marker = Keys.marker(cluster);
+        boolean fencesSwept = false;
         for (KeyValue<String, NamespaceEntry> kv : changed) {
-            update(kv.key, kv.value, true, cause, DriftReasons.Trigger.SWEEP, now, tokenOf(cause), held, enforced);
+            if (kv.key.equals(marker)) {
+                // Cluster-scoped policies that vanished while the collector was away: stored first,
+                // so every namespace below is judged without them.
+                storeFacts(marker, kv.value);
+                fencesSwept = true;
+            }
+        }
+        for (KeyValue<String, NamespaceEntry> kv : changed) {
+            if (!kv.key.equals(marker)) {
+                update(kv.key, kv.value, true, cause, DriftReasons.Trigger.SWEEP, now, tokenOf(cause), held, enforced);
+            }
+        }
+        if (fencesSwept) {
+            reevaluateCluster(cluster, DriftReasons.Trigger.CLUSTER_POLICY_REMOVED, cause, now, held, enforced);
         }
     }
 
@@ -882,7 +1033,7 @@ final class CoverageProcessor implements Processor<byte[], byte[], Object, Objec
         NamespaceCoverage next = null;
         long deadline = Verdict.NO_DEADLINE;
         if (entry != null && entry.hasNamespace()) {
-            Verdict verdict = evaluator.evaluate(entry.state(), now);
+            Verdict verdict = evaluator.evaluate(entry.state(clusterFences(Keys.clusterOf(key))), now);
             // Only events that changed the facts become the record's lastEvent (not a waking heartbeat).
             next = coverageOf(key, entry, verdict, old, factsChanged ? cause : null, now, enforced);
             if (held) {
@@ -892,17 +1043,7 @@ final class CoverageProcessor implements Processor<byte[], byte[], Object, Objec
             deadline = verdict.nextDeadline();
         }
         if (factsChanged) {
-            boolean existed = getFacts(key) != null;
-            if (entry == null) {
-                factsCache.remove(key);
-                facts.delete(key);
-            } else {
-                factsCache.put(key, entry);
-                facts.put(key, entry);
-            }
-            if (existed != (entry != null)) {
-                countNamespace(Keys.clusterOf(key), entry != null ? 1 : -1);
-            }
+            storeFacts(key, entry);
         }
         schedule(key, deadline);
         if (trigger != DriftReasons.Trigger.EVENT && sameRecord(old, next)) {
@@ -910,6 +1051,21 @@ final class CoverageProcessor implements Processor<byte[], byte[], Object, Objec
         }
         write(key, old, next, now);
         drift(key, old, next, cause, trigger, now, token);
+    }
+
+    /** Stores (or, for null, deletes) the facts of a key, counting namespaces (the marker key's entry is not one). */
+    private void storeFacts(String key, NamespaceEntry entry) {
+        boolean existed = getFacts(key) != null;
+        if (entry == null) {
+            factsCache.remove(key);
+            facts.delete(key);
+        } else {
+            factsCache.put(key, entry);
+            facts.put(key, entry);
+        }
+        if (existed != (entry != null) && !Keys.isMarker(key)) {
+            countNamespace(Keys.clusterOf(key), entry != null ? 1 : -1);
+        }
     }
 
     private void countNamespace(String cluster, int delta) {
@@ -1014,7 +1170,7 @@ final class CoverageProcessor implements Processor<byte[], byte[], Object, Objec
         Instant since = old != null && old.getStatus() == verdict.status() ? old.getSince() : Instant.ofEpochMilli(now);
         EventRef last = cause != null ? cause : old == null ? null : old.getLastEvent();
         return CoverageRecords.of(Keys.clusterOf(key), Keys.namespaceOf(key), ns.getUid(), verdict,
-                new ArrayList<>(entry.policies().keySet()), rules.profile(), ns.getNamespaceFacts().getCreatedAt(),
+                entry.networkPolicyNames(), rules.profile(), ns.getNamespaceFacts().getCreatedAt(),
                 since, Instant.ofEpochMilli(now), last, enforced);
     }
 

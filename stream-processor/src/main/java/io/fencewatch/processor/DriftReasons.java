@@ -26,7 +26,15 @@ final class DriftReasons {
         /** The cluster left its provider and its collector retired it (CLUSTER_REMOVED). */
         REMOVED,
         /** A marker changed the cluster's FW-NP-002 verdict: a NetworkPolicy engine appeared, went, or is unknown. */
-        ENFORCEMENT
+        ENFORCEMENT,
+        /** A cluster-scoped policy (GlobalNetworkPolicy, CiliumClusterwideNetworkPolicy, admin policies) appeared. */
+        CLUSTER_POLICY_ADDED,
+        /** A cluster-scoped policy changed. */
+        CLUSTER_POLICY_CHANGED,
+        /** A cluster-scoped policy went (deleted, or gone at a resync). */
+        CLUSTER_POLICY_REMOVED,
+        /** The namespace's labels changed, which may change which cluster-scoped policies select it. */
+        RELABEL
     }
 
     private DriftReasons() {
@@ -43,9 +51,16 @@ final class DriftReasons {
         return coverageChanged(before, after) || !Objects.equals(before.getEnforced(), after.getEnforced());
     }
 
-    /** The FW-NP-001 parts: status, grades, allow-all flags, staleness. */
+    /**
+     * The coverage parts: status, FW-NP-001's grades and allow-all flags, the grades counting every
+     * policy kind, staleness. Which policies fence the namespace ({@code fencedBy}) is carried, not
+     * compared: one more policy where the grades stay as they were is no drift (the coverage record
+     * still shows it).
+     */
     private static boolean coverageChanged(CoverageState before, CoverageState after) {
         return before.getStatus() != after.getStatus()
+                || before.getEffectiveIngress() != after.getEffectiveIngress()
+                || before.getEffectiveEgress() != after.getEffectiveEgress()
                 || before.getIngress() != after.getIngress()
                 || before.getEgress() != after.getEgress()
                 || before.getIngressAllowsAll() != after.getIngressAllowsAll()
@@ -101,6 +116,23 @@ final class DriftReasons {
             boolean expired = trigger == Trigger.TIME || (afterReason != null && afterReason.contains("exemption expired"));
             return expired ? DriftReason.EXEMPTION_EXPIRED : DriftReason.EXEMPTION_REMOVED;
         }
+        switch (trigger) {
+            case CLUSTER_POLICY_ADDED -> {
+                return DriftReason.CLUSTER_POLICY_ADDED;
+            }
+            case CLUSTER_POLICY_CHANGED -> {
+                return DriftReason.CLUSTER_POLICY_CHANGED;
+            }
+            case CLUSTER_POLICY_REMOVED -> {
+                return DriftReason.CLUSTER_POLICY_REMOVED;
+            }
+            case RELABEL -> {
+                return DriftReason.NAMESPACE_RELABELED;
+            }
+            default -> {
+                // a change of the namespace's own policies
+            }
+        }
         if (after.getPolicyCount() == 0 && before.getPolicyCount() > 0) {
             return DriftReason.LAST_POLICY_DELETED;
         }
@@ -108,6 +140,13 @@ final class DriftReasons {
             return DriftReason.POLICY_ADDED;
         }
         if (after.getPolicyCount() < before.getPolicyCount()) {
+            return DriftReason.POLICY_DELETED;
+        }
+        // Policies of other kinds (Calico, Cilium) are counted through the ones that fence the namespace.
+        if (after.getFencedBy().size() > before.getFencedBy().size()) {
+            return DriftReason.POLICY_ADDED;
+        }
+        if (after.getFencedBy().size() < before.getFencedBy().size()) {
             return DriftReason.POLICY_DELETED;
         }
         return DriftReason.POLICY_CHANGED;

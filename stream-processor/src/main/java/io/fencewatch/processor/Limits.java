@@ -37,6 +37,8 @@ public record Limits(int maxRecordBytes, int dlqMaxPayload, List<String> cluster
     public static final int MAX_RULES = FactLimits.MAX_RULES;
     /** Most peers, ports, selector terms and values in one NetworkPolicy, all counted together. */
     public static final int MAX_POLICY_ELEMENTS = FactLimits.MAX_POLICY_ELEMENTS;
+    /** Longest Calico selector expression (spec.selector, spec.namespaceSelector), in characters. */
+    public static final int MAX_EXPRESSION_CHARS = FactLimits.MAX_EXPRESSION_CHARS;
     /** Most original headers a dead letter copies, and their bytes. */
     public static final int DLQ_MAX_HEADERS = 32;
     public static final int DLQ_MAX_HEADER_BYTES = 8 * 1024;

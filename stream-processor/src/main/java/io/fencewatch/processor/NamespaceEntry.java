@@ -18,7 +18,9 @@ import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serializer;
 
+import io.fencewatch.rules.Fence;
 import io.fencewatch.rules.NamespaceState;
+import io.fencewatch.schema.common.Kind;
 import io.fencewatch.schema.inventory.InventoryEvent;
 import io.fencewatch.schema.inventory.PolicyFacts;
 import io.fencewatch.schema.serde.AvroSerde;
@@ -26,9 +28,15 @@ import io.fencewatch.schema.serde.FencewatchSerdes;
 
 /**
  * The facts kept per {@code <cluster>/<namespace>}: the namespace's latest event (null while only
- * its policies are known), the latest event of each of its NetworkPolicies, and when the processor
- * first saw the namespace. Events are kept whole, so the verdict can change with the rules without
- * a resync, and each keeps its epoch for the sweep at {@code SYNC_END}.
+ * its policies are known), the latest event of each of its policies (NetworkPolicies keyed by name,
+ * the namespaced Calico and Cilium kinds by {@code <KIND>:<name>}: ':' is not legal in a name), and
+ * when the processor first saw the namespace. Events are kept whole, so the verdict can change with
+ * the rules without a resync, and each keeps its epoch for the sweep at {@code SYNC_END}.
+ *
+ * <p>The cluster-scoped policies of a cluster (GlobalNetworkPolicy, CiliumClusterwideNetworkPolicy,
+ * the admin network policies) are kept as one entry without namespace under the marker key
+ * {@code <cluster>/*}, in every task (they reach every partition, as markers do): the same
+ * epoch sweep applies to them.
  */
 public record NamespaceEntry(Fact namespace, long firstSeen, SortedMap<String, Fact> policies) {
 
@@ -56,17 +64,69 @@ public record NamespaceEntry(Fact namespace, long firstSeen, SortedMap<String, F
         return namespace == null ? null : namespace.event();
     }
 
-    /** The facts the rule evaluates: the namespace's facts and its policies' (needs the namespace). */
+    /** The key of a policy event in {@link #policies()}: its name for a NetworkPolicy, else {@code <KIND>:<name>}. */
+    public static String policyKey(InventoryEvent event) {
+        return policyKey(event.getKind(), event.getName());
+    }
+
+    public static String policyKey(Kind kind, String name) {
+        return kind == Kind.NETWORK_POLICY ? name : kind.name() + ":" + name;
+    }
+
+    /** The facts the rule evaluates, without cluster-scoped policies (needs the namespace). */
     public NamespaceState state() {
+        return state(List.of());
+    }
+
+    /**
+     * The facts the rule evaluates: the namespace's facts, its NetworkPolicies', its own policies of
+     * other kinds and {@code clusterFences}, its cluster's cluster-scoped ones (needs the namespace).
+     */
+    public NamespaceState state(List<Fence> clusterFences) {
         InventoryEvent ns = namespaceEvent();
         if (ns == null) {
             throw new IllegalArgumentException("no namespace facts to evaluate");
         }
         List<PolicyFacts> facts = new ArrayList<>(policies.size());
+        List<String> names = new ArrayList<>(policies.size());
+        List<Fence> fences = null;
         for (Fact p : policies.values()) {
-            facts.add(p.event().getPolicyFacts());
+            InventoryEvent e = p.event();
+            if (e.getKind() == Kind.NETWORK_POLICY) {
+                facts.add(e.getPolicyFacts());
+                names.add(e.getName());
+            } else {
+                if (fences == null) {
+                    fences = new ArrayList<>(clusterFences);
+                }
+                fences.add(new Fence(e.getKind(), e.getNamespace(), e.getName(), e.getFenceFacts()));
+            }
         }
-        return new NamespaceState(ns.getName(), ns.getNamespaceFacts(), facts, firstSeen);
+        return new NamespaceState(ns.getName(), ns.getNamespaceFacts(), facts, firstSeen, names,
+                fences == null ? clusterFences : fences);
+    }
+
+    /** The policies as fences: for the cluster-scoped entry under {@code <cluster>/*}. */
+    public List<Fence> fences() {
+        List<Fence> out = new ArrayList<>(policies.size());
+        for (Fact p : policies.values()) {
+            InventoryEvent e = p.event();
+            if (e.getFenceFacts() != null) {
+                out.add(new Fence(e.getKind(), e.getNamespace(), e.getName(), e.getFenceFacts()));
+            }
+        }
+        return List.copyOf(out);
+    }
+
+    /** The names of the namespace's networking.k8s.io NetworkPolicies (FW-NP-001's count), sorted. */
+    public List<String> networkPolicyNames() {
+        List<String> out = new ArrayList<>(policies.size());
+        for (Fact p : policies.values()) {
+            if (p.event().getKind() == Kind.NETWORK_POLICY) {
+                out.add(p.event().getName());
+            }
+        }
+        return out;
     }
 
     public boolean isEmpty() {
@@ -87,16 +147,17 @@ public record NamespaceEntry(Fact namespace, long firstSeen, SortedMap<String, F
 
     public NamespaceEntry withPolicy(Fact fact) {
         TreeMap<String, Fact> next = new TreeMap<>(policies);
-        next.put(fact.event().getName(), fact);
+        next.put(policyKey(fact.event()), fact);
         return new NamespaceEntry(namespace, firstSeen, next);
     }
 
-    public NamespaceEntry withoutPolicy(String name) {
-        if (!policies.containsKey(name)) {
+    /** Without the policy of this {@link #policyKey(InventoryEvent) key}. */
+    public NamespaceEntry withoutPolicy(String key) {
+        if (!policies.containsKey(key)) {
             return this;
         }
         TreeMap<String, Fact> next = new TreeMap<>(policies);
-        next.remove(name);
+        next.remove(key);
         return new NamespaceEntry(namespace, firstSeen, next);
     }
 
@@ -172,7 +233,7 @@ public record NamespaceEntry(Fact namespace, long firstSeen, SortedMap<String, F
                 TreeMap<String, Fact> policies = new TreeMap<>();
                 for (int i = 0; i < count; i++) {
                     Fact p = read(topic, in);
-                    policies.put(p.event().getName(), p);
+                    policies.put(policyKey(p.event()), p);
                 }
                 return new NamespaceEntry(ns, firstSeen, policies);
             } catch (IOException e) {

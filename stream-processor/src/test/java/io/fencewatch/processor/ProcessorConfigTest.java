@@ -69,7 +69,7 @@ class ProcessorConfigTest {
     @CsvSource(delimiter = '|', value = {
         "--grace-period=soon      | --grace-period: not a duration",
         "--stale-after=0s         | --stale-after: must be more than zero",
-        "--profile=lax            | --profile: must be baseline or strict",
+        "--profile=lax            | --profile: must be baseline, effective or strict",
         "--processing-guarantee=x | --processing-guarantee: must be exactly_once_v2 or at_least_once",
         "--topic-prefix=a/b       | --topic-prefix: topic prefix may only hold",
         "--exempt-patterns=A+B    | --exempt-patterns: 'A+B' is not a glob",
