@@ -45,7 +45,7 @@ import io.fencewatch.schema.serde.FencewatchSerdes;
  * {@link SequenceGate} (so each cluster's events reach Kafka in the collector's order, and a
  * {@code SYNC_END} never overtakes a snapshot still unread on another partition), then produced with
  * its key: objects to {@code murmur2(key) % partitions} like the Kafka-path collector, markers
- * ({@code <cluster>/*}) to every partition, a {@code SYNC_END}'s {@link SyncInfo} rewritten per Kafka
+ * and cluster-scoped policies (both keyed {@code <cluster>/*}) to every partition, a {@code SYNC_END}'s {@link SyncInfo} rewritten per Kafka
  * partition. The group's offsets are committed only when nothing is held and the producer has
  * flushed, so everything before the commit point is in Kafka (at-least-once; the processor drops
  * duplicates by sequence). A message that cannot be read goes to {@code <prefix>.dlq}.
@@ -259,9 +259,9 @@ public final class OciBridge implements AutoCloseable {
         String key = new String(r.message().getKey(), StandardCharsets.UTF_8);
         String topic = settings.topics().inventory();
         forwarded.increment();
-        boolean marker = e.getOp() == Op.SYNC_START || e.getOp() == Op.SYNC_END || e.getOp() == Op.HEARTBEAT
-                || epochNeutral(e.getOp());
-        if (marker && Keys.isMarker(key)) {
+        // Markers and cluster-scoped policies (GlobalNetworkPolicy, ...) are keyed <cluster>/*: every
+        // partition gets them, as the collector's Kafka path sends them.
+        if (Keys.isMarker(key)) {
             String countsKey = e.getSource().getCluster() + "@" + e.getSource().getEpoch();
             long[][] counts = e.getOp() == Op.SYNC_END ? snapshotCounts.remove(countsKey) : null;
             if (e.getOp() == Op.SYNC_START) {

@@ -125,7 +125,8 @@ public final class CoverageEvaluator {
             return policyCount == 0 ? "no NetworkPolicy" : null;
         }
         if (rules.profile() == Profile.EFFECTIVE) {
-            if (isolatesAll(iso.ingress()) || isolatesAll(iso.egress())) {
+            // Isolated in a direction: every pod selected, and no policy selecting them all lets everything in (out).
+            if ((isolatesAll(iso.ingress()) && !iso.ingressAllowsAll()) || (isolatesAll(iso.egress()) && !iso.egressAllowsAll())) {
                 return null;
             }
             boolean some = iso.ingress() == io.fencewatch.schema.common.Grade.PARTIAL

@@ -11,6 +11,7 @@ import io.fencewatch.schema.Keys;
 import io.fencewatch.schema.common.Kind;
 import io.fencewatch.schema.common.Op;
 import io.fencewatch.schema.inventory.ClusterFacts;
+import io.fencewatch.schema.inventory.FenceFacts;
 import io.fencewatch.schema.inventory.InventoryEvent;
 import io.fencewatch.schema.inventory.NamespaceFacts;
 import io.fencewatch.schema.inventory.PolicyEngineFacts;
@@ -122,6 +123,23 @@ final class Feed {
                 .setNamespace(name).setName(name).setUid("uid-" + name).setResourceVersion("rv" + sequence)
                 .setNamespaceFacts(facts).build();
         return KeyValue.pair(Keys.of(cluster, name), e);
+    }
+
+    /**
+     * A policy of a kind beyond NetworkPolicy: namespaced kinds keyed by their namespace, cluster-scoped
+     * ones (namespace null) keyed {@code <cluster>/*} as the collector sends them to every partition.
+     */
+    KeyValue<String, InventoryEvent> fence(Op op, Kind kind, String namespace, String name, FenceFacts facts) {
+        InventoryEvent e = InventoryEvent.newBuilder().setSource(source()).setOp(op).setKind(kind)
+                .setNamespace(namespace).setName(name).setUid("uid-" + kind + "-" + name)
+                .setResourceVersion("rv" + sequence).setFenceFacts(facts).build();
+        return KeyValue.pair(namespace == null ? Keys.marker(cluster) : Keys.of(cluster, namespace), e);
+    }
+
+    /** A Calico policy as the collector translates it: {@code selector} and {@code types} as written, no rules. */
+    static FenceFacts calicoDeny(String namespaceSelector, String selector, String... types) {
+        return FenceFacts.newBuilder().setApiVersion("projectcalico.org/v3").setNamespaceExpression(namespaceSelector)
+                .setPodExpression(selector).setTypes(types.length == 0 ? null : List.of(types)).build();
     }
 
     KeyValue<String, InventoryEvent> policy(Op op, String namespace, String name, PolicyFacts facts) {
