@@ -61,6 +61,10 @@ final class BenchRun {
             if (options.runs("oci")) {
                 failures += section("9 OCI bridge", broker, stateRoot, (b, s) -> OciBenchmark.run(b, s, figures, quick));
             }
+            if (options.runs("cluster-policy")) {
+                failures += section("10 cluster-wide policy change", broker, stateRoot,
+                        (b, s) -> ClusterPolicyBenchmark.run(b, s, figures, quick));
+            }
             if (!quick && options.runs("scale")) {
                 failures += section("4 scale", broker, stateRoot, (b, s) -> ScaleBenchmark.run(b, s, figures));
             }

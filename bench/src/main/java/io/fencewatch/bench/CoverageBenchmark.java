@@ -302,6 +302,11 @@ final class CoverageBenchmark {
     }
 
     KafkaProducer<byte[], byte[]> producer(boolean lowLatency) {
+        return producer(broker, lowLatency);
+    }
+
+    /** An idempotent byte producer of the inventory, batching ({@code lowLatency}: linger 0) or not. */
+    static KafkaProducer<byte[], byte[]> producer(EmbeddedKafkaBroker broker, boolean lowLatency) {
         Properties p = broker.clientProperties();
         p.put(ProducerConfig.ACKS_CONFIG, "all");
         p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");

@@ -41,6 +41,14 @@ class BenchMainTest {
     }
 
     @Test
+    void shouldKnowTheClusterPolicySection() {
+        assertThat(BenchMain.SECTIONS).endsWith("cluster-policy");
+        BenchMain.Options o = BenchMain.parse(new String[] {"--only=cluster-policy"});
+        assertThat(o.runs("cluster-policy")).isTrue();
+        assertThat(o.runs("oci")).isFalse();
+    }
+
+    @Test
     void shouldReturnNullForHelp() {
         assertThat(BenchMain.parse(new String[] {"--quick", "--help"})).isNull();
         assertThat(BenchMain.parse(new String[] {"-h"})).isNull();
