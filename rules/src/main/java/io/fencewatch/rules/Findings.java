@@ -78,7 +78,10 @@ public final class Findings {
         try (JsonGenerator g = JSON.createGenerator(out)) {
             g.writeStartObject();
             writeHead(g, open, time, open ? null : after != null && after.getStatus() == Status.EXEMPT, SEVERITY_MEDIUM);
-            g.writeStringField("status_detail", open ? "namespace " + namespace + " has no NetworkPolicy" : closeWhy);
+            boolean baseline = after == null || Profile.BASELINE.wireName().equals(after.getProfile());
+            g.writeStringField("status_detail", !open ? closeWhy
+                    : baseline ? "namespace " + namespace + " has no NetworkPolicy"
+                    : "namespace " + namespace + " (profile " + after.getProfile() + "): " + after.getReason());
             g.writeStringField("message", open
                     ? "Namespace " + namespace + " in cluster " + cluster + " is not fenced by any NetworkPolicy"
                     : "Namespace " + namespace + " in cluster " + cluster + ": " + closeWhy);
@@ -116,6 +119,15 @@ public final class Findings {
             g.writeStringField("drift_reason", drift.getReason().name());
             g.writeStringField("cluster", cluster);
             g.writeStringField("namespace", namespace);
+            if (after != null) {
+                g.writeStringField("profile", after.getProfile());
+                // What fences the namespace now, of every kind (scope:kind:name), e.g. a cluster-wide default deny.
+                g.writeArrayFieldStart("fenced_by");
+                for (var f : after.getFencedBy()) {
+                    g.writeString(f.getScope() + ":" + f.getKind() + ":" + f.getName());
+                }
+                g.writeEndArray();
+            }
             g.writeEndObject();
             g.writeEndObject();
         } catch (IOException e) {
