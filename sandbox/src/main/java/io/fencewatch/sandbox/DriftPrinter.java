@@ -120,8 +120,23 @@ final class DriftPrinter implements AutoCloseable {
             before = before + " " + grades(d.getBefore());
             after = after + " " + grades(d.getAfter());
         }
-        return String.format(Locale.ROOT, "%s  drift  %s/%s  %s → %s  %s", TIME.format(Instant.ofEpochMilli(
-                d.getDetectedAt().toEpochMilli())), d.getCluster(), d.getNamespace(), before, after, d.getReason());
+        return String.format(Locale.ROOT, "%s  drift  %s/%s  %s → %s  %s%s", TIME.format(Instant.ofEpochMilli(
+                d.getDetectedAt().toEpochMilli())), d.getCluster(), d.getNamespace(), before, after, d.getReason(),
+                fencedBy(d.getAfter()));
+    }
+
+    /** The policies of kinds other than NetworkPolicy that fence the namespace, e.g. "GlobalNetworkPolicy default-deny". */
+    private static String fencedBy(CoverageState after) {
+        if (after == null) {
+            return "";
+        }
+        List<String> others = new ArrayList<>();
+        for (String f : after.getFencedBy()) {
+            if (!f.startsWith("namespace:NetworkPolicy:")) {
+                others.add(f.substring(f.indexOf(':') + 1).replace(':', ' '));
+            }
+        }
+        return others.isEmpty() ? "" : "  fenced by " + String.join(", ", others);
     }
 
     private static String state(CoverageState s, String absent) {
@@ -134,7 +149,16 @@ final class DriftPrinter implements AutoCloseable {
     private static String grades(CoverageState s) {
         return "[ingress " + s.getIngress() + (s.getIngressAllowsAll() ? " allow-all" : "") + ", egress "
                 + s.getEgress() + (s.getEgressAllowsAll() ? " allow-all" : "") + ", " + s.getPolicyCount()
-                + (s.getPolicyCount() == 1 ? " policy]" : " policies]");
+                + (s.getPolicyCount() == 1 ? " policy" : " policies") + effective(s) + "]";
+    }
+
+    /** The grades counting every policy kind, when they differ from the NetworkPolicy ones. */
+    private static String effective(CoverageState s) {
+        if (s.getEffectiveIngress() == null || (s.getEffectiveIngress() == s.getIngress()
+                && s.getEffectiveEgress() == s.getEgress())) {
+            return "";
+        }
+        return "; every kind: ingress " + s.getEffectiveIngress() + ", egress " + s.getEffectiveEgress();
     }
 
     @Override

@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.Map;
+import java.util.List;
 
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -164,6 +165,14 @@ class SandboxConfigTest {
                         + "COMPLIANT [ingress DEFAULT_DENY, egress NONE, 2 policies]  POLICY_ADDED");
         assertThat(DriftPrinter.line(drift(state(Status.TERMINATING, Grade.NONE, 0), null,
                 DriftReason.NAMESPACE_DELETED))).endsWith("sandbox/payments  TERMINATING → (gone)  NAMESPACE_DELETED");
+        CoverageState open = state(Status.NON_COMPLIANT, Grade.NONE, 0);
+        CoverageState fenced = state(Status.NON_COMPLIANT, Grade.NONE, 0);
+        fenced.setEffectiveIngress(Grade.DEFAULT_DENY);
+        fenced.setEffectiveEgress(Grade.DEFAULT_DENY);
+        fenced.setFencedBy(List.of("cluster:GlobalNetworkPolicy:default-deny"));
+        assertThat(DriftPrinter.line(drift(open, fenced, DriftReason.CLUSTER_POLICY_ADDED))).endsWith(
+                "NON_COMPLIANT [ingress NONE, egress NONE, 0 policies; every kind: ingress DEFAULT_DENY, egress DEFAULT_DENY]"
+                        + "  CLUSTER_POLICY_ADDED  fenced by GlobalNetworkPolicy default-deny");
     }
 
     private static DriftEvent drift(CoverageState before, CoverageState after, DriftReason reason) {
