@@ -40,7 +40,7 @@ final class Discovery {
     ObjectNode root = mapper.createObjectNode();
     ArrayNode paths = root.putArray("paths");
     documents.keySet().stream().sorted().forEach(paths::add);
-    List.of("/healthz", "/livez", "/openapi/v3", "/readyz").forEach(paths::add);
+    List.of("/healthz", "/livez", "/openapi/v2", "/openapi/v3", "/readyz").forEach(paths::add);
     documents.put("/", root.toString());
   }
 

@@ -275,6 +275,9 @@ final class SimulatedApiDispatcher extends KubernetesCrudDispatcher {
       if (doc.isPresent()) {
         return ApiStatus.json(200, doc.get());
       }
+      if (path.equals("/openapi/v2")) {
+        return openApiV2(request.getHeader("Accept"));
+      }
       if (path.equals("/healthz") || path.equals("/livez") || path.equals("/readyz")) {
         return new MockResponse().setResponseCode(200).setHeader("Content-Type", "text/plain").setBody("ok");
       }
@@ -298,6 +301,21 @@ final class SimulatedApiDispatcher extends KubernetesCrudDispatcher {
       case DELETE -> delete(ap);
       default -> ApiStatus.methodNotAllowed(method + " is not supported");
     };
+  }
+
+  /**
+   * OpenAPI v2 without definitions. kubectl reads it only to validate, client-side, what OpenAPI v3 does not
+   * describe, a kind that is not served: with no definition for it the validation passes and kubectl reports
+   * {@code no matches for kind "CiliumNetworkPolicy" in version "cilium.io/v2"}, as against a real cluster
+   * without the CRD. It asks for protobuf, where an empty message is an empty {@code Document}.
+   */
+  private static MockResponse openApiV2(String accept) {
+    if (accept != null && accept.contains("protobuf")) {
+      return new MockResponse().setResponseCode(200)
+          .setHeader("Content-Type", "application/com.github.proto-openapi.spec.v2.v1.0+protobuf").setBody("");
+    }
+    return ApiStatus.json(200, "{\"swagger\":\"2.0\",\"info\":{\"title\":\"Kubernetes\",\"version\":\""
+        + Discovery.GIT_VERSION + "\"},\"paths\":{},\"definitions\":{}}");
   }
 
   /**
