@@ -203,6 +203,27 @@ class PolicyKindsWatchIT {
   }
 
   @Test
+  void shouldStopAndStartServingKindWhenItsCrdIsDeletedAndCreatedThroughTheApi() throws Exception {
+    start(new SimulatedApiServer());
+    client.genericKubernetesResources(context("cilium.io", "v2", "CiliumClusterwideNetworkPolicy",
+        "ciliumclusterwidenetworkpolicies", false)).resource(policy(context("cilium.io", "v2",
+        "CiliumClusterwideNetworkPolicy", "ciliumclusterwidenetworkpolicies", false), "deny", null,
+        Map.of("endpointSelector", Map.of()))).create();
+    GenericKubernetesResource crd = client.genericKubernetesResources(CRD)
+        .withName("ciliumclusterwidenetworkpolicies.cilium.io").get();
+
+    client.genericKubernetesResources(CRD).withName("ciliumclusterwidenetworkpolicies.cilium.io").delete();
+
+    assertThat(status("/apis/cilium.io/v2/ciliumclusterwidenetworkpolicies")).isEqualTo(404);
+    assertThat(status("/apis/cilium.io/v2/ciliumnetworkpolicies")).as("the other CRD stays").isEqualTo(200);
+    crd.getMetadata().setResourceVersion(null);
+    crd.getMetadata().setUid(null);
+    client.genericKubernetesResources(CRD).resource(crd).create();
+    assertThat(get("/apis/cilium.io/v2/ciliumclusterwidenetworkpolicies").path("items")).as("its objects went")
+        .isEmpty();
+  }
+
+  @Test
   void shouldAnswerAsRealServerWhenPolicyIsInMissingNamespaceOrClusterPolicyHasNamespacePath() throws Exception {
     start(new SimulatedApiServer());
 
