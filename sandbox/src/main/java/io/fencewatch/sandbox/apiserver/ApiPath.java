@@ -78,7 +78,7 @@ record ApiPath(String group, String version, String namespace, String plural, St
   }
 
   Optional<ApiResource> resource() {
-    return ApiResource.byPlural(group, plural);
+    return ApiResource.byPath(group, version, plural);
   }
 
   /** The path without query, for the CRUD store: its keys come from the path. */

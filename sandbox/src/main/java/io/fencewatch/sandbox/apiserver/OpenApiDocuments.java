@@ -29,8 +29,9 @@ final class OpenApiDocuments {
   private final Map<String, String> groupVersionDocuments = new LinkedHashMap<>();
   private final String index;
 
-  OpenApiDocuments() {
-    Map<String, List<ApiResource>> byGroupVersion = ApiResource.ALL.stream()
+  /** The documents of {@code served}; the server builds new ones when policy kinds are turned on or off. */
+  OpenApiDocuments(List<ApiResource> served) {
+    Map<String, List<ApiResource>> byGroupVersion = served.stream()
         .collect(Collectors.groupingBy(ApiResource::groupVersionPath, LinkedHashMap::new, Collectors.toList()));
     ObjectNode paths = mapper.createObjectNode();
     byGroupVersion.forEach((gvPath, resources) -> {
@@ -136,9 +137,17 @@ final class OpenApiDocuments {
       case "" -> "io.k8s.api.core.";
       case "networking.k8s.io" -> "io.k8s.api.networking.";
       case "coordination.k8s.io" -> "io.k8s.api.coordination.";
-      default -> "io.k8s.api." + r.group() + ".";
+      // As a CRD's published schema names it: the group reversed (io.cilium.v2.CiliumNetworkPolicy).
+      default -> r.origin() == ApiResource.Origin.BUILT_IN ? "io.k8s.api." + r.group() + "."
+          : String.join(".", reversed(r.group().split("\\."))) + ".";
     };
     return pkg + r.version() + "." + r.kind();
+  }
+
+  private static List<String> reversed(String[] parts) {
+    List<String> out = new java.util.ArrayList<>(List.of(parts));
+    java.util.Collections.reverse(out);
+    return out;
   }
 
   private static String pascal(String s) {

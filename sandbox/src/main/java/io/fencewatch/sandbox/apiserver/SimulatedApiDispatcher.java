@@ -68,8 +68,12 @@ final class SimulatedApiDispatcher extends KubernetesCrudDispatcher {
   private final Object mutations = new Object();
   private final ObjectMapper mapper = Serialization.jsonMapper();
   private final KubernetesAttributesExtractor extractor = (KubernetesAttributesExtractor) attributeExtractor;
-  private final Discovery discovery = new Discovery();
-  private final OpenApiDocuments openApi = new OpenApiDocuments();
+  /** What is served now, in {@link ApiResource#ALL}'s order: the built-in kinds and the policy kinds turned on. */
+  private volatile List<ApiResource> served = ApiResource.ALL;
+  private volatile Discovery discovery = new Discovery(served);
+  private volatile OpenApiDocuments openApi = new OpenApiDocuments(served);
+  /** Whether the system namespaces (and the CRDs of the served policy kinds) are there. */
+  private boolean seeded;
   private final WatchHub watchHub;
   private final Duration namespaceCleanupStep;
   private final ScheduledExecutorService namespaceController = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -87,15 +91,136 @@ final class SimulatedApiDispatcher extends KubernetesCrudDispatcher {
     return watchHub;
   }
 
-  /** Creates the namespaces every cluster has. */
+  /** Creates the namespaces every cluster has, and the CRDs of the policy kinds served through one. */
   void seedSystemNamespaces() {
-    for (String name : SYSTEM_NAMESPACES) {
-      ObjectNode ns = mapper.createObjectNode().put("apiVersion", "v1").put("kind", "Namespace");
-      ns.putObject("metadata").put("name", name);
-      MockResponse r = create(ApiPath.parse("/api/v1/namespaces").orElseThrow(), ns);
-      if (r.code() != 201) {
-        throw new IllegalStateException("could not seed namespace " + name + ": " + r.getBody().readUtf8());
+    synchronized (mutations) {
+      for (String name : SYSTEM_NAMESPACES) {
+        ObjectNode ns = mapper.createObjectNode().put("apiVersion", "v1").put("kind", "Namespace");
+        ns.putObject("metadata").put("name", name);
+        MockResponse r = create(ApiPath.parse("/api/v1/namespaces").orElseThrow(), ns);
+        if (r.code() != 201) {
+          throw new IllegalStateException("could not seed namespace " + name + ": " + r.getBody().readUtf8());
+        }
       }
+      served.stream().filter(r -> r.origin() == ApiResource.Origin.CRD).forEach(this::createCrd);
+      seeded = true;
+    }
+  }
+
+  // ------------------------------------------------------------------------------- policy kinds
+
+  /** Whether {@code resource} is served now. */
+  boolean serves(ApiResource resource) {
+    return served.contains(resource);
+  }
+
+  /**
+   * Turns the policy kinds {@code which} selects on or off, as installing or removing an engine does on a real
+   * cluster. On: discovery and OpenAPI list the kind, then its CRD is created (a CRD ADDED event; Calico's
+   * aggregated kinds have none). Off: its objects are deleted (a DELETED event each), discovery drops it, the
+   * watches on it end, then its CRD is deleted (DELETED). Kinds already in the asked state are left alone.
+   *
+   * @return the kinds that changed
+   */
+  List<ApiResource> servePolicyKinds(java.util.function.Predicate<ApiResource> which, boolean on) {
+    synchronized (mutations) {
+      List<ApiResource> changed = ApiResource.POLICY_KINDS.stream()
+          .filter(which).filter(r -> serves(r) != on).toList();
+      for (ApiResource r : changed) {
+        if (on) {
+          setServed(r, true);
+          if (seeded && r.origin() == ApiResource.Origin.CRD) {
+            createCrd(r);
+          }
+        } else {
+          removeObjects(r);
+          setServed(r, false);
+          watchHub.closeWatches(r);
+          if (r.origin() == ApiResource.Origin.CRD) {
+            deleteCrd(r);
+          }
+        }
+        LOG.debug("policy kind {} {}", r.qualifiedName(), on ? "served" : "no longer served");
+      }
+      return changed;
+    }
+  }
+
+  private void setServed(ApiResource r, boolean on) {
+    java.util.Set<ApiResource> now = new java.util.HashSet<>(served);
+    if (on) {
+      now.add(r);
+    } else {
+      now.remove(r);
+    }
+    List<ApiResource> next = ApiResource.ALL.stream().filter(now::contains).toList();
+    discovery = new Discovery(next);
+    openApi = new OpenApiDocuments(next);
+    served = next;
+  }
+
+  private void removeObjects(ApiResource r) {
+    AttributeSet ofKind = getKey(r.collectionPath(null));
+    List<AttributeSet> keys;
+    synchronized (map) {
+      keys = map.keySet().stream().filter(k -> k.matches(ofKind)).toList();
+    }
+    keys.forEach(key -> processEvent(r.collectionPath(null), key, key, null, null));
+  }
+
+  private static final String CRD_PATH = ApiResource.CUSTOM_RESOURCE_DEFINITIONS.collectionPath(null);
+
+  /** The CRD a real cluster has for {@code r}: its names, scope, one served storage version, Established. */
+  private void createCrd(ApiResource r) {
+    if (findResource(getKey(CRD_PATH + "/" + r.qualifiedName())) != null) {
+      return;
+    }
+    ObjectNode crd = mapper.createObjectNode().put("apiVersion", ApiResource.CUSTOM_RESOURCE_DEFINITIONS.apiVersion())
+        .put("kind", ApiResource.CUSTOM_RESOURCE_DEFINITIONS.kind());
+    crd.putObject("metadata").put("name", r.qualifiedName());
+    ObjectNode spec = crd.putObject("spec").put("group", r.group())
+        .put("scope", r.namespaced() ? "Namespaced" : "Cluster");
+    ObjectNode names = crdNames(r);
+    spec.set("names", names);
+    ObjectNode version = spec.putArray("versions").addObject().put("name", r.version()).put("served", true)
+        .put("storage", true);
+    version.putObject("schema").putObject("openAPIV3Schema").put("type", "object")
+        .put("x-kubernetes-preserve-unknown-fields", true);
+    ArrayNode columns = version.putArray("additionalPrinterColumns");
+    r.columns().forEach(c -> columns.addObject().put("name", c.name())
+        .put("type", c.type().equals("timestamp") ? "date" : c.type()).put("jsonPath", c.jsonPath()));
+    spec.putObject("conversion").put("strategy", "None");
+    ObjectNode status = crd.putObject("status");
+    status.set("acceptedNames", names.deepCopy());
+    String now = Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
+    ArrayNode conditions = status.putArray("conditions");
+    conditions.addObject().put("type", "NamesAccepted").put("status", "True").put("lastTransitionTime", now)
+        .put("reason", "NoConflicts").put("message", "no conflicts found");
+    conditions.addObject().put("type", "Established").put("status", "True").put("lastTransitionTime", now)
+        .put("reason", "InitialNamesAccepted").put("message", "the initial names have been accepted");
+    status.putArray("storedVersions").add(r.version());
+    MockResponse created = create(ApiPath.parse(CRD_PATH).orElseThrow(), crd);
+    if (created.code() != 201) {
+      throw new IllegalStateException("could not create CRD " + r.qualifiedName() + ": "
+          + created.getBody().readUtf8());
+    }
+  }
+
+  private ObjectNode crdNames(ApiResource r) {
+    ObjectNode names = mapper.createObjectNode().put("plural", r.plural()).put("singular", r.singular())
+        .put("kind", r.kind()).put("listKind", r.kind() + "List");
+    if (!r.shortNames().isEmpty()) {
+      ArrayNode shorts = names.putArray("shortNames");
+      r.shortNames().forEach(shorts::add);
+    }
+    return names;
+  }
+
+  private void deleteCrd(ApiResource r) {
+    String path = CRD_PATH + "/" + r.qualifiedName();
+    Map.Entry<AttributeSet, String> crd = findResource(getKey(path));
+    if (crd != null) {
+      processEvent(path, getKey(path), crd.getKey(), null, null);
     }
   }
 
@@ -109,10 +234,10 @@ final class SimulatedApiDispatcher extends KubernetesCrudDispatcher {
         new io.fabric8.kubernetes.client.utils.KubernetesSerialization();
     synchronized (mutations) {
       for (io.fabric8.kubernetes.api.model.HasMetadata o : objects) {
-        ApiResource r = ApiResource.byKind(o.getKind())
-            .orElseThrow(() -> new IllegalArgumentException("not a kind served here: " + o.getKind()));
-        String path = r.groupVersionPath() + (r.namespaced() ? "/namespaces/" + o.getMetadata().getNamespace() : "")
-            + "/" + r.plural();
+        ApiResource r = ApiResource.byApiVersionKind(o.getApiVersion(), o.getKind()).filter(this::serves)
+            .orElseThrow(() -> new IllegalArgumentException("not a kind served here: " + o.getApiVersion() + " "
+                + o.getKind()));
+        String path = r.collectionPath(o.getMetadata().getNamespace());
         String body = json.asJson(o);
         AttributeSet key = getKey(path).add(new Attribute("name", o.getMetadata().getName()));
         processEvent(path, key, null, json.unmarshal(body, GenericKubernetesResource.class), body);
@@ -150,6 +275,9 @@ final class SimulatedApiDispatcher extends KubernetesCrudDispatcher {
       if (doc.isPresent()) {
         return ApiStatus.json(200, doc.get());
       }
+      if (path.equals("/openapi/v2")) {
+        return openApiV2(request.getHeader("Accept"));
+      }
       if (path.equals("/healthz") || path.equals("/livez") || path.equals("/readyz")) {
         return new MockResponse().setResponseCode(200).setHeader("Content-Type", "text/plain").setBody("ok");
       }
@@ -159,6 +287,10 @@ final class SimulatedApiDispatcher extends KubernetesCrudDispatcher {
       return ApiStatus.notFound(null, null, null);
     }
     ApiPath ap = parsed.get();
+    Optional<MockResponse> unserved = unserved(ap);
+    if (unserved.isPresent()) {
+      return unserved.get();
+    }
     return switch (method) {
       case GET -> get(ap, request.getHeader("Accept"));
       case POST -> ap.name() != null ? ApiStatus.methodNotAllowed("POST is not allowed on a named resource")
@@ -169,6 +301,36 @@ final class SimulatedApiDispatcher extends KubernetesCrudDispatcher {
       case DELETE -> delete(ap);
       default -> ApiStatus.methodNotAllowed(method + " is not supported");
     };
+  }
+
+  /**
+   * OpenAPI v2 without definitions. kubectl reads it only to validate, client-side, what OpenAPI v3 does not
+   * describe, a kind that is not served: with no definition for it the validation passes and kubectl reports
+   * {@code no matches for kind "CiliumNetworkPolicy" in version "cilium.io/v2"}, as against a real cluster
+   * without the CRD. It asks for protobuf, where an empty message is an empty {@code Document}.
+   */
+  private static MockResponse openApiV2(String accept) {
+    if (accept != null && accept.contains("protobuf")) {
+      return new MockResponse().setResponseCode(200)
+          .setHeader("Content-Type", "application/com.github.proto-openapi.spec.v2.v1.0+protobuf").setBody("");
+    }
+    return ApiStatus.json(200, "{\"swagger\":\"2.0\",\"info\":{\"title\":\"Kubernetes\",\"version\":\""
+        + Discovery.GIT_VERSION + "\"},\"paths\":{},\"definitions\":{}}");
+  }
+
+  /**
+   * The 404 a real server answers for a path it has no route for: a policy kind that is not served (its CRD
+   * or aggregated API is not installed), another version of a served group, or a cluster-scoped kind under
+   * {@code /namespaces/<ns>/}. Empty when the path is served (or not one of the kinds known here).
+   */
+  Optional<MockResponse> unserved(ApiPath ap) {
+    Optional<ApiResource> resource = ap.resource();
+    if (resource.isPresent()) {
+      boolean routed = serves(resource.get()) && (resource.get().namespaced() || ap.namespace() == null);
+      return routed ? Optional.empty() : Optional.of(ApiStatus.notFound(null, null, null));
+    }
+    boolean policyGroup = ApiResource.POLICY_KINDS.stream().anyMatch(r -> r.group().equals(ap.group()));
+    return policyGroup ? Optional.of(ApiStatus.notFound(null, null, null)) : Optional.empty();
   }
 
   private ObjectNode readBody(RecordedRequest request, boolean protobufAllowed) {
@@ -297,6 +459,12 @@ final class SimulatedApiDispatcher extends KubernetesCrudDispatcher {
         metadata.putArray("managedFields").add(managedFieldsEntry);
       }
       Optional<ApiResource> resource = ap.resource();
+      if (resource.isPresent() && resource.get().origin() != ApiResource.Origin.BUILT_IN) {
+        Optional<MockResponse> refused = checkPolicyObject(resource.get(), body, name);
+        if (refused.isPresent()) {
+          return refused.get();
+        }
+      }
       if (resource.isPresent() && !name.isEmpty()) {
         Optional<MockResponse> invalid = validateName(resource.get(), name);
         if (invalid.isPresent()) {
@@ -336,6 +504,10 @@ final class SimulatedApiDispatcher extends KubernetesCrudDispatcher {
       // The store holds what watchers saw (see processEvent), which the handler's own answer is not.
       String createdName = mapper.readTree(created.getBody().readUtf8()).path("metadata").path("name").asString();
       Map.Entry<AttributeSet, String> stored = findResource(getKey(ap.storePath() + "/" + createdName));
+      if (ApiResource.CUSTOM_RESOURCE_DEFINITIONS.equals(resource.orElse(null))) {
+        // kubectl apply -f of an engine's CRDs: the kind it names is served from now on.
+        ApiResource.byCrdName(createdName).filter(r -> !serves(r)).ifPresent(r -> setServed(r, true));
+      }
       return warn(ApiStatus.json(201, stored.getValue()), warnings);
     }
   }
@@ -512,6 +684,15 @@ final class SimulatedApiDispatcher extends KubernetesCrudDispatcher {
     synchronized (mutations) {
       if (isDryRun(ap)) {
         return get(ap, null);
+      }
+      if (ApiResource.CUSTOM_RESOURCE_DEFINITIONS.equals(ap.resource().orElse(null)) && ap.name() != null
+          && findResource(getKey(itemPath(ap))) != null) {
+        // As the CRD finalizer: the kind's objects go first, then its watches end, then the CRD.
+        ApiResource.byCrdName(ap.name()).filter(this::serves).ifPresent(kind -> {
+          removeObjects(kind);
+          setServed(kind, false);
+          watchHub.closeWatches(kind);
+        });
       }
       MockResponse r = super.handleDelete(ap.storePathWithSelectors());
       if (r.code() == 404 && ap.name() != null) {
@@ -742,6 +923,32 @@ final class SimulatedApiDispatcher extends KubernetesCrudDispatcher {
           "spec.template.spec.containers"));
     }
     return problem.map(c -> ApiStatus.invalid("DaemonSet.apps", "apps", name, c));
+  }
+
+  /**
+   * What a policy kind's object is checked for, its spec being stored as written: {@code apiVersion} and
+   * {@code kind} those of the resource (400, as the decoder refuses them), a name (422).
+   */
+  private static Optional<MockResponse> checkPolicyObject(ApiResource r, ObjectNode body, String name) {
+    String apiVersion = body.path("apiVersion").asString("");
+    String kind = body.path("kind").asString("");
+    if (kind.isEmpty()) {
+      return Optional.of(ApiStatus.badRequest("Object 'Kind' is missing in '" + body + "'"));
+    }
+    if (!apiVersion.equals(r.apiVersion())) {
+      return Optional.of(ApiStatus.badRequest("the API version in the data (" + apiVersion
+          + ") does not match the expected API version (" + r.apiVersion() + ")"));
+    }
+    if (!kind.equals(r.kind())) {
+      return Optional.of(ApiStatus.badRequest("the kind in the data (" + kind + ") does not match the expected kind ("
+          + r.kind() + ")"));
+    }
+    if (name.isEmpty()) {
+      return Optional.of(ApiStatus.invalid(r.kind() + "." + r.group(), r.group(), "",
+          new ApiStatus.Cause("FieldValueRequired", "Required value: name or generateName is required",
+              "metadata.name")));
+    }
+    return Optional.empty();
   }
 
   /** Whether a label selector ({@code matchLabels}, {@code matchExpressions}) selects these labels. */

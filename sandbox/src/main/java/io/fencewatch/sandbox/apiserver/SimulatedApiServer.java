@@ -38,7 +38,9 @@ import org.slf4j.LoggerFactory;
  * A simulated Kubernetes API server for the sandbox: fabric8's CRUD mock server made to behave like
  * a real API server wherever kubectl 1.32 and fabric8 informers depend on it.
  *
- * <p>It serves discovery, OpenAPI v3, Namespaces, DaemonSets, NetworkPolicies and Leases over plain HTTP on
+ * <p>It serves discovery, OpenAPI v3, Namespaces, DaemonSets, NetworkPolicies, Leases, CustomResourceDefinitions
+ * and the policy kinds of Calico, Cilium and the AdminNetworkPolicy API ({@link #servePolicyKinds}) over plain
+ * HTTP on
  * 127.0.0.1, with watches over WebSocket (fabric8) and HTTP streaming (kubectl). It starts with the
  * namespaces every cluster has ({@code default}, {@code kube-system}, {@code kube-public},
  * {@code kube-node-lease}). What it does not emulate is listed in the module's README.
@@ -131,7 +133,39 @@ public final class SimulatedApiServer implements AutoCloseable {
     return this;
   }
 
-  /** The port it listens on. */
+  /**
+   * Serves the policy kinds of NetworkPolicy engines beyond {@code networking.k8s.io} ({@code on}, the
+   * default) or stops serving them: Calico's {@code projectcalico.org/v3} NetworkPolicy and
+   * GlobalNetworkPolicy, Cilium's {@code cilium.io/v2} CiliumNetworkPolicy and
+   * CiliumClusterwideNetworkPolicy, and {@code policy.networking.k8s.io}'s AdminNetworkPolicy,
+   * BaselineAdminNetworkPolicy (v1alpha1) and ClusterNetworkPolicy (v1alpha2). As installing or removing the
+   * engine would: discovery and OpenAPI change, and a CRD is created or deleted for the kinds a real cluster
+   * serves through one (a watch on {@code customresourcedefinitions} sees ADDED or DELETED); turning a kind
+   * off deletes its objects first (DELETED events) and ends the watches on it. Before {@link #start} it only
+   * decides what start creates.
+   *
+   * @return this server
+   */
+  public SimulatedApiServer servePolicyKinds(boolean on) {
+    dispatcher.servePolicyKinds(r -> true, on);
+    return this;
+  }
+
+  /**
+   * As {@link #servePolicyKinds}, for the kinds of one API group: {@code projectcalico.org},
+   * {@code cilium.io} or {@code policy.networking.k8s.io}.
+   *
+   * @throws IllegalArgumentException for another group
+   */
+  public SimulatedApiServer servePolicyGroup(String group, boolean on) {
+    if (ApiResource.POLICY_KINDS.stream().noneMatch(r -> r.group().equals(group))) {
+      throw new IllegalArgumentException("not a policy group served here: " + group + " (known: "
+          + ApiResource.POLICY_KINDS.stream().map(ApiResource::group).distinct().toList() + ")");
+    }
+    dispatcher.servePolicyKinds(r -> r.group().equals(group), on);
+    return this;
+  }
+
   /**
    * Loads objects (Namespaces, NetworkPolicies, any kind served) straight into the store, for benchmarks that need
    * tens of thousands: no HTTP round trip and no validation per object. Each object must carry its
@@ -141,6 +175,7 @@ public final class SimulatedApiServer implements AutoCloseable {
     dispatcher.load(objects);
   }
 
+  /** The port it listens on. */
   public synchronized int port() {
     if (port < 0) {
       throw new IllegalStateException("the simulated API server is not started");
@@ -321,6 +356,12 @@ public final class SimulatedApiServer implements AutoCloseable {
       return;
     }
     if (request.method() == io.vertx.core.http.HttpMethod.GET && path.isPresent() && path.get().isWatch()) {
+      Optional<io.fabric8.mockwebserver.http.MockResponse> unserved = dispatcher.unserved(path.get());
+      if (unserved.isPresent()) {
+        request.response().setStatusCode(404).putHeader("Content-Type", "application/json")
+            .end(unserved.get().getBody().readUtf8());
+        return;
+      }
       watch(request, path.get());
       return;
     }

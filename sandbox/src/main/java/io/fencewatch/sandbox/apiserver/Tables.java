@@ -92,13 +92,40 @@ final class Tables {
     return String.join(",", values);
   }
 
+  /** Its columns: as above for the built-in kinds, NAME and the resource's own printer columns otherwise. */
+  private static List<Column> columns(ApiResource r) {
+    List<Column> known = COLUMNS.get(r);
+    if (known != null || r.columns().isEmpty()) {
+      return known;
+    }
+    List<Column> out = new ArrayList<>();
+    out.add(NAME);
+    for (ApiResource.PrinterColumn c : r.columns()) {
+      out.add(switch (c.type()) {
+        case "date" -> new Column(c.name(), "date", "", "", 0, Tables::age);
+        case "timestamp" -> new Column(c.name(), "date", "", "", 0, o -> at(o, c.jsonPath()));
+        default -> new Column(c.name(), c.type(), "", "", 0, o -> at(o, c.jsonPath()));
+      });
+    }
+    return out;
+  }
+
+  /** The value at a dotted path ({@code .spec.priority}) as text, empty when absent. */
+  private static String at(JsonNode o, String jsonPath) {
+    JsonNode n = o;
+    for (String field : jsonPath.replaceFirst("^\\.", "").split("\\.")) {
+      n = n.path(field);
+    }
+    return n.isValueNode() ? n.asString("") : n.isMissingNode() || n.isNull() ? "" : n.toString();
+  }
+
   static boolean requested(String accept) {
     return accept != null && accept.contains("as=Table");
   }
 
   /** The list (or the single object) as a Table, when its kind has columns here. */
   static Optional<String> of(ApiPath ap, JsonNode listOrObject) {
-    List<Column> columns = ap.resource().map(COLUMNS::get).orElse(null);
+    List<Column> columns = ap.resource().map(Tables::columns).orElse(null);
     if (columns == null) {
       return Optional.empty();
     }
@@ -111,7 +138,7 @@ final class Tables {
 
   /** Turns each watched object into a one-row Table, as for {@code kubectl get -w}; empty if not asked. */
   static Optional<UnaryOperator<String>> forWatch(ApiPath ap, String accept) {
-    List<Column> columns = ap.resource().map(COLUMNS::get).orElse(null);
+    List<Column> columns = ap.resource().map(Tables::columns).orElse(null);
     if (!requested(accept) || columns == null) {
       return Optional.empty();
     }

@@ -178,6 +178,11 @@ final class WatchHub {
     return watches.size();
   }
 
+  /** Ends the watches on {@code resource}, as a real server does when the resource is no longer served. */
+  void closeWatches(ApiResource resource) {
+    watches.stream().filter(w -> resource.equals(w.resource)).forEach(Watch::close);
+  }
+
   /** Ends every watch; clients see their streams end and reconnect elsewhere or stop. */
   void closeAll() {
     watches.forEach(Watch::close);
