@@ -9,18 +9,22 @@ import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
+import io.fabric8.kubernetes.client.utils.Serialization;
 
 /**
  * The {@code --scenario demo} story, played once on the simulated cluster with pauses so that each
  * drift shows as it happens: three teams' namespaces appear (two fenced by default-deny, one not),
  * a policy is deleted, a legacy namespace is exempted with {@code fencewatch.io/exempt}; last, the
- * platform team installs Calico ({@link CalicoNode}), so that the policies are enforced (FW-NP-002).
- * Then the cluster is the user's.
+ * platform team installs Calico ({@link CalicoNode}), so that the policies are enforced (FW-NP-002),
+ * and adds a Calico GlobalNetworkPolicy default deny that fences every team's namespace, the
+ * forgotten one included. Then the cluster is the user's.
  */
 final class DemoScenario extends ScenarioThread {
     private static final Logger LOG = LoggerFactory.getLogger(DemoScenario.class);
@@ -28,6 +32,13 @@ final class DemoScenario extends ScenarioThread {
             + " → policies are now enforced";
     static final String UNINSTALL_HINT = "kubectl delete daemonset calico-node -n kube-system turns it back: the"
             + " policies stay, nothing enforces them";
+
+    static final String GLOBAL_DENY = "the platform team adds a Calico GlobalNetworkPolicy 'default-deny' for every"
+            + " namespace with a team label → it fences analytics too (FW-NP-001 still counts NetworkPolicy objects;"
+            + " --profile=effective counts it)";
+    private static final ResourceDefinitionContext GNP = new ResourceDefinitionContext.Builder()
+            .withGroup("projectcalico.org").withVersion("v3").withKind("GlobalNetworkPolicy")
+            .withPlural("globalnetworkpolicies").withNamespaced(false).build();
 
     /** One step: what the terminal says, then what is done. */
     private record Step(String say, Runnable action) {
@@ -69,7 +80,9 @@ final class DemoScenario extends ScenarioThread {
                                     .build())),
                     new Step("checkout restores its default-deny", () -> policy(k, defaultDeny("checkout"))),
                     new Step(INSTALL_CALICO, () -> k.apps().daemonSets().inNamespace(CalicoNode.NAMESPACE)
-                            .resource(CalicoNode.daemonSet()).create()));
+                            .resource(CalicoNode.daemonSet()).create()),
+                    new Step(GLOBAL_DENY, () -> k.genericKubernetesResources(GNP).resource(globalDefaultDeny())
+                            .create()));
             if (waitStop(pause)) {
                 return;
             }
@@ -81,8 +94,8 @@ final class DemoScenario extends ScenarioThread {
                 }
             }
             out.println("demo:  " + UNINSTALL_HINT);
-            out.println("demo:  done; the cluster is yours (analytics is still NON_COMPLIANT: try kubectl apply -f"
-                    + " a default-deny policy in it)");
+            out.println("demo:  done; the cluster is yours (analytics is fenced by the GlobalNetworkPolicy, yet FW-NP-001 still"
+                    + " finds it NON_COMPLIANT: try kubectl apply -f a default-deny policy in it)");
         } catch (KubernetesClientException e) {
             LOG.warn("demo scenario stopped: {}", e.getMessage());
             out.println("demo:  stopped: " + e.getMessage());
@@ -96,6 +109,32 @@ final class DemoScenario extends ScenarioThread {
 
     private static void policy(KubernetesClient k, NetworkPolicy p) {
         k.network().v1().networkPolicies().inNamespace(p.getMetadata().getNamespace()).resource(p).create();
+    }
+
+    /**
+     * Calico's documented cluster-wide default deny, for the namespaces that carry a team label:
+     * ingress and egress, DNS to kube-system allowed (projectcalico.org/v3 GlobalNetworkPolicy).
+     */
+    static GenericKubernetesResource globalDefaultDeny() {
+        return Serialization.unmarshal("""
+                apiVersion: projectcalico.org/v3
+                kind: GlobalNetworkPolicy
+                metadata:
+                  name: default-deny
+                spec:
+                  namespaceSelector: has(team)
+                  types:
+                  - Ingress
+                  - Egress
+                  egress:
+                  - action: Allow
+                    protocol: UDP
+                    destination:
+                      selector: k8s-app == 'kube-dns'
+                      namespaceSelector: projectcalico.org/name == 'kube-system'
+                      ports:
+                      - 53
+                """, GenericKubernetesResource.class);
     }
 
     /** Deny all ingress and all egress except DNS to kube-system: the rule's own remediation. */

@@ -101,6 +101,7 @@ public final class Sandbox implements AutoCloseable {
         p.put("topic-prefix", topics.prefix());
         p.put("state-dir", dataDir.resolve("streams").toString());
         p.put("grace-period", config.grace().toMillis() + "ms");
+        p.put("profile", config.profile().wireName());
         // The processor serves REST, the drift feed, the dashboard and /metrics itself; a second
         // `fencewatch processor` started with the same defaults joins this one as another instance.
         p.put("http-port", Integer.toString(config.httpPort()));

@@ -13,6 +13,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+
+import io.fencewatch.rules.Profile;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -34,6 +36,7 @@ import io.fencewatch.controlplane.KubeControlPlane;
  * @param dataDir      broker log, Streams state, kubeconfig, log file, sandbox.properties
  * @param scenario     {@code demo} or {@code none}
  * @param grace        grace period of a new namespace without policy
+ * @param profile      the profile the processor judges by (--profile)
  * @param kubeconfig   a real cluster's kubeconfig, or null (with {@code context} null: the simulated cluster)
  * @param context      a context of that kubeconfig, or null for its current context
  * @param clusterId    the cluster id in the table
@@ -44,7 +47,7 @@ import io.fencewatch.controlplane.KubeControlPlane;
  */
 public record SandboxConfig(int httpPort, String httpBind, int kafkaPort, int apiPort, Path dataDir, Scenario scenario,
         Duration grace, Path kubeconfig, String context, String clusterId, boolean realControlPlane,
-        Transport transport) {
+        Transport transport, Profile profile) {
 
     /** What the sandbox plays on the simulated cluster once it is ready. */
     public enum Scenario {
@@ -119,6 +122,8 @@ public record SandboxConfig(int httpPort, String httpBind, int kafkaPort, int ap
             flag("data-dir", "data/sandbox", "broker log, processor state, kubeconfig and sandbox.log; reused by the next start"),
             flag("scenario", "demo", "demo: play a short story on the simulated cluster; oke: an OKE fleet (OCI stand-in, two compartments, three clusters) discovered, grown, shrunk and one made unreachable; none: start empty"),
             flag("grace", "0s", "how long a new namespace may lack a NetworkPolicy before it is NON_COMPLIANT"),
+            flag("profile", "baseline", "baseline: FW-NP-001 exactly (a NetworkPolicy exists); effective: a policy of any kind "
+                    + "(Calico, Cilium, cluster-wide) isolates every pod in a direction; strict: both directions"),
             flag("kubeconfig", null, "watch the real cluster of this kubeconfig instead of the simulated one"),
             flag("context", null, "the kubeconfig context to watch (default: its current context; implies a real cluster)"),
             flag("cluster-id", DEFAULT_CLUSTER_ID, "the cluster's id in the table and the REST paths"),
@@ -135,6 +140,7 @@ public record SandboxConfig(int httpPort, String httpBind, int kafkaPort, int ap
         Objects.requireNonNull(grace);
         Objects.requireNonNull(clusterId);
         Objects.requireNonNull(transport);
+        Objects.requireNonNull(profile);
     }
 
     /** True when the sandbox watches its own simulated cluster (no --kubeconfig, no --context). */
@@ -222,8 +228,9 @@ public record SandboxConfig(int httpPort, String httpBind, int kafkaPort, int ap
                     + (kubeconfig != null ? "--kubeconfig" : "--context"));
         }
         Transport transport = parse("transport", v, Transport::parse);
+        Profile profile = parse("profile", v, Profile::parse);
         return new SandboxConfig(httpPort, httpBind, kafkaPort, apiPort, dataDir, scenario, grace, kubeconfig,
-                context, clusterId, realControlPlane, transport);
+                context, clusterId, realControlPlane, transport, profile);
     }
 
     /**
@@ -235,7 +242,7 @@ public record SandboxConfig(int httpPort, String httpBind, int kafkaPort, int ap
         int kafka = choose("kafka-port", "127.0.0.1", kafkaPort);
         int api = simulated() ? choose("api-port", "127.0.0.1", apiPort) : apiPort;
         return new SandboxConfig(http, httpBind, kafka, api, dataDir, scenario, grace, kubeconfig, context, clusterId,
-                realControlPlane, transport);
+                realControlPlane, transport, profile);
     }
 
     /** True with {@code --scenario oke}: a simulated OKE fleet instead of the one simulated cluster. */

@@ -33,7 +33,7 @@ class DemoScenarioIT {
     }
 
     @Test
-    void shouldInstallCalicoLastAndSayHowToTurnItBackWhenTheDemoPlays() {
+    void shouldInstallCalicoThenAGlobalDefaultDenyAndSayHowToTurnItBackWhenTheDemoPlays() {
         new DemoScenario(api::client, terminal, Duration.ZERO).play();
 
         List<String> lines = bytes.toString(StandardCharsets.UTF_8).lines().toList();
@@ -42,10 +42,11 @@ class DemoScenarioIT {
                 "demo:  checkout restores its default-deny",
                 "demo:  the platform team installs Calico (a calico-node DaemonSet in kube-system) → policies are now"
                         + " enforced",
+                "demo:  " + DemoScenario.GLOBAL_DENY,
                 "demo:  kubectl delete daemonset calico-node -n kube-system turns it back: the policies stay, nothing"
                         + " enforces them",
-                "demo:  done; the cluster is yours (analytics is still NON_COMPLIANT: try kubectl apply -f a"
-                        + " default-deny policy in it)");
+                "demo:  done; the cluster is yours (analytics is fenced by the GlobalNetworkPolicy, yet FW-NP-001 still"
+                        + " finds it NON_COMPLIANT: try kubectl apply -f a default-deny policy in it)");
         try (KubernetesClient k = api.client()) {
             List<DaemonSet> daemonSets = k.apps().daemonSets().inAnyNamespace().list().getItems();
             assertThat(daemonSets).singleElement().satisfies(ds -> {
@@ -57,6 +58,11 @@ class DemoScenarioIT {
             });
             assertThat(k.network().v1().networkPolicies().inAnyNamespace().list().getItems())
                     .extracting(p -> p.getMetadata().getNamespace()).containsExactlyInAnyOrder("payments", "checkout");
+            assertThat(k.genericKubernetesResources("projectcalico.org/v3", "GlobalNetworkPolicy").list().getItems())
+                    .singleElement().satisfies(gnp -> {
+                        assertThat(gnp.getMetadata().getName()).isEqualTo("default-deny");
+                        assertThat(gnp.get("spec", "namespaceSelector").toString()).isEqualTo("has(team)");
+                    });
         }
     }
 }
