@@ -9,7 +9,31 @@ import io.fencewatch.schema.inventory.FenceRule;
 
 /** Calico NetworkPolicy and GlobalNetworkPolicy, as {@link Fences} documents them. */
 final class Calico {
+    /** Parsed selectors by text (empty: unreadable), so each policy's expression is parsed once, not per namespace. */
+    private static final java.util.concurrent.ConcurrentHashMap<String, java.util.Optional<CalicoSelector>> PARSED =
+            new java.util.concurrent.ConcurrentHashMap<>();
+    private static final int MAX_PARSED = 4096;
+
     private Calico() {
+    }
+
+    /** The parsed selector, or empty when it does not parse; memoised (the tree is immutable). */
+    static java.util.Optional<CalicoSelector> parsed(String text) {
+        java.util.Optional<CalicoSelector> hit = PARSED.get(text);
+        if (hit != null) {
+            return hit;
+        }
+        java.util.Optional<CalicoSelector> parsed;
+        try {
+            parsed = java.util.Optional.of(CalicoSelector.parse(text));
+        } catch (IllegalArgumentException unreadable) {
+            parsed = java.util.Optional.empty();
+        }
+        if (PARSED.size() >= MAX_PARSED) {
+            PARSED.clear(); // bounded: policies come and go, their texts with them
+        }
+        PARSED.put(text, parsed);
+        return parsed;
     }
 
     /** The policy's effect on the namespace, or NONE both ways when it selects nothing there. */
@@ -36,20 +60,20 @@ final class Calico {
      */
     static Truth selects(Fence f, Fences.Scope scope) {
         FenceFacts facts = f.facts();
-        try {
-            Truth ns = Truth.TRUE;
-            if (f.kind() == Kind.CALICO_GLOBAL_NETWORK_POLICY && !isBlank(facts.getNamespaceExpression())) {
-                ns = CalicoSelector.parse(facts.getNamespaceExpression()).evaluate(scope::calicoNamespaceLabel);
+        Truth ns = Truth.TRUE;
+        if (f.kind() == Kind.CALICO_GLOBAL_NETWORK_POLICY && !isBlank(facts.getNamespaceExpression())) {
+            java.util.Optional<CalicoSelector> sel = parsed(facts.getNamespaceExpression());
+            if (sel.isEmpty()) {
+                return Truth.FALSE;
             }
-            if (ns == Truth.FALSE) {
-                return ns;
-            }
-            CalicoSelector pods = isBlank(facts.getPodExpression()) ? CalicoSelector.ALL
-                    : CalicoSelector.parse(facts.getPodExpression());
-            return ns.and(pods.evaluate(scope::calicoPodLabel));
-        } catch (IllegalArgumentException unreadable) {
-            return Truth.FALSE;
+            ns = sel.get().evaluate(scope::calicoNamespaceLabel);
         }
+        if (ns == Truth.FALSE) {
+            return ns;
+        }
+        java.util.Optional<CalicoSelector> pods = isBlank(facts.getPodExpression()) ? java.util.Optional.of(CalicoSelector.ALL)
+                : parsed(facts.getPodExpression());
+        return pods.isEmpty() ? Truth.FALSE : ns.and(pods.get().evaluate(scope::calicoPodLabel));
     }
 
     /** types as written, else Ingress with ingress rules or with no rules at all. */
