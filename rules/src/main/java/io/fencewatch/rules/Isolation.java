@@ -88,11 +88,12 @@ public record Isolation(Grade ingress, Grade egress, boolean ingressAllowsAll, b
         return false;
     }
 
-    private static Grade stronger(Grade a, Grade b) {
+    /** The stronger of two grades (DEFAULT_DENY over ALL_PODS over PARTIAL over NONE; UNKNOWN counts as NONE). */
+    static Grade stronger(Grade a, Grade b) {
         return rank(b) > rank(a) ? b : a;
     }
 
-    private static int rank(Grade g) {
+    static int rank(Grade g) {
         return switch (g) {
             case NONE, UNKNOWN -> 0;
             case PARTIAL -> 1;

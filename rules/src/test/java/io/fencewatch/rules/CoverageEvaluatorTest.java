@@ -119,6 +119,91 @@ class CoverageEvaluatorTest {
         assertThat(v.exemption() == null ? null : v.exemption().getSource()).isEqualTo(row.exemptionSource());
     }
 
+    /** A row of the profiles that count every kind: status, exact reason, effective isolation, fencedBy. */
+    record KindsRow(String name, Rules rules, NamespaceState state, Status status, String reason, Isolation effective,
+            List<String> fencedBy) {
+        @Override
+        public String toString() {
+            return name;
+        }
+    }
+
+    static Stream<Arguments> kindsRows() {
+        Rules base = Rules.defaults();
+        Rules effective = base.withProfile(Profile.EFFECTIVE);
+        Rules strict = base.withProfile(Profile.STRICT);
+        Fence gnp = FencesTest.calicoGlobalDefaultDeny();
+        String gnpRef = "cluster GlobalNetworkPolicy projectcalico.org/v3 default-deny [ingress, egress] all";
+        Isolation dd = new Isolation(Grade.DEFAULT_DENY, Grade.DEFAULT_DENY, false, false);
+        Fence ccnpIn = FencesTest.ccnp("deny-in", FencesTest.ff(FencesTest.CILIUM).pods(all())
+                .ingress(FencesTest.rule("Allow", "none", "all")));
+        Fence ccnpOpen = FencesTest.ccnp("open", FencesTest.ff(FencesTest.CILIUM).pods(all())
+                .ingress(FencesTest.rule("Allow", "all", "all")));
+        Fence anpAllow = FencesTest.anp("allow-all-in", 10, FencesTest.ff(FencesTest.ANP).namespaces(all())
+                .ingress(FencesTest.rule("Allow", "cluster", "all")));
+        Fence webOnly = FencesTest.gnp("web", FencesTest.ff(FencesTest.CALICO).podExpression("app == 'web'")
+                .types("Ingress", "Egress"));
+        return Stream.of(
+                kindsRow("effective: a GlobalNetworkPolicy alone, no NetworkPolicy, is COMPLIANT", effective,
+                        fenced("shop", List.of(), gnp), Status.COMPLIANT, "isolated by GlobalNetworkPolicy default-deny",
+                        dd, List.of(gnpRef)),
+                kindsRow("baseline: the same namespace stays NON_COMPLIANT (FW-NP-001 counts NetworkPolicy objects)", base,
+                        fenced("shop", List.of(), gnp), Status.NON_COMPLIANT, "no NetworkPolicy", dd, List.of(gnpRef)),
+                kindsRow("effective: a pod-label selector isolates only some pods", effective,
+                        fenced("shop", List.of(), webOnly), Status.NON_COMPLIANT,
+                        "policies isolate only some pods, in either direction",
+                        new Isolation(Grade.PARTIAL, Grade.PARTIAL, false, false),
+                        List.of("cluster GlobalNetworkPolicy projectcalico.org/v3 web [ingress, egress] some")),
+                kindsRow("effective: no policy of any kind", effective, fenced("shop", List.of()), Status.NON_COMPLIANT,
+                        "no policy of any kind isolates its pods", Isolation.NONE, List.of()),
+                kindsRow("effective: an admin Allow over the baseline Deny isolates nothing", effective,
+                        fenced("shop", List.of(), FencesTest.banpDefault(), anpAllow), Status.NON_COMPLIANT,
+                        "no policy of any kind isolates its pods",
+                        new Isolation(Grade.NONE, Grade.NONE, true, false), List.of()),
+                kindsRow("strict: the Calico docs' global default deny alone is COMPLIANT", strict,
+                        fenced("shop", List.of(), gnp), Status.COMPLIANT, "default-deny ingress and egress", dd,
+                        List.of(gnpRef)),
+                kindsRow("strict: Cilium ingress plus NetworkPolicy egress together", strict,
+                        fenced("shop", List.of(denyAll("Egress")), ccnpIn), Status.COMPLIANT,
+                        "default-deny ingress and egress", dd,
+                        List.of("namespace NetworkPolicy networking.k8s.io/v1 #0 [egress] all",
+                                "cluster CiliumClusterwideNetworkPolicy cilium.io/v2 deny-in [ingress] all")),
+                kindsRow("strict: the baseline default alone misses egress", strict,
+                        fenced("shop", List.of(), FencesTest.banpDefault()), Status.NON_COMPLIANT, "no default-deny egress",
+                        new Isolation(Grade.DEFAULT_DENY, Grade.NONE, false, false),
+                        List.of("cluster BaselineAdminNetworkPolicy policy.networking.k8s.io/v1alpha1 default [ingress] all")),
+                kindsRow("strict: an allow-all of another kind fails the default deny", strict,
+                        fenced("shop", List.of(), gnp, ccnpOpen), Status.NON_COMPLIANT, "an ingress rule allows all",
+                        new Isolation(Grade.DEFAULT_DENY, Grade.DEFAULT_DENY, true, false),
+                        List.of("cluster CiliumClusterwideNetworkPolicy cilium.io/v2 open [ingress] all", gnpRef)),
+                kindsRow("strict: an admin Allow-all overriding the baseline", strict,
+                        fenced("shop", List.of(), FencesTest.banpDefault(), anpAllow), Status.NON_COMPLIANT,
+                        "no default-deny ingress, no default-deny egress, an ingress rule allows all",
+                        new Isolation(Grade.NONE, Grade.NONE, true, false), List.of()));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("kindsRows")
+    void shouldCountEveryKindWhenTheProfileIsEffectiveOrStrict(KindsRow row) {
+        Verdict v = new CoverageEvaluator(row.rules()).evaluate(row.state(), NOW);
+        assertThat(v.status()).isEqualTo(row.status());
+        assertThat(v.reason()).isEqualTo(row.reason());
+        assertThat(v.fencing().effective()).isEqualTo(row.effective());
+        assertThat(v.fencing().fencedBy()).extracting(FencesTest::text).containsExactlyElementsOf(row.fencedBy());
+        // FW-NP-001's own view counts networking.k8s.io NetworkPolicies alone, whatever the profile.
+        assertThat(v.isolation()).isEqualTo(Isolation.of(row.state().policies()));
+    }
+
+    private static Arguments kindsRow(String name, Rules rules, NamespaceState state, Status status, String reason,
+            Isolation effective, List<String> fencedBy) {
+        return Arguments.of(new KindsRow(name, rules, state, status, reason, effective, fencedBy));
+    }
+
+    static NamespaceState fenced(String name, List<PolicyFacts> policies, Fence... fences) {
+        return new NamespaceState(name, new NamespaceFacts("Active", Map.of("kubernetes.io/metadata.name", name), Map.of(),
+                LONG_AGO, null), policies, LONG_AGO.toEpochMilli(), List.of(), List.of(fences));
+    }
+
     @org.junit.jupiter.api.Test
     void shouldNameTheDeadlineWhenTheVerdictChangesByTimeAlone() {
         CoverageEvaluator e = new CoverageEvaluator(Rules.defaults());
