@@ -446,21 +446,32 @@ class CoverageOracleTest {
         }
 
         /**
-         * The effective audit, from what each fixture is known to do: a NetworkPolicy that isolates
-         * every pod without allowing all (deny-all, the remediation), or a cluster policy that
-         * selects the namespace and denies (deny-prod on env=prod; deny-most's first variant).
+         * The effective audit, from what each fixture is known to do, per direction: isolated when a
+         * policy selects every pod for it, unless a policy selecting every pod allows everything in
+         * it (policies add up: an allow-all wins over any deny-all by selection). Ingress: deny-all
+         * and the remediation (NetworkPolicies), deny-prod on env=prod, deny-most but in kube-system
+         * and team-c (its second variant isolates and allows everything in). Egress: the
+         * remediation, the egress allow-all policy (which allows everything out), deny-most's first
+         * variant.
          */
         boolean fencedEffectively(String name, Ns ns) {
+            boolean in = false;
+            boolean inAll = false;
+            boolean out = false;
+            boolean outAll = false;
             for (PolicyFacts p : policies.getOrDefault(name, Map.of()).values()) {
-                if (p == POLICIES.get(0) || p == POLICIES.get(2)) {
-                    return true;
-                }
+                in |= p == POLICIES.get(0) || p == POLICIES.get(2);
+                out |= p == POLICIES.get(2) || p == POLICIES.get(3);
+                outAll |= p == POLICIES.get(3);
             }
-            if (clusterPolicies.containsKey("deny-prod") && "prod".equals(ns.labels().get("env"))) {
-                return true;
-            }
+            in |= clusterPolicies.containsKey("deny-prod") && "prod".equals(ns.labels().get("env"));
             Integer most = clusterPolicies.get("deny-most");
-            return most != null && most % 2 == 0 && !name.equals("kube-system") && !name.equals("team-c");
+            if (most != null && !name.equals("kube-system") && !name.equals("team-c")) {
+                in = true;
+                inAll |= most % 2 == 1;
+                out |= most % 2 == 0;
+            }
+            return (in && !inAll) || (out && !outAll);
         }
 
         /** The rules over the final state in one batch, as {@code fencewatch audit} evaluates a cluster. */
