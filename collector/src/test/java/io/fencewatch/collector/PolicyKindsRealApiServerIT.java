@@ -155,7 +155,7 @@ class PolicyKindsRealApiServerIT {
     }
 
     /** A CRD of the kind's group, version, plural and scope; the schema keeps every field (as the projects' do for spec). */
-    private static CustomResourceDefinition crd(PolicyKind k) {
+    static CustomResourceDefinition crd(PolicyKind k) {
         return new CustomResourceDefinitionBuilder().withNewMetadata().withName(k.resource()).endMetadata()
                 .withNewSpec().withGroup(k.group()).withScope(k.clusterScoped() ? "Cluster" : "Namespaced")
                 .withNewNames().withKind(k.kubernetesKind()).withPlural(k.plural())
