@@ -80,6 +80,7 @@ public final class ClusterAgent implements AutoCloseable {
     private volatile FenceWatch fenceWatch;
     /** How often the served policy kinds are looked up again whatever the CRD watch says. */
     static final Duration POLICY_KINDS_REDISCOVERY = Duration.ofMinutes(5);
+    private volatile Duration policyKindsRediscovery = POLICY_KINDS_REDISCOVERY;
     private final java.util.List<Runnable> onClosed = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     public ClusterAgent(AgentSettings settings, KubernetesClient client, Producer<String, InventoryEvent> producer,
@@ -163,8 +164,13 @@ public final class ClusterAgent implements AutoCloseable {
             return;
         }
         fenceWatch = new FenceWatch(settings.clusterId(), client, settings.policyKinds(), this::enqueue, clock,
-                publisher::requestEpoch, POLICY_KINDS_REDISCOVERY, settings.listPageSize());
+                publisher::requestEpoch, policyKindsRediscovery, settings.listPageSize());
         fenceWatch.start();
+    }
+
+    /** Test hook, before {@link #start()}: re-discover the policy kinds this often (default 5 minutes). */
+    void policyKindsRediscovery(Duration every) {
+        policyKindsRediscovery = every;
     }
 
     /** The policy kinds beyond NetworkPolicy watched now (empty: none served, or --policy-kinds=none). */

@@ -146,6 +146,68 @@ class PolicyKindsRealApiServerIT {
         }
     }
 
+    /**
+     * A collector that may not list CRDs (a ClusterRole without them) finds the kinds by discovery at
+     * start and on its timer only: the CRD's objects are published, and when the CRD goes the timer
+     * notices and its objects are published as deleted.
+     */
+    @Test
+    void shouldFallBackToTheTimerWhenCrdsCannotBeListed(EmbeddedKafkaBroker broker) {
+        var rbac = cluster.api().rbac();
+        cluster.createNamespace("kinds-sa");
+        cluster.api().serviceAccounts().inNamespace("kinds-sa").resource(new io.fabric8.kubernetes.api.model.ServiceAccountBuilder()
+                .withNewMetadata().withName("no-crds").endMetadata().build()).create();
+        rbac.clusterRoles().resource(new io.fabric8.kubernetes.api.model.rbac.ClusterRoleBuilder().withNewMetadata()
+                .withName("fencewatch-it-no-crds").endMetadata()
+                .addNewRule().withApiGroups("").withResources("namespaces").withVerbs("list", "watch").endRule()
+                .addNewRule().withApiGroups("networking.k8s.io").withResources("networkpolicies").withVerbs("list", "watch").endRule()
+                .addNewRule().withApiGroups("projectcalico.org", "cilium.io").withResources("globalnetworkpolicies",
+                        "ciliumnetworkpolicies").withVerbs("list", "watch").endRule()
+                .build()).create();
+        rbac.clusterRoleBindings().resource(new io.fabric8.kubernetes.api.model.rbac.ClusterRoleBindingBuilder()
+                .withNewMetadata().withName("fencewatch-it-no-crds").endMetadata()
+                .withNewRoleRef().withApiGroup("rbac.authorization.k8s.io").withKind("ClusterRole")
+                .withName("fencewatch-it-no-crds").endRoleRef()
+                .addNewSubject().withKind("ServiceAccount").withName("no-crds").withNamespace("kinds-sa").endSubject()
+                .build()).create();
+        try {
+            String token = cluster.api().serviceAccounts().inNamespace("kinds-sa").withName("no-crds")
+                    .tokenRequest(new io.fabric8.kubernetes.api.model.authentication.TokenRequestBuilder().withNewSpec()
+                            .withExpirationSeconds(3600L).endSpec().build()).getStatus().getToken();
+            cluster.createNamespace("shop");
+            createCrds();
+            createObjects();
+            String prefix = TestAgents.uniquePrefix();
+            broker.createTopic(prefix + ".inventory", PARTITIONS);
+            try (var asSa = RealCluster.client(controlPlane.tokenKubeconfig("no-crds", token))) {
+                ClusterAgent agent = agents.agent(TestAgents.config(broker.bootstrapServers(), "kinds", prefix, Map.of(
+                        "heartbeat-interval", "1h", "policy-engine-namespaces", "",
+                        "policy-kinds", "calico-global-network-policy,cilium-network-policy")), asSa);
+                agent.policyKindsRediscovery(Duration.ofSeconds(2));
+                agent.start();
+                try (TopicReader<String, InventoryEvent> reader = TestAgents.reader(broker, prefix + ".inventory")) {
+                    List<ConsumerRecord<String, InventoryEvent>> sync = reader.pollUntil(
+                            rs -> count(rs, r -> r.value().getOp() == Op.SYNC_END) == PARTITIONS, WAIT);
+                    assertGlobalOnEveryPartition(sync, Op.SNAPSHOT);
+                    assertCiliumOnItsPartition(sync, Op.SNAPSHOT);
+                    cluster.api().apiextensions().v1().customResourceDefinitions()
+                            .withName(PolicyKind.CALICO_GLOBAL_NETWORK_POLICY.resource()).delete();
+                    List<ConsumerRecord<String, InventoryEvent>> deletes = reader.pollUntil(rs -> count(rs,
+                            r -> r.value().getOp() == Op.DELETE) >= PARTITIONS, WAIT);
+                    assertGlobalOnEveryPartition(deletes, Op.DELETE);
+                    await().atMost(WAIT).until(() -> agent.policyKindsWatched()
+                            .equals(Set.of(PolicyKind.CILIUM_NETWORK_POLICY)));
+                }
+                assertThat(agent.readinessProblem()).isNull();
+            }
+            assertThat(agents.fatalReasons).isEmpty();
+        } finally {
+            agents.closeAll();
+            rbac.clusterRoleBindings().withName("fencewatch-it-no-crds").delete();
+            rbac.clusterRoles().withName("fencewatch-it-no-crds").delete();
+        }
+    }
+
     // ------------------------------------------------------------------ the cluster's side
 
     private void createCrds() {
