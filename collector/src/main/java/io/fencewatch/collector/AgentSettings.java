@@ -1,17 +1,21 @@
 package io.fencewatch.collector;
 
 import java.time.Duration;
+import java.util.Collections;
+import java.util.EnumSet;
 import java.util.List;
+import java.util.Set;
 import java.util.Objects;
 
 import io.fencewatch.collector.config.ClusterTarget;
 import io.fencewatch.collector.config.CollectorConfig;
+import io.fencewatch.collector.kube.PolicyKind;
 import io.fencewatch.schema.Keys;
 
 /** What one {@link ClusterAgent} needs to know; built from {@link CollectorConfig} or directly in tests. */
 public record AgentSettings(String clusterId, String collectorId, String topic, int queueCapacity,
         Duration heartbeatInterval, List<String> annotationPatterns, int listPageSize, LeaseSettings lease,
-        Duration unreachableAfter, List<String> policyEngineNamespaces) {
+        Duration unreachableAfter, List<String> policyEngineNamespaces, Set<PolicyKind> policyKinds) {
 
     /** How long the API server may fail before the agent reports the cluster UNREACHABLE, unless configured. */
     public static final Duration DEFAULT_UNREACHABLE_AFTER = Duration.ofSeconds(10);
@@ -29,6 +33,14 @@ public record AgentSettings(String clusterId, String collectorId, String topic, 
                 unreachableAfter, List.of());
     }
 
+    /** Without policy kinds beyond NetworkPolicy (--policy-kinds=none): tests that do not need them. */
+    public AgentSettings(String clusterId, String collectorId, String topic, int queueCapacity, Duration heartbeatInterval,
+            List<String> annotationPatterns, int listPageSize, LeaseSettings lease, Duration unreachableAfter,
+            List<String> policyEngineNamespaces) {
+        this(clusterId, collectorId, topic, queueCapacity, heartbeatInterval, annotationPatterns, listPageSize, lease,
+                unreachableAfter, policyEngineNamespaces, Set.of());
+    }
+
     public AgentSettings {
         Keys.requireClusterId(clusterId);
         Objects.requireNonNull(collectorId, "collectorId");
@@ -37,6 +49,7 @@ public record AgentSettings(String clusterId, String collectorId, String topic, 
         Objects.requireNonNull(unreachableAfter, "unreachableAfter");
         annotationPatterns = List.copyOf(annotationPatterns);
         policyEngineNamespaces = List.copyOf(policyEngineNamespaces);
+        policyKinds = policyKinds.isEmpty() ? Set.of() : Collections.unmodifiableSet(EnumSet.copyOf(policyKinds));
         if (queueCapacity < 1) {
             throw new IllegalArgumentException("queueCapacity must be positive");
         }
@@ -61,21 +74,26 @@ public record AgentSettings(String clusterId, String collectorId, String topic, 
         return new AgentSettings(target.clusterId(), config.collectorId(), config.topics().inventory(),
                 config.get(CollectorConfig.QUEUE_CAPACITY), config.get(CollectorConfig.HEARTBEAT_INTERVAL),
                 config.annotationPatterns(), config.get(CollectorConfig.LIST_PAGE_SIZE), lease,
-                config.get(CollectorConfig.UNREACHABLE_AFTER), config.policyEngineNamespaces());
+                config.get(CollectorConfig.UNREACHABLE_AFTER), config.policyEngineNamespaces(), config.policyKinds());
     }
 
     public AgentSettings withLease(LeaseSettings newLease) {
         return new AgentSettings(clusterId, collectorId, topic, queueCapacity, heartbeatInterval, annotationPatterns,
-                listPageSize, newLease, unreachableAfter, policyEngineNamespaces);
+                listPageSize, newLease, unreachableAfter, policyEngineNamespaces, policyKinds);
     }
 
     public AgentSettings withPolicyEngineNamespaces(List<String> namespaces) {
         return new AgentSettings(clusterId, collectorId, topic, queueCapacity, heartbeatInterval, annotationPatterns,
-                listPageSize, lease, unreachableAfter, namespaces);
+                listPageSize, lease, unreachableAfter, namespaces, policyKinds);
+    }
+
+    public AgentSettings withPolicyKinds(Set<PolicyKind> kinds) {
+        return new AgentSettings(clusterId, collectorId, topic, queueCapacity, heartbeatInterval, annotationPatterns,
+                listPageSize, lease, unreachableAfter, policyEngineNamespaces, kinds);
     }
 
     public AgentSettings withCollectorId(String id) {
         return new AgentSettings(clusterId, id, topic, queueCapacity, heartbeatInterval, annotationPatterns,
-                listPageSize, lease, unreachableAfter, policyEngineNamespaces);
+                listPageSize, lease, unreachableAfter, policyEngineNamespaces, policyKinds);
     }
 }

@@ -28,6 +28,7 @@ import io.fabric8.kubernetes.client.extended.leaderelection.resourcelock.LeaseLo
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.fencewatch.collector.kube.AgentEvent;
 import io.fencewatch.collector.kube.EventTranslator;
+import io.fencewatch.collector.kube.FenceWatch;
 import io.fencewatch.collector.kube.NamespaceEventHandler;
 import io.fencewatch.collector.kube.PolicyEngineWatch;
 import io.fencewatch.collector.kube.PolicyEventHandler;
@@ -75,6 +76,11 @@ public final class ClusterAgent implements AutoCloseable {
     private volatile long troubleSinceWall; // clock ms, for the report
     /** The NetworkPolicy engine watch (FW-NP-002); null when --policy-engine-namespaces is empty. */
     private volatile PolicyEngineWatch engineWatch;
+    /** The policy kinds beyond NetworkPolicy (issue 15); null when --policy-kinds is none. */
+    private volatile FenceWatch fenceWatch;
+    /** How often the served policy kinds are looked up again whatever the CRD watch says. */
+    static final Duration POLICY_KINDS_REDISCOVERY = Duration.ofMinutes(5);
+    private volatile Duration policyKindsRediscovery = POLICY_KINDS_REDISCOVERY;
     private final java.util.List<Runnable> onClosed = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     public ClusterAgent(AgentSettings settings, KubernetesClient client, Producer<String, InventoryEvent> producer,
@@ -117,6 +123,7 @@ public final class ClusterAgent implements AutoCloseable {
         publisher.start();
         namespaceInformer = startNamespaceInformer();
         policyInformer = startPolicyInformer();
+        startFenceWatch();
         startPolicyEngineWatch();
         if (settings.lease() == null) {
             publisher.setPublishing(true, "no leader election");
@@ -149,6 +156,27 @@ public final class ClusterAgent implements AutoCloseable {
         inf.addEventHandler(new PolicyEventHandler(this::enqueue, clock,
                 () -> publisher.requestEpoch("networkpolicies relisted after the watch was lost")));
         return startInformer(inf, "networkpolicies");
+    }
+
+    /** Issue 15: the policy kinds beyond NetworkPolicy the cluster serves, each on a generic informer. */
+    private void startFenceWatch() {
+        if (settings.policyKinds().isEmpty()) {
+            return;
+        }
+        fenceWatch = new FenceWatch(settings.clusterId(), client, settings.policyKinds(), this::enqueue, clock,
+                publisher::requestEpoch, policyKindsRediscovery, settings.listPageSize());
+        fenceWatch.start();
+    }
+
+    /** Test hook, before {@link #start()}: re-discover the policy kinds this often (default 5 minutes). */
+    void policyKindsRediscovery(Duration every) {
+        policyKindsRediscovery = every;
+    }
+
+    /** The policy kinds beyond NetworkPolicy watched now (empty: none served, or --policy-kinds=none). */
+    public java.util.Set<io.fencewatch.collector.kube.PolicyKind> policyKindsWatched() {
+        FenceWatch w = fenceWatch;
+        return w == null ? java.util.Set.of() : w.watching();
     }
 
     /**
@@ -478,8 +506,13 @@ public final class ClusterAgent implements AutoCloseable {
 
     /** For metrics: "running", "watching", "synced" of each informer. */
     public List<InformerState> informerStates() {
-        return List.of(InformerState.of("namespaces", namespaceInformer),
-                InformerState.of("networkpolicies", policyInformer));
+        List<InformerState> states = new java.util.ArrayList<>(List.of(InformerState.of("namespaces", namespaceInformer),
+                InformerState.of("networkpolicies", policyInformer)));
+        FenceWatch w = fenceWatch;
+        if (w != null) {
+            w.states().forEach((resource, s) -> states.add(new InformerState(resource, s[0], s[1], s[2])));
+        }
+        return states;
     }
 
     /** One informer's state, for metrics. */
@@ -523,6 +556,9 @@ public final class ClusterAgent implements AutoCloseable {
         // One at a time: closing many watches at once can stall a (mock) API server's event loop.
         stopQuietly(namespaceInformer);
         stopQuietly(policyInformer);
+        if (fenceWatch != null) {
+            fenceWatch.close();
+        }
         if (engineWatch != null) {
             engineWatch.close();
         }
@@ -555,6 +591,10 @@ public final class ClusterAgent implements AutoCloseable {
     private final class InformerSnapshot implements InventoryPublisher.SnapshotSource {
         @Override
         public boolean synced() {
+            FenceWatch fences = fenceWatch;
+            if (fences != null && !fences.ready()) {
+                return false; // the kinds found at start take part in the epoch's snapshot
+            }
             PolicyEngineWatch engines = engineWatch;
             if (engines == null) {
                 return informersSynced();
@@ -572,6 +612,12 @@ public final class ClusterAgent implements AutoCloseable {
         @Override
         public List<NetworkPolicy> policies() {
             return policyInformer.getStore().list();
+        }
+
+        @Override
+        public java.util.Map<io.fencewatch.collector.kube.PolicyKind, List<io.fabric8.kubernetes.api.model.GenericKubernetesResource>> fences() {
+            FenceWatch fences = fenceWatch;
+            return fences == null ? java.util.Map.of() : fences.caches();
         }
 
         @Override

@@ -154,6 +154,68 @@ class CollectorRbacRealApiServerIT {
     }
 
     /**
+     * Issue 15 with k8s/'s ClusterRole: a Calico GlobalNetworkPolicy (cluster-scoped) and a
+     * CiliumNetworkPolicy (namespaced) are discovered, watched and published; the CRDs are listed and
+     * watched; nothing of them can be written or got.
+     */
+    @Test
+    void shouldWatchThePolicyKindsBeyondNetworkPolicyWithListAndWatchOnly(EmbeddedKafkaBroker broker) {
+        List<io.fencewatch.collector.kube.PolicyKind> kinds = List.of(
+                io.fencewatch.collector.kube.PolicyKind.CALICO_GLOBAL_NETWORK_POLICY,
+                io.fencewatch.collector.kube.PolicyKind.CILIUM_NETWORK_POLICY);
+        var crds = cluster.api().apiextensions().v1().customResourceDefinitions();
+        try {
+            cluster.createNamespace("shop");
+            for (var k : kinds) {
+                crds.resource(PolicyKindsRealApiServerIT.crd(k)).create();
+            }
+            var gnp = new io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder()
+                    .withApiVersion("projectcalico.org/v3").withKind("GlobalNetworkPolicy").withNewMetadata()
+                    .withName("default-deny").endMetadata()
+                    .addToAdditionalProperties("spec", Map.of("selector", "all()", "types", List.of("Ingress"))).build();
+            var cnp = new io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder().withApiVersion("cilium.io/v2")
+                    .withKind("CiliumNetworkPolicy").withNewMetadata().withName("deny").withNamespace("shop").endMetadata()
+                    .addToAdditionalProperties("spec", Map.of("endpointSelector", Map.of(), "ingress", List.of(Map.of())))
+                    .build();
+            await().atMost(Duration.ofSeconds(60)).ignoreExceptions().untilAsserted(() -> cluster.api()
+                    .genericKubernetesResources(kinds.get(0).context()).resource(gnp).create());
+            await().atMost(Duration.ofSeconds(60)).ignoreExceptions().untilAsserted(() -> cluster.api()
+                    .genericKubernetesResources(kinds.get(1).context()).inNamespace("shop").resource(cnp).create());
+
+            String prefix = TestAgents.uniquePrefix();
+            broker.createTopic(prefix + ".inventory", 2);
+            ClusterAgent agent = agents.agent(TestAgents.config(broker.bootstrapServers(), "rbac", prefix,
+                    Map.of("policy-engine-namespaces", "")), asCollector);
+            agent.start();
+            await().atMost(Duration.ofSeconds(60)).until(() -> agent.readinessProblem() == null);
+            assertThat(agent.policyKindsWatched()).containsExactlyInAnyOrderElementsOf(kinds);
+            try (TopicReader<String, InventoryEvent> reader = TestAgents.reader(broker, prefix + ".inventory")) {
+                List<InventoryEvent> events = TestAgents.readUntil(reader, es -> es.stream()
+                        .filter(e -> e.getOp() == Op.SYNC_END).count() == 2);
+                assertThat(events).filteredOn(e -> e.getOp() == Op.SNAPSHOT && e.getFenceFacts() != null)
+                        .extracting(InventoryEvent::getName).containsExactlyInAnyOrder("default-deny", "default-deny", "deny");
+            }
+            assertThat(agent.informerStates()).filteredOn(s -> s.resource().endsWith(".cilium.io")
+                    || s.resource().endsWith(".projectcalico.org")).allMatch(s -> s.watching() && s.synced()).hasSize(2);
+            assertThat(agents.fatalReasons).isEmpty();
+
+            assertForbidden(() -> asCollector.genericKubernetesResources(kinds.get(0).context()).withName("default-deny").get());
+            assertForbidden(() -> asCollector.genericKubernetesResources(kinds.get(1).context()).inNamespace("shop")
+                    .withName("deny").delete());
+            assertForbidden(() -> asCollector.genericKubernetesResources(kinds.get(1).context()).inNamespace("shop")
+                    .resource(new io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder(cnp)
+                            .editMetadata().withName("by-the-collector").endMetadata().build()).create());
+            assertForbidden(() -> asCollector.apiextensions().v1().customResourceDefinitions()
+                    .withName(kinds.get(0).resource()).delete());
+        } finally {
+            for (var k : kinds) {
+                crds.withName(k.resource()).delete();
+            }
+            await().atMost(Duration.ofSeconds(60)).until(() -> kinds.stream().allMatch(k -> crds.withName(k.resource()).get() == null));
+        }
+    }
+
+    /**
      * FW-NP-002 with k8s/'s Role in kube-system only: the engine there is seen; calico-system is not
      * granted, which does not matter while it does not exist, and makes enforcement unknown (with
      * the reason) once it does; reading DaemonSets anywhere else stays forbidden.

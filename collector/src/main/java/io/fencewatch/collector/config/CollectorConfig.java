@@ -117,6 +117,14 @@ public final class CollectorConfig implements Configured {
                     + " is NetworkPolicy enforced at all?); needs list/watch daemonsets there (a Role per namespace)."
                     + " Empty: do not look (enforcement UNKNOWN).");
 
+    public static final Setting<String> POLICY_KINDS = key("policy-kinds", String.class, "auto",
+            CollectorConfig::parsePolicyKinds,
+            "Policy kinds beyond NetworkPolicy to watch where the cluster serves them (found by API discovery, re-checked"
+                    + " when CRDs change and every 5 minutes): auto (all of them), none, or a comma list of "
+                    + String.join(", ", java.util.Arrays.stream(io.fencewatch.collector.kube.PolicyKind.values())
+                            .map(io.fencewatch.collector.kube.PolicyKind::flagName).toList())
+                    + "; needs list/watch on them and on customresourcedefinitions.");
+
     public static final Setting<String> SINK = key("sink", String.class, "kafka",
             v -> parseChoice(v, "kafka", "oci-streaming"),
             "Where events go: kafka (the inventory topic) or oci-streaming (an OCI stream that the oci-bridge forwards to Kafka).");
@@ -631,6 +639,46 @@ public final class CollectorConfig implements Configured {
         String v = get(POLICY_ENGINE_NAMESPACES);
         return v.isBlank() ? List.of()
                 : java.util.Arrays.stream(v.split(",")).map(String::strip).distinct().toList();
+    }
+
+    static String parsePolicyKinds(String v) {
+        policyKindsOf(v);
+        return v;
+    }
+
+    /** The kinds a {@code --policy-kinds} value names; throws saying why for a bad one. */
+    static Set<io.fencewatch.collector.kube.PolicyKind> policyKindsOf(String v) {
+        Set<io.fencewatch.collector.kube.PolicyKind> kinds = java.util.EnumSet.noneOf(io.fencewatch.collector.kube.PolicyKind.class);
+        String s = v.strip();
+        if (s.equals("auto")) {
+            return java.util.EnumSet.allOf(io.fencewatch.collector.kube.PolicyKind.class);
+        }
+        if (s.equals("none")) {
+            return kinds;
+        }
+        if (s.isEmpty()) {
+            throw new IllegalArgumentException("is empty (write auto, none or a comma list of kinds)");
+        }
+        for (String part : s.split(",", -1)) {
+            String name = part.strip();
+            if (name.equals("auto") || name.equals("none")) {
+                throw new IllegalArgumentException("names " + name + " with other kinds (" + name + " stands alone)");
+            }
+            io.fencewatch.collector.kube.PolicyKind k = io.fencewatch.collector.kube.PolicyKind.ofFlagName(name);
+            if (k == null) {
+                throw new IllegalArgumentException("holds '" + shorten(name) + "', which is not a policy kind (auto, none,"
+                        + " or a comma list of " + String.join(", ", java.util.Arrays.stream(
+                                io.fencewatch.collector.kube.PolicyKind.values())
+                                .map(io.fencewatch.collector.kube.PolicyKind::flagName).toList()) + ")");
+            }
+            kinds.add(k);
+        }
+        return kinds;
+    }
+
+    /** The policy kinds beyond NetworkPolicy to watch where served ({@code --policy-kinds}); empty: none. */
+    public Set<io.fencewatch.collector.kube.PolicyKind> policyKinds() {
+        return java.util.Collections.unmodifiableSet(policyKindsOf(get(POLICY_KINDS)));
     }
 
     static String parseDnsLabel(String v) {

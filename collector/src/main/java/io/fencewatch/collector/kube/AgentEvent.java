@@ -2,6 +2,7 @@ package io.fencewatch.collector.kube;
 
 import java.time.Instant;
 
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 
@@ -16,6 +17,11 @@ public sealed interface AgentEvent {
 
     /** A namespace was added, modified or deleted. */
     record NamespaceChanged(ChangeType change, Namespace namespace, Instant observedAt) implements AgentEvent {
+    }
+
+    /** A policy of a kind beyond NetworkPolicy (Calico, Cilium, the admin policies) was added, modified or deleted. */
+    record FenceChanged(ChangeType change, PolicyKind kind, GenericKubernetesResource policy, Instant observedAt)
+            implements AgentEvent {
     }
 
     /** A NetworkPolicy was added, modified or deleted. */

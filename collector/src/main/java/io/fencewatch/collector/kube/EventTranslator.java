@@ -25,6 +25,7 @@ import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicySpec;
 import io.fencewatch.schema.FactLimits;
 import io.fencewatch.schema.common.Kind;
 import io.fencewatch.schema.common.Op;
+import io.fencewatch.schema.inventory.FenceFacts;
 import io.fencewatch.schema.inventory.InventoryEvent;
 import io.fencewatch.schema.inventory.IpBlock;
 import io.fencewatch.schema.inventory.LabelSelector;
@@ -66,6 +67,10 @@ public final class EventTranslator {
         if (event instanceof AgentEvent.NamespaceChanged nc) {
             return ObjectRefs.name(nc.namespace());
         }
+        if (event instanceof AgentEvent.FenceChanged fc) {
+            // A cluster-scoped kind concerns every namespace: keyed <cluster>/*, sent to every partition.
+            return fc.kind().clusterScoped() ? io.fencewatch.schema.Keys.MARKER_NAMESPACE : ObjectRefs.namespace(fc.policy());
+        }
         return ObjectRefs.namespace(((AgentEvent.PolicyChanged) event).policy());
     }
 
@@ -73,6 +78,9 @@ public final class EventTranslator {
     public InventoryEvent translate(AgentEvent event, Op op, Source source) {
         if (event instanceof AgentEvent.NamespaceChanged nc) {
             return namespaceEvent(nc.namespace(), op, source);
+        }
+        if (event instanceof AgentEvent.FenceChanged fc) {
+            return FenceTranslator.event(fc.kind(), fc.policy(), op, source);
         }
         return policyEvent(((AgentEvent.PolicyChanged) event).policy(), op, source);
     }
@@ -118,6 +126,18 @@ public final class EventTranslator {
             int rules = size(p.getIngress()) + size(p.getEgress());
             if (rules > FactLimits.MAX_RULES || elements(p) > FactLimits.MAX_POLICY_ELEMENTS
                     || p.getPodSelector().getMatchLabels().size() > FactLimits.MAX_MAP_ENTRIES) {
+                return true;
+            }
+        }
+        FenceFacts f = e.getFenceFacts();
+        if (f != null) {
+            int rules = size(f.getIngress()) + size(f.getEgress());
+            long elements = rules + selectorElements(f.getPodSelector()) + selectorElements(f.getNamespaceSelector())
+                    + size(f.getTypes());
+            if (rules > FactLimits.MAX_RULES || elements > FactLimits.MAX_POLICY_ELEMENTS
+                    || (f.getPodSelector() != null && f.getPodSelector().getMatchLabels().size() > FactLimits.MAX_MAP_ENTRIES)
+                    || (f.getNamespaceSelector() != null
+                            && f.getNamespaceSelector().getMatchLabels().size() > FactLimits.MAX_MAP_ENTRIES)) {
                 return true;
             }
         }
@@ -170,6 +190,27 @@ public final class EventTranslator {
                     : List.of("Ingress", "Egress");
             b.setPolicyFacts(new PolicyFacts(selector, types, allowAllIfAny(p.getIngress()), allowAllIfAny(p.getEgress())));
         }
+        FenceFacts f = e.getFenceFacts();
+        if (f != null) {
+            // A fence cut to fit keeps where it sits (tier, order, types) and says it is cut: a fence with a
+            // problem never counts as isolating, so nothing is over-stated.
+            FenceFacts.Builder fb = FenceFacts.newBuilder(f).setIngress(null).setEgress(null)
+                    .setProblem("too large for the inventory's limits (" + (size(f.getIngress()) + size(f.getEgress()))
+                            + " rules): rules left out");
+            if (f.getPodSelector() != null && selectorBytes(f.getPodSelector()) > maxBytes / 4) {
+                fb.setPodSelector(null);
+            }
+            if (f.getNamespaceSelector() != null && selectorBytes(f.getNamespaceSelector()) > maxBytes / 4) {
+                fb.setNamespaceSelector(null);
+            }
+            if (len(f.getPodExpression()) > maxBytes / 4) {
+                fb.setPodExpression(null);
+            }
+            if (len(f.getNamespaceExpression()) > maxBytes / 4) {
+                fb.setNamespaceExpression(null);
+            }
+            b.setFenceFacts(fb.build());
+        }
         return b.build();
     }
 
@@ -221,6 +262,25 @@ public final class EventTranslator {
         NamespaceFacts f = e.getNamespaceFacts();
         if (f != null) {
             n += mapBytes(f.getLabels()) + mapBytes(f.getAnnotations());
+        }
+        FenceFacts ff = e.getFenceFacts();
+        if (ff != null) {
+            n += 64 + len(ff.getApiVersion()) + len(ff.getTier()) + len(ff.getPodExpression())
+                    + len(ff.getNamespaceExpression()) + selectorBytes(ff.getPodSelector())
+                    + selectorBytes(ff.getNamespaceSelector()) + len(ff.getProblem());
+            if (ff.getTypes() != null) {
+                for (String t : ff.getTypes()) {
+                    n += len(t);
+                }
+            }
+            for (List<io.fencewatch.schema.inventory.FenceRule> rules : java.util.Arrays.asList(ff.getIngress(),
+                    ff.getEgress())) {
+                if (rules != null) {
+                    for (io.fencewatch.schema.inventory.FenceRule r : rules) {
+                        n += 8 + len(r.getAction()) + len(r.getPeers()) + len(r.getPorts());
+                    }
+                }
+            }
         }
         PolicyFacts p = e.getPolicyFacts();
         if (p != null) {
@@ -318,7 +378,8 @@ public final class EventTranslator {
         return new PolicyPort(p.getProtocol(), portText, p.getEndPort());
     }
 
-    private static LabelSelector selector(io.fabric8.kubernetes.api.model.LabelSelector s) {
+    /** A Kubernetes label selector as written; null stays null. Shared with {@link FenceTranslator}. */
+    static LabelSelector selector(io.fabric8.kubernetes.api.model.LabelSelector s) {
         if (s == null) {
             return null;
         }

@@ -19,9 +19,18 @@ abstract class InformerEventHandler<T extends HasMetadata> implements ResourceEv
 
     /** @param onRelist called after a relist (watch lost, 410 Gone) has been handed over in full */
     InformerEventHandler(EventSink sink, Clock clock, Runnable onRelist) {
+        this(sink, clock, onRelist, true);
+    }
+
+    /**
+     * @param suppressFirstList false: the first list's notifications are queued too (an informer started
+     *        while an epoch is open: its list goes out as UPSERTs; one started before is covered by the
+     *        epoch's snapshot, which drops what was queued before it)
+     */
+    InformerEventHandler(EventSink sink, Clock clock, Runnable onRelist, boolean suppressFirstList) {
         this.sink = Objects.requireNonNull(sink);
         this.clock = Objects.requireNonNull(clock);
-        this.lists = new ListTracker(Objects.requireNonNull(onRelist));
+        this.lists = new ListTracker(Objects.requireNonNull(onRelist), suppressFirstList);
     }
 
     /** The event for one change of one object. */

@@ -16,15 +16,22 @@ package io.fencewatch.collector.kube;
  */
 final class ListTracker {
     private final Runnable onRelist;
+    private final boolean suppressFirst;
     private volatile int listsDone;
     private volatile boolean inFirstList;
 
     ListTracker(Runnable onRelist) {
+        this(onRelist, true);
+    }
+
+    /** @param suppressFirst false: the first list's notifications are queued like any other */
+    ListTracker(Runnable onRelist, boolean suppressFirst) {
         this.onRelist = onRelist;
+        this.suppressFirst = suppressFirst;
     }
 
     void beforeList() {
-        inFirstList = listsDone == 0;
+        inFirstList = suppressFirst && listsDone == 0;
     }
 
     void listDone() {

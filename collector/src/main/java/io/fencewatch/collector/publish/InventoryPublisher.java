@@ -29,6 +29,7 @@ import org.apache.kafka.common.utils.Utils;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
@@ -36,6 +37,7 @@ import io.fencewatch.collector.kube.AgentEvent;
 import io.fencewatch.collector.kube.ChangeType;
 import io.fencewatch.collector.kube.EventTranslator;
 import io.fencewatch.collector.kube.ObjectRefs;
+import io.fencewatch.collector.kube.PolicyKind;
 import io.fencewatch.schema.FactLimits;
 import io.fencewatch.schema.Keys;
 import io.fencewatch.schema.common.Op;
@@ -75,6 +77,14 @@ public final class InventoryPublisher implements AutoCloseable {
         List<Namespace> namespaces();
 
         List<NetworkPolicy> policies();
+
+        /**
+         * The objects of the policy kinds beyond NetworkPolicy whose informers take part in the
+         * snapshot (synced), by kind; read once {@link #synced()} holds.
+         */
+        default Map<PolicyKind, List<GenericKubernetesResource>> fences() {
+            return Map.of();
+        }
 
         /** Why the API server cannot be reached now, or null while it can (asked at the heartbeat interval). */
         default Outage outage() {
@@ -446,6 +456,16 @@ public final class InventoryPublisher implements AutoCloseable {
                 rememberSnapshotVersion(e);
             }
         }
+        long fenceTotal = 0;
+        for (Map.Entry<PolicyKind, List<GenericKubernetesResource>> kind : source.fences().entrySet()) {
+            for (GenericKubernetesResource o : kind.getValue()) {
+                AgentEvent.FenceChanged e = new AgentEvent.FenceChanged(ChangeType.UPSERT, kind.getKey(), o, now);
+                if (sendObject(e, Op.SNAPSHOT, epoch, partitions) >= 0) {
+                    fenceTotal++;
+                    rememberSnapshotVersion(e);
+                }
+            }
+        }
         if (resyncNeeded.get()) {
             return false;
         }
@@ -458,6 +478,7 @@ public final class InventoryPublisher implements AutoCloseable {
         Instant endAt = clock.instant();
         final long namespacesTotal = nsTotal;
         final long policiesTotal = npTotal;
+        final long fencesTotal = fenceTotal;
         for (int p = 0; p < partitions; p++) {
             SyncInfo info = new SyncInfo(partitions, p, nsTotal, npTotal, nsPerPartition[p], npPerPartition[p]);
             InventoryEvent end = marker(Op.SYNC_END, epoch, endAt, info);
@@ -466,8 +487,9 @@ public final class InventoryPublisher implements AutoCloseable {
             if (!trySend(rec, epoch, "SYNC_END", (md, ex) -> {
                 if (ex == null && pendingEnds.decrementAndGet() == 0 && lastEpoch == epoch) {
                     syncedEpoch = epoch;
-                    LOG.info("cluster {}: epoch {} synced: {} namespaces, {} policies on {} partitions of {} in {} ms",
-                            cluster, epoch, namespacesTotal, policiesTotal, partitions, topic,
+                    LOG.info("cluster {}: epoch {} synced: {} namespaces, {} policies, {} policies of other kinds on {}"
+                            + " partitions of {} in {} ms", cluster, epoch, namespacesTotal, policiesTotal, fencesTotal,
+                            partitions, topic,
                             TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - begin));
                 } else if (ex != null) {
                     LOG.debug("cluster {}: SYNC_END to {}-{} failed", cluster, topic, partition);
@@ -510,11 +532,17 @@ public final class InventoryPublisher implements AutoCloseable {
     }
 
     private static HasMetadata object(AgentEvent event) {
+        if (event instanceof AgentEvent.FenceChanged fc) {
+            return fc.policy();
+        }
         return event instanceof AgentEvent.NamespaceChanged nc ? nc.namespace() : ((AgentEvent.PolicyChanged) event).policy();
     }
 
     private static String objectKey(AgentEvent event) {
         HasMetadata o = object(event);
+        if (event instanceof AgentEvent.FenceChanged fc) {
+            return "F/" + fc.kind().name() + "/" + ObjectRefs.namespace(o) + "/" + ObjectRefs.name(o);
+        }
         return event instanceof AgentEvent.NamespaceChanged ? "N/" + ObjectRefs.name(o)
                 : "P/" + ObjectRefs.namespace(o) + "/" + ObjectRefs.name(o);
     }
@@ -542,6 +570,17 @@ public final class InventoryPublisher implements AutoCloseable {
         if (record == null) {
             metrics.skippedObject();
             return -1;
+        }
+        if (Keys.isMarker(key)) {
+            // A cluster-scoped kind concerns every namespace: like a marker, one copy to every partition, all
+            // with one sequence number (the OCI sink reports one partition: the bridge fans it out by its key).
+            sequence++;
+            for (int p = 0; p < partitions; p++) {
+                if (!trySend(new ProducerRecord<>(topic, p, key, record), epoch, ObjectRefs.where(cluster, obj), null)) {
+                    return -1;
+                }
+            }
+            return 0;
         }
         int partition = partitionOf(key, partitions);
         sequence++;

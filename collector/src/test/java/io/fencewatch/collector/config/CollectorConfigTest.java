@@ -213,4 +213,34 @@ class CollectorConfigTest {
                 "policy-engine-namespaces", "kube-system,,x"))).isInstanceOf(ConfigException.class)
                 .hasMessageContaining("holds an empty namespace name");
     }
+
+    @Test
+    void shouldTakePolicyKindsAsAutoNoneOrAListOfKinds() {
+        java.util.function.Function<String, java.util.Set<io.fencewatch.collector.kube.PolicyKind>> kinds = v -> CollectorConfig
+                .fromMap(v == null ? Map.of("cluster-id", "a", "bootstrap-servers", "k:1")
+                        : Map.of("cluster-id", "a", "bootstrap-servers", "k:1", "policy-kinds", v))
+                .policyKinds();
+        assertThat(kinds.apply(null)).as("default auto: all seven").containsExactlyInAnyOrder(
+                io.fencewatch.collector.kube.PolicyKind.values());
+        assertThat(kinds.apply("auto")).hasSize(7);
+        assertThat(kinds.apply("none")).isEmpty();
+        assertThat(kinds.apply(" calico-global-network-policy, cilium-network-policy,cilium-network-policy"))
+                .containsExactly(io.fencewatch.collector.kube.PolicyKind.CALICO_GLOBAL_NETWORK_POLICY,
+                        io.fencewatch.collector.kube.PolicyKind.CILIUM_NETWORK_POLICY);
+        assertThatThrownBy(() -> kinds.apply("calico-global-network-policy,GlobalNetworkPolicy"))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith("--policy-kinds: 'calico-global-network-policy,GlobalNetworkPolicy' holds"
+                        + " 'GlobalNetworkPolicy', which is not a policy kind (auto, none, or a comma list of"
+                        + " calico-network-policy, calico-global-network-policy, cilium-network-policy,");
+        assertThatThrownBy(() -> kinds.apply("auto,cilium-network-policy")).isInstanceOf(ConfigException.class)
+                .hasMessage("--policy-kinds: 'auto,cilium-network-policy' names auto with other kinds (auto stands alone)");
+        assertThatThrownBy(() -> kinds.apply("cilium-network-policy,,admin-network-policy"))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("holds '', which is not a policy kind");
+        assertThat(CollectorConfig.fromArgs(new String[] {"--cluster-id=a", "--bootstrap-servers=k:1"},
+                Map.of("FENCEWATCH_POLICY_KINDS", "admin-network-policy")).policyKinds())
+                .containsExactly(io.fencewatch.collector.kube.PolicyKind.ADMIN_NETWORK_POLICY);
+        assertThat(io.fencewatch.collector.AgentSettings.from(CollectorConfig.fromMap(Map.of("cluster-id", "a",
+                "bootstrap-servers", "k:1", "policy-kinds", "none")), new ClusterTarget("a", null)).policyKinds())
+                .isEmpty();
+    }
 }

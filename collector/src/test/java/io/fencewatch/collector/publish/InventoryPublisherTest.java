@@ -30,6 +30,9 @@ import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyBuilder;
 import io.fencewatch.collector.kube.AgentEvent;
 import io.fencewatch.collector.kube.ChangeType;
 import io.fencewatch.collector.kube.EventTranslator;
+import io.fencewatch.collector.kube.PolicyKind;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder;
 import io.fencewatch.schema.Keys;
 import io.fencewatch.schema.common.Op;
 import io.fencewatch.schema.inventory.InventoryEvent;
@@ -41,6 +44,7 @@ class InventoryPublisherTest {
 
     private final List<Namespace> namespaces = new CopyOnWriteArrayList<>();
     private final List<NetworkPolicy> policies = new CopyOnWriteArrayList<>();
+    private final java.util.Map<PolicyKind, List<GenericKubernetesResource>> fences = new java.util.concurrent.ConcurrentHashMap<>();
     private final BlockingQueue<AgentEvent> queue = new ArrayBlockingQueue<>(10_000);
     private final MockProducer<String, InventoryEvent> producer = new MockProducer<>(cluster(), true, null,
             new StringSerializer(), FencewatchSerdes.inventoryEvent());
@@ -59,6 +63,11 @@ class InventoryPublisherTest {
                 @Override
                 public List<NetworkPolicy> policies() {
                     return List.copyOf(policies);
+                }
+
+                @Override
+                public java.util.Map<PolicyKind, List<GenericKubernetesResource>> fences() {
+                    return fences.isEmpty() ? java.util.Map.of() : new java.util.EnumMap<>(fences); // ordered by kind, as FenceWatch hands them
                 }
             }, new EventTranslator(List.of("fencewatch.io/*")), Duration.ofHours(1), Clock.systemUTC());
 
@@ -92,6 +101,67 @@ class InventoryPublisherTest {
     @AfterEach
     void tearDown() {
         publisher.close(Duration.ofSeconds(2));
+    }
+
+    private static GenericKubernetesResource fence(PolicyKind k, String namespace, String name, String rv, Object spec) {
+        return new GenericKubernetesResourceBuilder().withApiVersion(k.apiVersion()).withKind(k.kubernetesKind())
+                .withNewMetadata().withName(name).withNamespace(namespace).withResourceVersion(rv).endMetadata()
+                .addToAdditionalProperties("spec", spec).build();
+    }
+
+    @Test
+    void shouldSendClusterScopedKindsToEveryPartitionAsMarkersAreAndNamespacedOnesToTheirNamespacesPartition() {
+        GenericKubernetesResource gnp = fence(PolicyKind.CALICO_GLOBAL_NETWORK_POLICY, null, "deny", "5",
+                java.util.Map.of("selector", "all()", "types", List.of("Ingress")));
+        GenericKubernetesResource cnp = fence(PolicyKind.CILIUM_NETWORK_POLICY, "shop", "cnp", "6",
+                java.util.Map.of("endpointSelector", java.util.Map.of(), "ingress", List.of(java.util.Map.of())));
+        fences.put(PolicyKind.CALICO_GLOBAL_NETWORK_POLICY, List.of(gnp));
+        fences.put(PolicyKind.CILIUM_NETWORK_POLICY, List.of(cnp));
+        publisher.start();
+        long epoch = opened();
+        List<ProducerRecord<String, InventoryEvent>> snap = history().stream()
+                .filter(r -> r.value().getOp() == Op.SNAPSHOT).toList();
+        assertThat(snap).filteredOn(r -> r.value().getKind() == io.fencewatch.schema.common.Kind.CALICO_GLOBAL_NETWORK_POLICY)
+                .extracting(ProducerRecord::partition).containsExactly(0, 1, 2);
+        assertThat(snap).filteredOn(r -> r.value().getKind() == io.fencewatch.schema.common.Kind.CALICO_GLOBAL_NETWORK_POLICY)
+                .allSatisfy(r -> {
+                    assertThat(r.key()).isEqualTo(Keys.marker("c1"));
+                    assertThat(r.value().getNamespace()).isNull();
+                    assertThat(r.value().getSource().getSequence()).isEqualTo(1L);
+                });
+        assertThat(snap).filteredOn(r -> r.value().getKind() == io.fencewatch.schema.common.Kind.CILIUM_NETWORK_POLICY)
+                .singleElement().satisfies(r -> {
+                    assertThat(r.key()).isEqualTo("c1/shop");
+                    assertThat(r.partition()).isEqualTo(InventoryPublisher.partitionOf("c1/shop", PARTITIONS));
+                    assertThat(r.value().getSource().getSequence()).isEqualTo(2L);
+                });
+        int before = history().size();
+
+        // Live: the snapshot's own version is a duplicate; a new one goes everywhere; a delete of a namespaced one once.
+        queue.add(new AgentEvent.FenceChanged(ChangeType.UPSERT, PolicyKind.CALICO_GLOBAL_NETWORK_POLICY, gnp, Instant.now()));
+        GenericKubernetesResource gnp7 = fence(PolicyKind.CALICO_GLOBAL_NETWORK_POLICY, null, "deny", "7",
+                java.util.Map.of("selector", "all()", "types", List.of("Ingress", "Egress")));
+        queue.add(new AgentEvent.FenceChanged(ChangeType.UPSERT, PolicyKind.CALICO_GLOBAL_NETWORK_POLICY, gnp7, Instant.now()));
+        queue.add(new AgentEvent.FenceChanged(ChangeType.DELETE, PolicyKind.CILIUM_NETWORK_POLICY, cnp, Instant.now()));
+        // Over the processor's bound on rules: cut, flagged, and never counted as isolating.
+        List<Object> many = new java.util.ArrayList<>();
+        for (int i = 0; i < 1001; i++) {
+            many.add(java.util.Map.of());
+        }
+        queue.add(new AgentEvent.FenceChanged(ChangeType.UPSERT, PolicyKind.CILIUM_NETWORK_POLICY,
+                fence(PolicyKind.CILIUM_NETWORK_POLICY, "shop", "big", "8", java.util.Map.of("endpointSelector",
+                        java.util.Map.of(), "ingress", many)), Instant.now()));
+        await().atMost(Duration.ofSeconds(10)).until(() -> history().size() >= before + 5);
+        List<ProducerRecord<String, InventoryEvent>> live = history().subList(before, history().size());
+        assertThat(live).extracting(r -> r.value().getOp() + "/" + r.value().getResourceVersion() + "@" + r.partition())
+                .containsExactly("UPSERT/7@0", "UPSERT/7@1", "UPSERT/7@2",
+                        "DELETE/6@" + InventoryPublisher.partitionOf("c1/shop", PARTITIONS),
+                        "UPSERT/8@" + InventoryPublisher.partitionOf("c1/shop", PARTITIONS));
+        assertThat(live.get(0).value().getSource().getEpoch()).isEqualTo(epoch);
+        assertThat(live.get(4).value().getTruncated()).isTrue();
+        assertThat(live.get(4).value().getFenceFacts().getIngress()).isNull();
+        assertThat(live.get(4).value().getFenceFacts().getProblem()).startsWith("too large for the inventory's limits (1001 rules)");
+        assertThat(publisher.metrics().skippedDuplicates()).isEqualTo(1);
     }
 
     @Test

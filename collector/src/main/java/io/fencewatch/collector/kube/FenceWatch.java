@@ -1,0 +1,370 @@
+package io.fencewatch.collector.kube;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.fabric8.kubernetes.api.model.APIResource;
+import io.fabric8.kubernetes.api.model.APIResourceList;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.ListOptionsBuilder;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.Watch;
+import io.fabric8.kubernetes.client.Watcher;
+import io.fabric8.kubernetes.client.WatcherException;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+
+/**
+ * Watches the policy kinds beyond NetworkPolicy that the cluster serves (issue 15). Which of the
+ * wanted {@link PolicyKind}s are served is found by API discovery ({@code /apis/<group>/<version>}),
+ * at start, whenever a CustomResourceDefinition of their groups appears, changes or goes (a watch on
+ * CRDs, listed as metadata only; the fast path), and every {@code rediscoverEvery} in any case
+ * (Calico's projectcalico.org/v3 is an aggregated API, not a CRD; and the only path when CRDs cannot
+ * be listed). A kind that appears gets a generic informer; one that goes has its informer stopped and
+ * a DELETE queued for every object it knew.
+ *
+ * <p>Discovery, starting and stopping run on this watch's own thread, one at a time; the informers'
+ * handlers only enqueue ({@link FenceEventHandler}).
+ */
+public final class FenceWatch implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(FenceWatch.class);
+    /** CRD groups whose changes call for a look: the kinds' own, and the CRDs behind Calico's API server. */
+    private static final Set<String> CRD_GROUPS = Set.of("projectcalico.org", "crd.projectcalico.org", "cilium.io",
+            "policy.networking.k8s.io");
+
+    private final String cluster;
+    private final KubernetesClient client;
+    private final Set<PolicyKind> wanted;
+    private final EventSink sink;
+    private final Clock clock;
+    private final Consumer<String> requestEpoch;
+    private final Duration rediscoverEvery;
+    private final int listPageSize;
+    private final ScheduledExecutorService executor;
+    private final Map<PolicyKind, SharedIndexInformer<GenericKubernetesResource>> informers = new ConcurrentHashMap<>();
+    /** Kinds whose list the API server refused (403, 404): they do not hold up an epoch's snapshot. */
+    private final Set<PolicyKind> refused = ConcurrentHashMap.newKeySet();
+    private volatile boolean discovered;
+    private volatile boolean closed;
+    private volatile Watch crdWatch;
+    private volatile boolean crdForbidden;
+
+    public FenceWatch(String cluster, KubernetesClient client, Set<PolicyKind> wanted, EventSink sink, Clock clock,
+            Consumer<String> requestEpoch, Duration rediscoverEvery, int listPageSize) {
+        this.cluster = Objects.requireNonNull(cluster);
+        this.client = Objects.requireNonNull(client);
+        this.wanted = wanted.isEmpty() ? Set.of() : EnumSet.copyOf(wanted);
+        this.sink = Objects.requireNonNull(sink);
+        this.clock = Objects.requireNonNull(clock);
+        this.requestEpoch = Objects.requireNonNull(requestEpoch);
+        this.rediscoverEvery = Objects.requireNonNull(rediscoverEvery);
+        this.listPageSize = listPageSize;
+        this.executor = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "fencewatch-fences-" + cluster);
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    /** Discovers now, starts the CRD watch, and re-discovers every {@code rediscoverEvery}. */
+    public void start() {
+        run(() -> {
+            watchCrds();
+            rediscover("start");
+            discovered = true;
+        });
+        executor.scheduleWithFixedDelay(() -> {
+            if (crdWatch == null && !crdForbidden) {
+                watchCrds();
+            }
+            rediscover("timer");
+        }, rediscoverEvery.toMillis(), rediscoverEvery.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * True once the first discovery is done and every informer started has synced or been refused:
+     * an epoch's snapshot then holds every object of the served kinds.
+     */
+    public boolean ready() {
+        if (!discovered) {
+            return false;
+        }
+        for (Map.Entry<PolicyKind, SharedIndexInformer<GenericKubernetesResource>> e : informers.entrySet()) {
+            if (!e.getValue().hasSynced() && !refused.contains(e.getKey())) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The kinds watched now (served and wanted). */
+    public Set<PolicyKind> watching() {
+        return informers.isEmpty() ? Set.of() : EnumSet.copyOf(informers.keySet());
+    }
+
+    /** The cached objects of every synced informer, by kind, for an epoch's snapshot. */
+    public Map<PolicyKind, List<GenericKubernetesResource>> caches() {
+        Map<PolicyKind, List<GenericKubernetesResource>> out = new EnumMap<>(PolicyKind.class);
+        informers.forEach((kind, inf) -> {
+            if (inf.hasSynced()) {
+                out.put(kind, inf.getStore().list());
+            }
+        });
+        return out;
+    }
+
+    /** Each informer's state, by resource ({@code plural.group}), for metrics. */
+    public Map<String, boolean[]> states() {
+        Map<String, boolean[]> out = new LinkedHashMap<>();
+        for (PolicyKind k : PolicyKind.values()) {
+            SharedIndexInformer<GenericKubernetesResource> inf = informers.get(k);
+            if (inf != null) {
+                out.put(k.resource(), new boolean[] {inf.isRunning(), inf.isWatching(), inf.hasSynced()});
+            }
+        }
+        return out;
+    }
+
+    /** Looks again now (off the caller's thread); tests and a CRD change call this. */
+    public void rediscoverSoon(String why) {
+        run(() -> rediscover(why));
+    }
+
+    // ------------------------------------------------------------------ discovery
+
+    private void rediscover(String why) {
+        if (closed) {
+            return;
+        }
+        Map<String, Set<String>> served = new LinkedHashMap<>(); // groupVersion -> plurals; absent: unknown
+        for (PolicyKind k : wanted) {
+            if (served.containsKey(k.apiVersion()) || served.containsKey("?" + k.apiVersion())) {
+                continue;
+            }
+            try {
+                APIResourceList list = client.getApiResources(k.apiVersion());
+                Set<String> plurals = new java.util.HashSet<>();
+                if (list != null && list.getResources() != null) {
+                    for (APIResource r : list.getResources()) {
+                        if (r.getName() != null && !r.getName().contains("/")) {
+                            plurals.add(r.getName());
+                        }
+                    }
+                }
+                served.put(k.apiVersion(), plurals);
+            } catch (KubernetesClientException e) {
+                if (e.getCode() == 404) {
+                    served.put(k.apiVersion(), Set.of());
+                } else {
+                    // 503 from an aggregated API that is down, a dropped connection: change nothing for it.
+                    served.put("?" + k.apiVersion(), Set.of());
+                    LOG.warn("cluster {}: discovery of {} failed ({}); its policy kinds stay as they were", cluster,
+                            k.apiVersion(), describe(e));
+                }
+            } catch (RuntimeException e) {
+                served.put("?" + k.apiVersion(), Set.of());
+                LOG.warn("cluster {}: discovery of {} failed ({}); its policy kinds stay as they were", cluster,
+                        k.apiVersion(), e.toString());
+            }
+        }
+        for (PolicyKind k : wanted) {
+            Set<String> plurals = served.get(k.apiVersion());
+            if (plurals == null) {
+                continue; // unknown this time
+            }
+            boolean isServed = plurals.contains(k.plural());
+            boolean running = informers.containsKey(k);
+            if (isServed && !running) {
+                LOG.info("cluster {}: {} is served ({}): watching it", cluster, k.resource(), why);
+                startInformer(k);
+            } else if (!isServed && running) {
+                LOG.info("cluster {}: {} is no longer served ({}): its objects are published as deleted", cluster,
+                        k.resource(), why);
+                stopInformer(k, true);
+            }
+        }
+    }
+
+    private void startInformer(PolicyKind k) {
+        var op = client.genericKubernetesResources(k.context());
+        var any = k.clusterScoped() ? op : op.inAnyNamespace();
+        SharedIndexInformer<GenericKubernetesResource> inf = listPageSize > 0
+                ? any.withLimit((long) listPageSize).runnableInformer(0) : any.runnableInformer(0);
+        inf.addEventHandler(new FenceEventHandler(k, sink, clock,
+                () -> requestEpoch.accept(k.resource() + " relisted after the watch was lost")));
+        refused.remove(k);
+        inf.exceptionHandler((isStarted, t) -> {
+            int code = t instanceof KubernetesClientException kce ? kce.getCode() : 0;
+            if (!isStarted && (code == 403 || code == 404) && refused.add(k)) {
+                LOG.warn("cluster {}: list of {} refused ({}): left out of the snapshot until it can be listed{}", cluster,
+                        k.resource(), describe(t), code == 404 ? "; looking again" : "");
+                if (code == 404) {
+                    rediscoverSoon("list of " + k.resource() + " answered 404");
+                }
+            } else {
+                LOG.warn("cluster {}: {} informer: {} ({}); retrying", cluster, k.resource(),
+                        isStarted ? "watch failed" : "list failed", describe(t));
+            }
+            return true;
+        });
+        informers.put(k, inf);
+        inf.start().whenComplete((v, t) -> {
+            if (t == null) {
+                refused.remove(k);
+                LOG.info("cluster {}: {} informer synced at resourceVersion {}", cluster, k.resource(),
+                        inf.lastSyncResourceVersion());
+            }
+        });
+        inf.stopped().whenComplete((v, t) -> {
+            if (!closed && informers.get(k) == inf) {
+                LOG.error("cluster {}: {} informer stopped ({}); starting it again and opening a new epoch", cluster,
+                        k.resource(), t == null ? "no error given" : t.toString());
+                run(() -> {
+                    if (!closed && informers.remove(k, inf)) {
+                        startInformer(k);
+                        requestEpoch.accept(k.resource() + " informer restarted");
+                    }
+                });
+            }
+        });
+    }
+
+    /** Stops a kind's informer; {@code deleted}: the kind went, so each object it knew is published as deleted. */
+    private void stopInformer(PolicyKind k, boolean deleted) {
+        SharedIndexInformer<GenericKubernetesResource> inf = informers.remove(k);
+        refused.remove(k);
+        if (inf == null) {
+            return;
+        }
+        try {
+            inf.stop();
+        } catch (RuntimeException e) {
+            LOG.warn("cluster {}: stopping the {} informer: {}", cluster, k.resource(), e.toString());
+        }
+        if (deleted) {
+            Instant now = clock.instant();
+            for (GenericKubernetesResource o : inf.getStore().list()) {
+                sink.accept(new AgentEvent.FenceChanged(ChangeType.DELETE, k, o, now));
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ CRD watch
+
+    private void watchCrds() {
+        if (closed || wanted.isEmpty()) {
+            return;
+        }
+        var crds = client.apiextensions().v1().customResourceDefinitions();
+        String rv;
+        try {
+            rv = crds.listAsPartialObjectMetadata(new ListOptionsBuilder().withLimit(1L).build()).getMetadata()
+                    .getResourceVersion();
+        } catch (KubernetesClientException e) {
+            if (e.getCode() == 403) {
+                crdForbidden = true;
+                LOG.warn("cluster {}: cannot list customresourcedefinitions ({}): policy kinds are re-discovered every {}"
+                        + " only", cluster, describe(e), rediscoverEvery);
+            } else {
+                LOG.warn("cluster {}: cannot list customresourcedefinitions ({}); trying again in {}", cluster,
+                        describe(e), rediscoverEvery);
+            }
+            return;
+        }
+        try {
+            crdWatch = crds.watch(new ListOptionsBuilder().withResourceVersion(rv).withAllowWatchBookmarks(true).build(),
+                    new Watcher<CustomResourceDefinition>() {
+                        @Override
+                        public void eventReceived(Action action, CustomResourceDefinition crd) {
+                            String group = crd == null || crd.getSpec() == null ? null : crd.getSpec().getGroup();
+                            if (action != Action.BOOKMARK && group != null && CRD_GROUPS.contains(group)) {
+                                String why = "CRD " + crd.getMetadata().getName() + " " + action.name().toLowerCase();
+                                // The API server serves a new CRD once it is Established, a moment after: look a few times.
+                                for (long delay : new long[] {0, 1, 3, 10}) {
+                                    schedule(() -> rediscover(why), delay);
+                                }
+                            }
+                        }
+
+                        @Override
+                        public void onClose(WatcherException cause) {
+                            crdWatch = null;
+                            if (!closed) {
+                                LOG.info("cluster {}: CRD watch closed ({}); watching again", cluster, cause.getMessage());
+                                schedule(() -> {
+                                    watchCrds();
+                                    rediscover("CRD watch restarted");
+                                }, 2);
+                            }
+                        }
+                    });
+        } catch (KubernetesClientException e) {
+            LOG.warn("cluster {}: cannot watch customresourcedefinitions ({}); trying again in {}", cluster, describe(e),
+                    rediscoverEvery);
+        }
+    }
+
+    // ------------------------------------------------------------------ plumbing
+
+    private void run(Runnable r) {
+        schedule(r, 0);
+    }
+
+    private void schedule(Runnable r, long delaySeconds) {
+        if (closed) {
+            return;
+        }
+        try {
+            executor.schedule(() -> {
+                try {
+                    r.run();
+                } catch (RuntimeException e) {
+                    LOG.warn("cluster {}: policy kinds: {}", cluster, e.toString());
+                }
+            }, delaySeconds, TimeUnit.SECONDS);
+        } catch (RejectedExecutionException e) {
+            // closing
+        }
+    }
+
+    private static String describe(Throwable t) {
+        if (t instanceof KubernetesClientException k && k.getCode() > 0) {
+            return "HTTP " + k.getCode() + (k.getStatus() != null && k.getStatus().getReason() != null
+                    ? " " + k.getStatus().getReason() : "");
+        }
+        return t.getClass().getSimpleName() + (t.getMessage() == null ? "" : ": " + t.getMessage().split("\n")[0]);
+    }
+
+    /** Stops the CRD watch and every informer; no DELETEs (the process stops, the kinds did not go). */
+    @Override
+    public void close() {
+        closed = true;
+        executor.shutdownNow();
+        Watch w = crdWatch;
+        if (w != null) {
+            w.close();
+        }
+        for (PolicyKind k : new ArrayList<>(informers.keySet())) {
+            stopInformer(k, false);
+        }
+    }
+}

@@ -1,0 +1,101 @@
+package io.fencewatch.collector.kube;
+
+import java.util.Locale;
+
+import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
+import io.fencewatch.rules.Fence;
+import io.fencewatch.schema.common.Kind;
+
+/**
+ * The policy kinds beyond {@code networking.k8s.io/v1} NetworkPolicy that the collector can watch:
+ * where each is served (group, version, plural), its scope and its {@code --policy-kinds} name (the
+ * contract's {@link Kind} symbol in lower-kebab).
+ */
+public enum PolicyKind {
+    CALICO_NETWORK_POLICY(Kind.CALICO_NETWORK_POLICY, "projectcalico.org", "v3", "networkpolicies"),
+    CALICO_GLOBAL_NETWORK_POLICY(Kind.CALICO_GLOBAL_NETWORK_POLICY, "projectcalico.org", "v3", "globalnetworkpolicies"),
+    CILIUM_NETWORK_POLICY(Kind.CILIUM_NETWORK_POLICY, "cilium.io", "v2", "ciliumnetworkpolicies"),
+    CILIUM_CLUSTERWIDE_NETWORK_POLICY(Kind.CILIUM_CLUSTERWIDE_NETWORK_POLICY, "cilium.io", "v2",
+            "ciliumclusterwidenetworkpolicies"),
+    ADMIN_NETWORK_POLICY(Kind.ADMIN_NETWORK_POLICY, "policy.networking.k8s.io", "v1alpha1", "adminnetworkpolicies"),
+    BASELINE_ADMIN_NETWORK_POLICY(Kind.BASELINE_ADMIN_NETWORK_POLICY, "policy.networking.k8s.io", "v1alpha1",
+            "baselineadminnetworkpolicies"),
+    CLUSTER_NETWORK_POLICY(Kind.CLUSTER_NETWORK_POLICY, "policy.networking.k8s.io", "v1alpha2", "clusternetworkpolicies");
+
+    private final Kind kind;
+    private final String group;
+    private final String version;
+    private final String plural;
+
+    PolicyKind(Kind kind, String group, String version, String plural) {
+        this.kind = kind;
+        this.group = group;
+        this.version = version;
+        this.plural = plural;
+    }
+
+    public Kind kind() {
+        return kind;
+    }
+
+    public String group() {
+        return group;
+    }
+
+    public String version() {
+        return version;
+    }
+
+    /** {@code group/version}, as discovery and apiVersion write it. */
+    public String apiVersion() {
+        return group + "/" + version;
+    }
+
+    public String plural() {
+        return plural;
+    }
+
+    /** {@code plural.group}: the resource's name in logs, metrics and RBAC (and its CRD's name). */
+    public String resource() {
+        return plural + "." + group;
+    }
+
+    public boolean clusterScoped() {
+        return Fence.isClusterScoped(kind);
+    }
+
+    /** The kind as Kubernetes writes it (Calico's namespaced one is a NetworkPolicy of projectcalico.org/v3). */
+    public String kubernetesKind() {
+        return Fence.kubernetesKind(kind);
+    }
+
+    /** The name {@code --policy-kinds} takes: the Kind symbol in lower-kebab, e.g. calico-global-network-policy. */
+    public String flagName() {
+        return name().toLowerCase(Locale.ROOT).replace('_', '-');
+    }
+
+    /** The kind of a {@code --policy-kinds} name, or null. */
+    public static PolicyKind ofFlagName(String name) {
+        for (PolicyKind k : values()) {
+            if (k.flagName().equals(name)) {
+                return k;
+            }
+        }
+        return null;
+    }
+
+    public static PolicyKind of(Kind kind) {
+        for (PolicyKind k : values()) {
+            if (k.kind == kind) {
+                return k;
+            }
+        }
+        return null;
+    }
+
+    /** What a generic client needs to reach the resource. */
+    public ResourceDefinitionContext context() {
+        return new ResourceDefinitionContext.Builder().withGroup(group).withVersion(version).withPlural(plural)
+                .withKind(kubernetesKind()).withNamespaced(!clusterScoped()).build();
+    }
+}
