@@ -286,7 +286,9 @@ public final class OciBridge implements AutoCloseable {
         if (e.getOp() == Op.SNAPSHOT) {
             long[][] counts = snapshotCounts.get(e.getSource().getCluster() + "@" + e.getSource().getEpoch());
             if (counts != null && p < counts.length) {
-                counts[p][e.getKind() == Kind.NAMESPACE ? 0 : 1]++;
+                if (e.getKind() == Kind.NAMESPACE || e.getKind() == Kind.NETWORK_POLICY) {
+                    counts[p][e.getKind() == Kind.NAMESPACE ? 0 : 1]++; // SyncInfo counts these two kinds only
+                }
             }
         }
         send(new ProducerRecord<>(topic, p, key, r.message().getValue()));
