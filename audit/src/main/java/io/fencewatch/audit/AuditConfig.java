@@ -14,6 +14,7 @@ import io.fencewatch.config.BadFlag;
 import io.fencewatch.config.Parsers;
 import io.fencewatch.config.Setting;
 import io.fencewatch.rules.PolicyEngines;
+import io.fencewatch.collector.kube.PolicyKind;
 import io.fencewatch.rules.Profile;
 import io.fencewatch.rules.Rules;
 import io.fencewatch.schema.Keys;
@@ -44,7 +45,8 @@ public final class AuditConfig {
 
     // The rule's flags: the processor's names, defaults and parsers (pinned against ProcessorConfig in tests).
     public static final Setting<Profile> PROFILE = new Setting<>("profile", "baseline", Profile::parse,
-            "baseline (at least one policy) or strict (default-deny both ways)");
+            "baseline (FW-NP-001: at least one NetworkPolicy), effective (a policy of any kind isolates every pod in a"
+                    + " direction) or strict (default-deny both ways, every kind counted)");
     public static final Setting<Set<String>> SYSTEM_NAMESPACES = new Setting<>("system-namespaces",
             "kube-system,kube-public,kube-node-lease,default", AuditConfig::nameSet,
             "comma-separated system namespaces, always exempt");
@@ -55,8 +57,15 @@ public final class AuditConfig {
     public static final Setting<Duration> GRACE_PERIOD = new Setting<>("grace-period", "30s", Parsers::duration,
             "how long a new namespace may lack a policy before it is alerted");
 
+    /** The collector's flag of the same name, values and default: which policy kinds beyond NetworkPolicy to read. */
+    public static final Setting<Set<PolicyKind>> POLICY_KINDS = new Setting<>("policy-kinds", "auto", PolicyKind::parseSet,
+            "policy kinds beyond NetworkPolicy to read where the cluster serves them (Calico, Cilium, admin network"
+                    + " policies; they decide the effective and strict profiles and fencedBy): auto (all), none, or a"
+                    + " comma list of " + String.join(", ", java.util.Arrays.stream(PolicyKind.values())
+                            .map(PolicyKind::flagName).toList()));
+
     public static final List<Setting<?>> TARGET_SETTINGS = List.of(KUBECONFIG, CONTEXTS, CLUSTER_ID, PAGE_SIZE,
-            REQUEST_TIMEOUT);
+            REQUEST_TIMEOUT, POLICY_KINDS);
     public static final List<Setting<?>> RULE_SETTINGS = List.of(PROFILE, SYSTEM_NAMESPACES, EXEMPT_NAMESPACES,
             EXEMPT_PATTERNS, GRACE_PERIOD);
 

@@ -11,6 +11,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fencewatch.query.JsonViews;
 import io.fencewatch.rules.Enforcement;
 import io.fencewatch.schema.common.Status;
+import io.fencewatch.rules.Fences;
+import io.fencewatch.schema.coverage.FenceRef;
 import io.fencewatch.schema.coverage.NamespaceCoverage;
 
 /** The four output formats of {@code fencewatch audit}: table, json, ocsf, junit. */
@@ -41,11 +43,13 @@ public final class AuditOutput {
     }
 
     /**
-     * CLUSTER, NAMESPACE, STATUS, REASON, POLICIES, INGRESS, EGRESS; then one summary line per
-     * cluster, followed by its FW-NP-002 line when it was looked for.
+     * CLUSTER, NAMESPACE, STATUS, REASON, POLICIES, INGRESS, EGRESS, FENCED BY (the policies of
+     * other kinds than networking.k8s.io NetworkPolicy that isolate its pods); then one summary line
+     * per cluster, followed by its FW-NP-002 line when it was looked for, and a line saying which
+     * policy kinds could not be read, if any.
      */
     static String table(List<Auditor.ClusterResult> results) {
-        String[] head = {"CLUSTER", "NAMESPACE", "STATUS", "REASON", "POLICIES", "INGRESS", "EGRESS"};
+        String[] head = {"CLUSTER", "NAMESPACE", "STATUS", "REASON", "POLICIES", "INGRESS", "EGRESS", "FENCED BY"};
         int[] w = new int[head.length];
         for (int i = 0; i < head.length; i++) {
             w[i] = head[i].length();
@@ -71,6 +75,10 @@ public final class AuditOutput {
             if (!r.failed() && r.enforcement() != null) {
                 b.append(enforcementLine(r)).append('\n');
             }
+            if (!r.failed() && r.fencesProblem() != null) {
+                b.append("cluster ").append(r.cluster()).append(": policy kinds not all read (")
+                        .append(oneLine(r.fencesProblem())).append("): isolation may be under-stated\n");
+            }
         }
         return b.toString();
     }
@@ -95,7 +103,24 @@ public final class AuditOutput {
     private static String[] row(NamespaceCoverage c) {
         return new String[] {c.getCluster(), c.getNamespace(), c.getStatus().name(), oneLine(c.getReason()),
                 Integer.toString(c.getPolicies().size()), grade(c.getIngress().name(), c.getIngressAllowsAll()),
-                grade(c.getEgress().name(), c.getEgressAllowsAll())};
+                grade(c.getEgress().name(), c.getEgressAllowsAll()), fencedBy(c)};
+    }
+
+    /**
+     * The policies of other kinds that fence the namespace, kubectl-style ({@code GlobalNetworkPolicy/default-deny},
+     * Calico's namespaced one {@code NetworkPolicy.projectcalico.org/x}), or "-".
+     */
+    static String fencedBy(NamespaceCoverage c) {
+        List<String> out = new java.util.ArrayList<>();
+        for (FenceRef f : c.getFencedBy()) {
+            if (f.getApiVersion().equals(Fences.NETWORKING_V1)) {
+                continue;
+            }
+            String kind = f.getKind().equals("NetworkPolicy")
+                    ? "NetworkPolicy." + f.getApiVersion().substring(0, f.getApiVersion().indexOf('/')) : f.getKind();
+            out.add(kind + "/" + f.getName() + ("all".equals(f.getPods()) ? "" : " (some pods)"));
+        }
+        return out.isEmpty() ? "-" : String.join(",", out);
     }
 
     private static String grade(String grade, boolean allowsAll) {
@@ -116,7 +141,8 @@ public final class AuditOutput {
      * An array of the REST API's namespace objects ({@code GET /api/v1/clusters/{c}/namespaces/{ns}}),
      * each with {@code enforced} (the row's: true, false, null when unknown) and, when it was looked
      * for, its cluster's FW-NP-002 verdict {@code enforcement: {rule, state, reason, engines: [{id,
-     * name, version, namespace, workload, desired, ready}]}}.
+     * name, version, namespace, workload, desired, ready}]}}; {@code policyKindsError} when some policy
+     * kinds could not be listed (fencedBy and the effective grades may then be under-stated).
      */
     static String json(List<Auditor.ClusterResult> results) {
         StringBuilder b = new StringBuilder("[");
@@ -130,6 +156,9 @@ public final class AuditOutput {
                 }
                 if (enforcement != null) {
                     row.set("enforcement", enforcement);
+                }
+                if (r.fencesProblem() != null) {
+                    row.put("policyKindsError", r.fencesProblem());
                 }
                 b.append(first ? "\n  " : ",\n  ").append(write(row));
                 first = false;

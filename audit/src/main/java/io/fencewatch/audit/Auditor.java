@@ -39,9 +39,14 @@ public final class Auditor {
      * One cluster's result: its rows, or why it could not be read; and FW-NP-002's verdict, null
      * when not asked for (remediate) or when the cluster could not be read.
      */
-    public record ClusterResult(String cluster, List<NamespaceCoverage> rows, String error, Enforcement enforcement) {
+    public record ClusterResult(String cluster, List<NamespaceCoverage> rows, String error, Enforcement enforcement,
+            String fencesProblem) {
         public ClusterResult(String cluster, List<NamespaceCoverage> rows, String error) {
-            this(cluster, rows, error, null);
+            this(cluster, rows, error, null, null);
+        }
+
+        public ClusterResult(String cluster, List<NamespaceCoverage> rows, String error, Enforcement enforcement) {
+            this(cluster, rows, error, enforcement, null);
         }
 
         public boolean failed() {
@@ -83,12 +88,22 @@ public final class Auditor {
     /** The rows, their {@code enforced} from the cluster's FW-NP-002 verdict (null: unknown). */
     public List<NamespaceCoverage> evaluate(String cluster, List<ClusterReader.Listed> listing, Enforcement enforcement,
             Instant now) {
+        return evaluate(cluster, listing, ClusterReader.PolicyFences.NONE, enforcement, now);
+    }
+
+    /**
+     * The rows, judged with the cluster's policies of other kinds ({@code fences}) as the processor
+     * judges them, their {@code enforced} from the cluster's FW-NP-002 verdict (null: unknown).
+     */
+    public List<NamespaceCoverage> evaluate(String cluster, List<ClusterReader.Listed> listing,
+            ClusterReader.PolicyFences fences, Enforcement enforcement, Instant now) {
         Boolean enforced = enforcement == null ? null : enforcement.enforced();
         long t = now.toEpochMilli();
         List<NamespaceCoverage> rows = new ArrayList<>(listing.size());
         for (ClusterReader.Listed ns : listing) {
             // First seen now: the grace clock starts at the namespace's creation (the earlier of the two).
-            NamespaceState state = new NamespaceState(ns.name(), ns.facts(), new ArrayList<>(ns.policies().values()), t);
+            NamespaceState state = new NamespaceState(ns.name(), ns.facts(), new ArrayList<>(ns.policies().values()), t,
+                    new ArrayList<>(ns.policies().keySet()), fences.of(ns.name()));
             Verdict v = evaluator.evaluate(state, t);
             rows.add(CoverageRecords.of(cluster, ns.name(), ns.uid(), v, new ArrayList<>(ns.policies().keySet()),
                     rules.profile(), ns.facts().getCreatedAt(), now, now, null, enforced));

@@ -9,6 +9,8 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.TreeMap;
 
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResourceList;
 import io.fabric8.kubernetes.api.model.ListOptionsBuilder;
 import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.NamespaceList;
@@ -23,6 +25,9 @@ import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fencewatch.collector.config.CollectorConfig;
 import io.fencewatch.collector.kube.EventTranslator;
+import io.fencewatch.collector.kube.FenceTranslator;
+import io.fencewatch.collector.kube.PolicyKind;
+import io.fencewatch.rules.Fence;
 import io.fencewatch.rules.PolicyEngines;
 import io.fencewatch.schema.inventory.ClusterFacts;
 import io.fencewatch.schema.inventory.PolicyEngineFacts;
@@ -34,7 +39,8 @@ import io.fencewatch.schema.inventory.Source;
 
 /**
  * One cluster's namespaces and NetworkPolicies, read with one paged list of each, as facts: the
- * same translation the collector publishes, so the audit sees what the processor sees. For
+ * same translation the collector publishes, so the audit sees what the processor sees; so are the
+ * policies of the other kinds it serves (Calico, Cilium, admin network policies). For
  * FW-NP-002 also the DaemonSets of the policy-engine namespaces, matched by the rule's detection
  * table ({@link PolicyEngines}), as the cluster facts a collector reports.
  */
@@ -42,6 +48,32 @@ public final class ClusterReader {
 
     /** A namespace as listed: its facts, uid, and its policies' names and facts (by name). */
     public record Listed(String name, String uid, NamespaceFacts facts, TreeMap<String, PolicyFacts> policies) {
+    }
+
+    /**
+     * The policies of the other kinds the cluster serves (Calico, Cilium, the admin network
+     * policies), as the collector translates them: the namespaced ones by namespace, the
+     * cluster-scoped ones apart, and what could not be listed (a forbidden kind: the audit then
+     * under-states isolation, never over-states it). A kind the cluster does not serve is empty.
+     */
+    public record PolicyFences(Map<String, List<Fence>> byNamespace, List<Fence> clusterWide, List<String> errors) {
+        public static final PolicyFences NONE = new PolicyFences(Map.of(), List.of(), List.of());
+
+        /** What may fence {@code namespace}: its own policies of other kinds and every cluster-scoped one. */
+        public List<Fence> of(String namespace) {
+            List<Fence> own = byNamespace.getOrDefault(namespace, List.of());
+            if (own.isEmpty()) {
+                return clusterWide;
+            }
+            List<Fence> out = new ArrayList<>(own);
+            out.addAll(clusterWide);
+            return out;
+        }
+
+        /** Why the listing is incomplete, or null. */
+        public String problem() {
+            return errors.isEmpty() ? null : String.join("; ", errors);
+        }
     }
 
     private final EventTranslator translator = new EventTranslator(List.of(CollectorConfig.FENCEWATCH_ANNOTATIONS));
@@ -97,6 +129,51 @@ public final class ClusterReader {
             token = page.getMetadata() == null ? null : page.getMetadata().getContinue();
         } while (token != null && !token.isEmpty());
         return new ArrayList<>(byName.values());
+    }
+
+    /**
+     * The policies of {@code kinds} the cluster serves, one paged list of each: a kind it does not
+     * serve (404) is empty; one the audit may not list (403) or that fails otherwise is an error.
+     */
+    public PolicyFences fences(KubernetesClient client, String cluster, Collection<PolicyKind> kinds) {
+        if (kinds.isEmpty()) {
+            return PolicyFences.NONE;
+        }
+        Source source = new Source(cluster, "fencewatch-audit", 0L, 0L, java.time.Instant.now());
+        Map<String, List<Fence>> byNamespace = new TreeMap<>();
+        List<Fence> clusterWide = new ArrayList<>();
+        List<String> errors = new ArrayList<>();
+        for (PolicyKind kind : kinds) {
+            try {
+                String token = null;
+                do {
+                    var resources = client.genericKubernetesResources(kind.context());
+                    var options = new ListOptionsBuilder().withLimit((long) pageSize).withContinue(token).build();
+                    GenericKubernetesResourceList page = kind.clusterScoped() ? resources.list(options)
+                            : resources.inAnyNamespace().list(options);
+                    for (GenericKubernetesResource r : page.getItems()) {
+                        InventoryEvent e = FenceTranslator.event(kind, r, Op.SNAPSHOT, source);
+                        if (e == null) {
+                            continue;
+                        }
+                        Fence f = new Fence(e.getKind(), e.getNamespace(), e.getName(), e.getFenceFacts());
+                        if (f.clusterScoped()) {
+                            clusterWide.add(f);
+                        } else {
+                            byNamespace.computeIfAbsent(f.namespace(), k -> new ArrayList<>()).add(f);
+                        }
+                    }
+                    token = page.getMetadata() == null ? null : page.getMetadata().getContinue();
+                } while (token != null && !token.isEmpty());
+            } catch (KubernetesClientException e) {
+                if (e.getCode() == 403) {
+                    errors.add("forbidden: list " + kind.resource());
+                } else if (e.getCode() != 404) {
+                    errors.add("list " + kind.resource() + " failed: " + Targets.oneLine(e));
+                }
+            }
+        }
+        return new PolicyFences(byNamespace, List.copyOf(clusterWide), List.copyOf(errors));
     }
 
     /**

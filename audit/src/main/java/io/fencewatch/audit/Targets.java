@@ -41,8 +41,9 @@ final class Targets {
                 Enforcement enforcement = engineNamespaces == null ? null
                         : Auditor.enforcement(reader.policyEngines(client, engineNamespaces,
                                 listing.stream().map(ClusterReader.Listed::name).toList()));
+                ClusterReader.PolicyFences fences = reader.fences(client, cluster, config.get(AuditConfig.POLICY_KINDS));
                 Auditor.ClusterResult r = new Auditor.ClusterResult(cluster,
-                        auditor.evaluate(cluster, listing, enforcement, now), null, enforcement);
+                        auditor.evaluate(cluster, listing, fences, enforcement, now), null, enforcement, fences.problem());
                 results.add(r);
                 if (each != null) {
                     each.accept(client, r);

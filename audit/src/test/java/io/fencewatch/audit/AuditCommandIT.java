@@ -65,6 +65,60 @@ class AuditCommandIT {
     }
 
     @Test
+    void shouldReportWhatFencesEachNamespaceAndCountItUnderEffectiveButNotUnderBaseline() throws IOException {
+        try (KubernetesClient k = api.client()) {
+            k.namespaces().withName("team-0").edit(ns -> new NamespaceBuilder(ns).editMetadata()
+                    .addToLabels("env", "prod").endMetadata().build());
+            k.genericKubernetesResources("projectcalico.org/v3", "GlobalNetworkPolicy").resource(
+                    io.fabric8.kubernetes.client.utils.Serialization.unmarshal("""
+                            apiVersion: projectcalico.org/v3
+                            kind: GlobalNetworkPolicy
+                            metadata:
+                              name: prod-deny
+                            spec:
+                              namespaceSelector: env == 'prod'
+                              types: [Ingress, Egress]
+                            """, io.fabric8.kubernetes.api.model.GenericKubernetesResource.class)).create();
+            k.genericKubernetesResources("cilium.io/v2", "CiliumNetworkPolicy").inNamespace("team-1").resource(
+                    io.fabric8.kubernetes.client.utils.Serialization.unmarshal("""
+                            apiVersion: cilium.io/v2
+                            kind: CiliumNetworkPolicy
+                            metadata:
+                              name: deny-all-ingress
+                              namespace: team-1
+                            spec:
+                              endpointSelector: {}
+                              ingress:
+                              - {}
+                            """, io.fabric8.kubernetes.api.model.GenericKubernetesResource.class)).create();
+        }
+        String kubeconfig = "--kubeconfig=" + api.writeKubeconfig(dir.resolve("kubeconfig"));
+        var baseline = run(AuditCommand::run, kubeconfig, "--grace-period=0s", "-o", "table");
+        assertThat(baseline.out()).as("FW-NP-001 counts NetworkPolicy objects").contains("25 NON_COMPLIANT");
+        assertThat(baseline.out().lines().filter(l -> l.contains(" team-0 ")).findFirst().orElseThrow())
+                .contains("NON_COMPLIANT").endsWith("GlobalNetworkPolicy/prod-deny");
+        assertThat(baseline.out().lines().filter(l -> l.contains(" team-1 ")).findFirst().orElseThrow())
+                .endsWith("CiliumNetworkPolicy/deny-all-ingress");
+
+        var effective = run(AuditCommand::run, kubeconfig, "--grace-period=0s", "--profile=effective", "-o", "json");
+        com.fasterxml.jackson.databind.JsonNode rows = new com.fasterxml.jackson.databind.ObjectMapper()
+                .readTree(effective.out());
+        java.util.Map<String, com.fasterxml.jackson.databind.JsonNode> byName = new java.util.TreeMap<>();
+        rows.forEach(r -> byName.put(r.path("namespace").asText(), r));
+        assertThat(byName.get("team-0").path("status").asText()).isEqualTo("COMPLIANT");
+        assertThat(byName.get("team-0").path("profile").asText()).isEqualTo("effective");
+        assertThat(byName.get("team-0").at("/fencedBy/0/name").asText()).isEqualTo("prod-deny");
+        assertThat(byName.get("team-0").at("/fencedBy/0/directions").toString()).isEqualTo("[\"ingress\",\"egress\"]");
+        assertThat(byName.get("team-1").path("status").asText()).isEqualTo("COMPLIANT");
+        assertThat(byName.get("team-1").at("/fencedBy/0/scope").asText()).isEqualTo("namespace");
+        assertThat(byName.get("team-2").path("status").asText()).isEqualTo("NON_COMPLIANT");
+        assertThat(byName.get("team-2").path("fencedBy").isEmpty()).isTrue();
+
+        var none = run(AuditCommand::run, kubeconfig, "--grace-period=0s", "--profile=effective", "--policy-kinds=none");
+        assertThat(none.out()).as("nothing but NetworkPolicies read").contains("25 NON_COMPLIANT");
+    }
+
+    @Test
     void shouldReadEveryContextAndExitThreeNamingTheClusterWhenOneCannotBeRead() throws IOException {
         int dead;
         try (ServerSocket s = new ServerSocket(0)) {

@@ -46,6 +46,7 @@ class AuditOutputGoldenTest {
                 ns("kube-system", Map.of(), Map.of(), OLD),
                 ns("legacy", Map.of("fencewatch.io/exempt", "q3 <migration> & \"more\""), Map.of(), OLD),
                 ns("sandbox-7", Map.of(), Map.of(), OLD),
+                ns("shop", Map.of("env", "prod"), Map.of(), OLD),
                 withPolicies(ns("web", Map.of(), Map.of(), OLD), Map.of("fencewatch-default-deny",
                         new PolicyFacts(new LabelSelector(Map.of(), List.of()), List.of("Ingress", "Egress"), null, null),
                         "allow-all", new PolicyFacts(new LabelSelector(Map.of(), List.of()), List.of("Ingress"),
@@ -56,8 +57,14 @@ class AuditOutputGoldenTest {
                         "calico-node", Map.of("k8s-app", "calico-node"), List.of(new PolicyEngines.Container(
                                 "calico-node", "docker.io/calico/node:v3.28.0", List.of())), 3, 2)).orElseThrow()))
                 .build());
-        return List.of(new Auditor.ClusterResult("prod-eu", auditor.evaluate("prod-eu", listing, calico, NOW), null,
-                        calico),
+        // A Calico cluster-wide default deny of env=prod namespaces; Cilium's kinds could not be listed.
+        ClusterReader.PolicyFences fences = new ClusterReader.PolicyFences(Map.of(), List.of(new io.fencewatch.rules.Fence(
+                io.fencewatch.schema.common.Kind.CALICO_GLOBAL_NETWORK_POLICY, null, "prod-deny",
+                io.fencewatch.schema.inventory.FenceFacts.newBuilder().setApiVersion("projectcalico.org/v3")
+                        .setNamespaceExpression("env == 'prod'").setTypes(List.of("Ingress", "Egress")).build())),
+                List.of("forbidden: list ciliumnetworkpolicies.cilium.io"));
+        return List.of(new Auditor.ClusterResult("prod-eu", auditor.evaluate("prod-eu", listing, fences, calico, NOW), null,
+                        calico, fences.problem()),
                 new Auditor.ClusterResult("prod-us", List.of(), "connect timed out"));
     }
 
@@ -83,6 +90,8 @@ class AuditOutputGoldenTest {
             assertThat(printed.path("enforcement").path("state").asText()).isEqualTo("ENFORCED");
             assertThat(printed.path("enforcement").path("engines").get(0).path("version").asText()).isEqualTo("v3.28.0");
             printed.remove("enforcement");
+            assertThat(printed.remove("policyKindsError").asText()).as("the kinds it could not list")
+                    .isEqualTo("forbidden: list ciliumnetworkpolicies.cilium.io");
             ObjectNode rest = JsonViews.coverage(rows.get(i));
             if (!rest.has("enforced")) {
                 printed.remove("enforced");
@@ -95,17 +104,39 @@ class AuditOutputGoldenTest {
     void shouldPrintOneEnforcementLinePerReadClusterWhenTheOutputIsATable() {
         List<String> lines = AuditOutput.render(AuditOutput.Format.TABLE, results(), "v").lines().toList();
         assertThat(lines).endsWith(
-                "cluster prod-eu: 6 namespaces, 1 NON_COMPLIANT, 1 PENDING, 1 COMPLIANT, 3 EXEMPT, 0 TERMINATING",
+                "cluster prod-eu: 7 namespaces, 2 NON_COMPLIANT, 1 PENDING, 1 COMPLIANT, 3 EXEMPT, 0 TERMINATING",
                 "cluster prod-eu: enforcement ENFORCED (enforced by Calico v3.28.0 (kube-system/calico-node, 2/3"
                         + " ready))",
+                "cluster prod-eu: policy kinds not all read (forbidden: list ciliumnetworkpolicies.cilium.io): isolation"
+                        + " may be under-stated",
                 "cluster prod-us: not read (connect timed out)");
+    }
+
+    @org.junit.jupiter.api.Test
+    void shouldShowWhatFencesANamespaceBeyondNetworkPolicyWhileFwNp001StaysExact() throws IOException {
+        List<String> lines = AuditOutput.render(AuditOutput.Format.TABLE, results(), "v").lines().toList();
+        assertThat(lines.get(0)).endsWith("  FENCED BY");
+        assertThat(lines).filteredOn(l -> l.startsWith("prod-eu  shop ")).singleElement().satisfies(l -> assertThat(l)
+                .contains("NON_COMPLIANT  no NetworkPolicy").endsWith("  GlobalNetworkPolicy/prod-deny"));
+        JsonNode shop = null;
+        for (JsonNode row : JSON.readTree(AuditOutput.render(AuditOutput.Format.JSON, results(), "v"))) {
+            if (row.path("namespace").asText().equals("shop")) {
+                shop = row;
+            }
+        }
+        assertThat(shop).isNotNull();
+        assertThat(shop.at("/fencedBy/0/kind").asText()).isEqualTo("GlobalNetworkPolicy");
+        assertThat(shop.at("/fencedBy/0/scope").asText()).isEqualTo("cluster");
+        assertThat(shop.at("/effective/ingress").asText()).isEqualTo("DEFAULT_DENY");
+        assertThat(shop.at("/ingress").asText()).as("FW-NP-001's grade counts NetworkPolicies").isEqualTo("NONE");
     }
 
     @org.junit.jupiter.api.Test
     void shouldPassTheFindingsTopicsChecksWhenTheOutputIsOcsf() {
         String[] lines = AuditOutput.render(AuditOutput.Format.OCSF, results(), "v").split("\n");
-        assertThat(lines).hasSize(1);
+        assertThat(lines).hasSize(2);
         OcsfChecks.assertOpenFinding(lines[0], "prod-eu", "analytics", NOW.toEpochMilli());
+        OcsfChecks.assertOpenFinding(lines[1], "prod-eu", "shop", NOW.toEpochMilli());
     }
 
     static ClusterReader.Listed ns(String name, Map<String, String> labels, Map<String, String> annotations,

@@ -648,32 +648,7 @@ public final class CollectorConfig implements Configured {
 
     /** The kinds a {@code --policy-kinds} value names; throws saying why for a bad one. */
     static Set<io.fencewatch.collector.kube.PolicyKind> policyKindsOf(String v) {
-        Set<io.fencewatch.collector.kube.PolicyKind> kinds = java.util.EnumSet.noneOf(io.fencewatch.collector.kube.PolicyKind.class);
-        String s = v.strip();
-        if (s.equals("auto")) {
-            return java.util.EnumSet.allOf(io.fencewatch.collector.kube.PolicyKind.class);
-        }
-        if (s.equals("none")) {
-            return kinds;
-        }
-        if (s.isEmpty()) {
-            throw new IllegalArgumentException("is empty (write auto, none or a comma list of kinds)");
-        }
-        for (String part : s.split(",", -1)) {
-            String name = part.strip();
-            if (name.equals("auto") || name.equals("none")) {
-                throw new IllegalArgumentException("names " + name + " with other kinds (" + name + " stands alone)");
-            }
-            io.fencewatch.collector.kube.PolicyKind k = io.fencewatch.collector.kube.PolicyKind.ofFlagName(name);
-            if (k == null) {
-                throw new IllegalArgumentException("holds '" + shorten(name) + "', which is not a policy kind (auto, none,"
-                        + " or a comma list of " + String.join(", ", java.util.Arrays.stream(
-                                io.fencewatch.collector.kube.PolicyKind.values())
-                                .map(io.fencewatch.collector.kube.PolicyKind::flagName).toList()) + ")");
-            }
-            kinds.add(k);
-        }
-        return kinds;
+        return io.fencewatch.collector.kube.PolicyKind.parseSet(v);
     }
 
     /** The policy kinds beyond NetworkPolicy to watch where served ({@code --policy-kinds}); empty: none. */

@@ -1,6 +1,7 @@
 package io.fencewatch.collector.kube;
 
 import java.util.Locale;
+import java.util.Set;
 
 import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import io.fencewatch.rules.Fence;
@@ -97,5 +98,38 @@ public enum PolicyKind {
     public ResourceDefinitionContext context() {
         return new ResourceDefinitionContext.Builder().withGroup(group).withVersion(version).withPlural(plural)
                 .withKind(kubernetesKind()).withNamespaced(!clusterScoped()).build();
+    }
+
+    /**
+     * The kinds a {@code --policy-kinds} value names: {@code auto} (all), {@code none}, or a comma list of
+     * {@link #flagName()}s; throws saying why for a bad one (the message follows the flag's name).
+     */
+    public static Set<PolicyKind> parseSet(String v) {
+        Set<PolicyKind> kinds = java.util.EnumSet.noneOf(PolicyKind.class);
+        String s = v.strip();
+        if (s.equals("auto")) {
+            return java.util.EnumSet.allOf(PolicyKind.class);
+        }
+        if (s.equals("none")) {
+            return kinds;
+        }
+        if (s.isEmpty()) {
+            throw new IllegalArgumentException("is empty (write auto, none or a comma list of kinds)");
+        }
+        for (String part : s.split(",", -1)) {
+            String name = part.strip();
+            if (name.equals("auto") || name.equals("none")) {
+                throw new IllegalArgumentException("names " + name + " with other kinds (" + name + " stands alone)");
+            }
+            PolicyKind k = PolicyKind.ofFlagName(name);
+            if (k == null) {
+                String shown = name.replaceAll("[\\r\\n\\t]", " ");
+                throw new IllegalArgumentException("holds '" + (shown.length() <= 80 ? shown : shown.substring(0, 77) + "...")
+                        + "', which is not a policy kind (auto, none, or a comma list of " + String.join(", ",
+                                java.util.Arrays.stream(values()).map(PolicyKind::flagName).toList()) + ")");
+            }
+            kinds.add(k);
+        }
+        return kinds;
     }
 }
