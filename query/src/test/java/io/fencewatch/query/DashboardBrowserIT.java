@@ -66,7 +66,7 @@ class DashboardBrowserIT {
                 QueryTestApp.coverage("prod-eu", "kube-system", Status.EXEMPT),
                 QueryTestApp.coverage("prod-eu", "new-team", Status.PENDING),
                 QueryTestApp.coverage("staging", "web", Status.COMPLIANT),
-                QueryTestApp.coverage("staging", "api", Status.COMPLIANT),
+                fencedByAGlobalPolicy(QueryTestApp.coverage("staging", "api", Status.COMPLIANT)),
                 enforced("oke-down", "shop", Status.COMPLIANT, true),
                 QueryTestApp.coverage("old-ctx", "web", Status.COMPLIANT),
                 enforced("oke-flat", "web", Status.COMPLIANT, false),
@@ -163,6 +163,40 @@ class DashboardBrowserIT {
         assertThat(body.getText()).contains("Non-compliant", "no NetworkPolicy", "Ingress", "Egress", "None",
                 "namespace: payments", "port: 53", "protocol: UDP", "protocol: TCP", "Enforced\nUnknown");
         screenshot("namespace");
+    }
+
+    /** A row the effective profile passed through a Calico cluster-wide default deny alone (issue 15). */
+    private static io.fencewatch.schema.coverage.NamespaceCoverage fencedByAGlobalPolicy(
+            io.fencewatch.schema.coverage.NamespaceCoverage row) {
+        row.setProfile("effective");
+        row.setPolicies(List.of());
+        row.setReason("isolated by GlobalNetworkPolicy default-deny");
+        row.setFencedBy(List.of(new io.fencewatch.schema.coverage.FenceRef("GlobalNetworkPolicy", "projectcalico.org/v3",
+                "default-deny", "cluster", List.of("ingress", "egress"), "all")));
+        row.setEffectiveIngress(io.fencewatch.schema.common.Grade.DEFAULT_DENY);
+        row.setEffectiveEgress(io.fencewatch.schema.common.Grade.DEFAULT_DENY);
+        return row;
+    }
+
+    @Test
+    void shouldShowWhatFencesANamespaceBeyondItsNetworkPoliciesWhenLookedUp() throws Exception {
+        browser.get(app.uri("/").toString());
+        await().atMost(Duration.ofSeconds(15)).ignoreExceptions().untilAsserted(() -> {
+            assertThat(browser.findElements(By.cssSelector("#lookup-cluster option[value='staging']"))).isNotEmpty();
+            ((org.openqa.selenium.JavascriptExecutor) browser).executeScript(
+                    "document.getElementById('lookup-cluster').value = 'staging';");
+            WebElement ns = browser.findElement(By.id("lookup-ns"));
+            ns.clear();
+            ns.sendKeys("api");
+            ns.submit();
+            assertThat(browser.findElement(By.id("ns-body")).getText()).contains("Fenced by other kinds (1)");
+        });
+        String text = browser.findElement(By.id("ns-body")).getText();
+        assertThat(text).contains("Profile\neffective", "isolated by GlobalNetworkPolicy default-deny",
+                "None of networking.k8s.io: FW-NP-001 counts only those.", "GlobalNetworkPolicy/default-deny",
+                "projectcalico.org/v3 · cluster-wide · ingress and egress, every pod", "INGRESS, EVERY KIND")
+                .doesNotContain("Every pod in this namespace accepts and sends any traffic");
+        screenshot("fenced-by");
     }
 
     @Test

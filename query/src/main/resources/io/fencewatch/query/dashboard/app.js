@@ -34,6 +34,10 @@
     POLICY_ENGINE_ADDED: 'NetworkPolicy engine found: policies are enforced',
     POLICY_ENGINE_REMOVED: 'No NetworkPolicy engine any more: policies have no effect',
     ENFORCEMENT_UNKNOWN: 'Whether policies are enforced is unknown',
+    CLUSTER_POLICY_ADDED: 'Cluster-wide policy added',
+    CLUSTER_POLICY_CHANGED: 'Cluster-wide policy changed',
+    CLUSTER_POLICY_REMOVED: 'Cluster-wide policy removed',
+    NAMESPACE_RELABELED: 'Namespace relabelled: other cluster-wide policies select it',
   };
   const KUBERNETES_GROUP = 'Kubernetes contexts';
   const CLUSTER_STATE_TEXT = { SYNCING: 'syncing', STALE: 'stale data', UNREACHABLE: 'unreachable' };
@@ -363,6 +367,8 @@
       setTimeout(() => { copy.textContent = 'Copy'; }, 1800);
     } }, 'Copy');
     const pre = h('pre', {}, yaml);
+    const others = (c.fencedBy || []).filter((f) => f.apiVersion !== 'networking.k8s.io/v1');
+    const eff = c.effective && c.effective.ingress ? c.effective : null;
     const needsFix = c.status === 'NON_COMPLIANT' || c.status === 'PENDING' || c.ingress !== 'DEFAULT_DENY' || c.egress !== 'DEFAULT_DENY';
     body.replaceChildren(
       h('div', {}, chip(c.status), ' ', c.stale ? chip('stale', 'stale data') : null),
@@ -379,7 +385,15 @@
       h('div', { class: 'grades' }, grade('Ingress', c.ingress, c.allowsAll && c.allowsAll.ingress), grade('Egress', c.egress, c.allowsAll && c.allowsAll.egress)),
       h('h3', {}, 'NetworkPolicies (' + c.policies.length + ')'),
       c.policies.length ? h('ul', { class: 'policies' }, c.policies.map((p) => h('li', {}, h('code', {}, p))))
-        : h('p', { class: 'muted' }, 'None. Every pod in this namespace accepts and sends any traffic.'),
+        : h('p', { class: 'muted' }, others.length ? 'None of networking.k8s.io: FW-NP-001 counts only those. The policies below fence it.'
+          : 'None. Every pod in this namespace accepts and sends any traffic.'),
+      others.length ? h('h3', {}, 'Fenced by other kinds (' + others.length + ')') : null,
+      others.length ? h('ul', { class: 'policies fenced-by' }, others.map((f) => h('li', {},
+        h('code', {}, f.kind + '/' + f.name), ' ',
+        h('span', { class: 'muted' }, f.apiVersion + ' · ' + (f.scope === 'cluster' ? 'cluster-wide' : 'in this namespace')
+          + ' · ' + f.directions.join(' and ') + (f.pods === 'all' ? ', every pod' : ', some pods'))))) : null,
+      others.length && eff ? h('div', { class: 'grades' }, grade('Ingress, every kind', eff.ingress, eff.allowsAll && eff.allowsAll.ingress),
+        grade('Egress, every kind', eff.egress, eff.allowsAll && eff.allowsAll.egress)) : null,
       h('h3', {}, needsFix ? 'Fix: apply a default-deny policy' : 'Default-deny policy (reference)'),
       h('p', { class: 'muted' }, 'Denies all ingress, and all egress except DNS to kube-system. Then add policies that allow what your workloads need. Apply with ',
         h('code', {}, 'kubectl apply -f default-deny.yaml'), ', or let ', h('code', {}, 'fencewatch remediate --apply'),
