@@ -381,7 +381,7 @@
           : c.enforced === false ? 'No: the cluster runs no NetworkPolicy engine, so its policies have no effect' : 'Unknown'),
         c.exemption ? [h('dt', {}, 'Exemption'), h('dd', {}, c.exemption.source + ': ' + c.exemption.reason + (c.exemption.until ? ' (until ' + new Date(c.exemption.until).toLocaleString() + ')' : ''))] : null,
         c.lastEvent ? [h('dt', {}, 'Last change seen'), h('dd', {}, (c.lastEvent.kind || '') + ' ' + (c.lastEvent.name || '') + ' ' + c.lastEvent.op.toLowerCase() + ' · ', timeEl(c.lastEvent.observedAt))] : null),
-      h('h3', {}, 'Isolation'),
+      h('h3', {}, others.length ? 'Isolation by NetworkPolicies' : 'Isolation'),
       h('div', { class: 'grades' }, grade('Ingress', c.ingress, c.allowsAll && c.allowsAll.ingress), grade('Egress', c.egress, c.allowsAll && c.allowsAll.egress)),
       h('h3', {}, 'NetworkPolicies (' + c.policies.length + ')'),
       c.policies.length ? h('ul', { class: 'policies' }, c.policies.map((p) => h('li', {}, h('code', {}, p))))
