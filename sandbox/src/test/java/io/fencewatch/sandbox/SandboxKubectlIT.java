@@ -297,6 +297,17 @@ class SandboxKubectlIT {
 
         /** Runs kubectl and returns its stdout; fails the test on a non-zero exit. */
         String ok(String... args) throws IOException, InterruptedException {
+            String[] outErr = run(true, args);
+            return outErr[0];
+        }
+
+        /** Runs kubectl and returns its stderr; fails the test on a zero exit. */
+        String fails(String... args) throws IOException, InterruptedException {
+            String[] outErr = run(false, args);
+            return outErr[1];
+        }
+
+        private String[] run(boolean succeed, String... args) throws IOException, InterruptedException {
             List<String> command = new ArrayList<>(List.of("kubectl"));
             command.addAll(List.of(args));
             Path out = Files.createTempFile(home, "kubectl", ".out");
@@ -310,8 +321,13 @@ class SandboxKubectlIT {
                 p.destroyForcibly();
                 throw new AssertionError("kubectl " + String.join(" ", args) + " did not finish within 60 s");
             }
-            assertThat(p.exitValue()).as("kubectl %s: %s", String.join(" ", args), Files.readString(err)).isZero();
-            return Files.readString(out);
+            if (succeed) {
+                assertThat(p.exitValue()).as("kubectl %s: %s", String.join(" ", args), Files.readString(err)).isZero();
+            } else {
+                assertThat(p.exitValue()).as("kubectl %s (expected to fail): %s", String.join(" ", args),
+                        Files.readString(out)).isNotZero();
+            }
+            return new String[] {Files.readString(out), Files.readString(err)};
         }
     }
 }
