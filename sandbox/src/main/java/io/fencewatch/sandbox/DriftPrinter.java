@@ -61,8 +61,20 @@ final class DriftPrinter implements AutoCloseable {
         p.put(ConsumerConfig.CLIENT_ID_CONFIG, "fencewatch-sandbox-drift-printer");
         consumer = new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer());
         List<TopicPartition> partitions = new ArrayList<>();
-        consumer.partitionsFor(topic, Duration.ofSeconds(30))
-                .forEach(info -> partitions.add(new TopicPartition(topic, info.partition())));
+        // A topic just created may not be listed by the broker yet (an empty answer, not an error):
+        // ask again until it is, or the printer would watch nothing for the rest of the session.
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (partitions.isEmpty()) {
+            consumer.partitionsFor(topic, Duration.ofSeconds(5))
+                    .forEach(info -> partitions.add(new TopicPartition(topic, info.partition())));
+            if (partitions.isEmpty()) {
+                if (System.nanoTime() > deadline) {
+                    consumer.close();
+                    throw new IllegalStateException("topic " + topic + " has no partitions listed after 30 s");
+                }
+                java.util.concurrent.locks.LockSupport.parkNanos(Duration.ofMillis(100).toNanos()); // back off, ask again
+            }
+        }
         consumer.assign(partitions);
         consumer.seekToEnd(partitions);
         partitions.forEach(consumer::position); // resolve "end" now, before anything drifts
