@@ -59,8 +59,8 @@ final class DriftLog implements AutoCloseable {
 
     /**
      * Problems of the per-namespace chains: each drift must start where the previous one of its
-     * namespace ended (the first from nothing; policy counts aside, since adding a second policy
-     * changes nothing drift is about), and the last must end in the final table (status
+     * namespace ended (the first from nothing; policy counts and fencedBy aside, since adding a
+     * second policy changes nothing drift is about), and the last must end in the final table (status
      * and grades: a policy count that changes nothing else is not drift).
      */
     static List<String> chainProblems(List<DriftEvent> drift, Map<String, NamespaceCoverage> finalTable) {
@@ -90,9 +90,12 @@ final class DriftLog implements AutoCloseable {
         return problems;
     }
 
-    /** What drift is about: status, grades, allow-all flags, staleness; not the policy count alone. */
+    /**
+     * What drift is about: status, grades (NetworkPolicy and every kind), allow-all flags, staleness;
+     * not the policy count or the names of the fencing policies alone (carried, not compared).
+     */
     private static CoverageState core(CoverageState s) {
-        return s == null ? null : CoverageState.newBuilder(s).setPolicyCount(0).build();
+        return s == null ? null : CoverageState.newBuilder(s).setPolicyCount(0).setFencedBy(List.of()).build();
     }
 
     @Override
