@@ -273,11 +273,13 @@ public final class FenceWatch implements AutoCloseable {
             if (!isStarted && (code == 403 || code == 404) && refused.add(k)) {
                 LOG.warn("cluster {}: list of {} refused ({}): left out of the snapshot until it can be listed{}", cluster,
                         s.resource(), describe(t), code == 404 ? "; looking again" : "");
-                run(() -> {
-                    if (informers.get(k) == inf) {
-                        retire(k, List.of()); // what the source read before is not in this one's snapshot either
-                    }
-                });
+                if (code == 403) {
+                    run(() -> {
+                        if (informers.get(k) == inf) {
+                            retire(k, List.of()); // what the source read before is not in this one's snapshot either
+                        }
+                    });
+                }
                 if (code == 404) {
                     rediscoverSoon("list of " + s.resource() + " answered 404");
                 }
