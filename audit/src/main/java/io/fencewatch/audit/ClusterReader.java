@@ -133,7 +133,11 @@ public final class ClusterReader {
 
     /**
      * The policies of {@code kinds} the cluster serves, one paged list of each: a kind it does not
-     * serve (404) is empty; one the audit may not list (403) or that fails otherwise is an error.
+     * serve (404) is empty; one the audit may not list (403) or that fails otherwise is an error. A kind
+     * served in two places (Calico: {@code projectcalico.org/v3}, else its CRDs
+     * {@code crd.projectcalico.org/v1}) is read from the first that answers, as the collector does, never
+     * both: when v3 is not served (404) or fails (403, 503 from an API server that is down) its CRDs are
+     * read instead, and the v3 failure is an error only if they cannot be read either.
      */
     public PolicyFences fences(KubernetesClient client, String cluster, Collection<PolicyKind> kinds) {
         if (kinds.isEmpty()) {
@@ -144,33 +148,44 @@ public final class ClusterReader {
         List<Fence> clusterWide = new ArrayList<>();
         List<String> errors = new ArrayList<>();
         for (PolicyKind kind : kinds) {
-            try {
-                String token = null;
-                do {
-                    var resources = client.genericKubernetesResources(kind.context());
-                    var options = new ListOptionsBuilder().withLimit((long) pageSize).withContinue(token).build();
-                    GenericKubernetesResourceList page = kind.clusterScoped() ? resources.list(options)
-                            : resources.inAnyNamespace().list(options);
-                    for (GenericKubernetesResource r : page.getItems()) {
-                        InventoryEvent e = FenceTranslator.event(kind, r, Op.SNAPSHOT, source);
-                        if (e == null) {
-                            continue;
+            String firstError = null;
+            for (PolicyKind.Served served : kind.servedAs()) {
+                List<Fence> read = new ArrayList<>();
+                try {
+                    String token = null;
+                    do {
+                        var resources = client.genericKubernetesResources(served.context());
+                        var options = new ListOptionsBuilder().withLimit((long) pageSize).withContinue(token).build();
+                        GenericKubernetesResourceList page = kind.clusterScoped() ? resources.list(options)
+                                : resources.inAnyNamespace().list(options);
+                        for (GenericKubernetesResource r : page.getItems()) {
+                            InventoryEvent e = FenceTranslator.event(kind, r, Op.SNAPSHOT, source);
+                            if (e != null) {
+                                read.add(new Fence(e.getKind(), e.getNamespace(), e.getName(), e.getFenceFacts()));
+                            }
                         }
-                        Fence f = new Fence(e.getKind(), e.getNamespace(), e.getName(), e.getFenceFacts());
-                        if (f.clusterScoped()) {
-                            clusterWide.add(f);
-                        } else {
-                            byNamespace.computeIfAbsent(f.namespace(), k -> new ArrayList<>()).add(f);
-                        }
+                        token = page.getMetadata() == null ? null : page.getMetadata().getContinue();
+                    } while (token != null && !token.isEmpty());
+                } catch (KubernetesClientException e) {
+                    if (firstError == null && e.getCode() == 403) {
+                        firstError = "forbidden: list " + served.resource();
+                    } else if (firstError == null && e.getCode() != 404) {
+                        firstError = "list " + served.resource() + " failed: " + Targets.oneLine(e);
                     }
-                    token = page.getMetadata() == null ? null : page.getMetadata().getContinue();
-                } while (token != null && !token.isEmpty());
-            } catch (KubernetesClientException e) {
-                if (e.getCode() == 403) {
-                    errors.add("forbidden: list " + kind.resource());
-                } else if (e.getCode() != 404) {
-                    errors.add("list " + kind.resource() + " failed: " + Targets.oneLine(e));
+                    continue; // not served here (or not readable): the next place, if any
                 }
+                for (Fence f : read) {
+                    if (f.clusterScoped()) {
+                        clusterWide.add(f);
+                    } else {
+                        byNamespace.computeIfAbsent(f.namespace(), k -> new ArrayList<>()).add(f);
+                    }
+                }
+                firstError = null;
+                break;
+            }
+            if (firstError != null) {
+                errors.add(firstError);
             }
         }
         return new PolicyFences(byNamespace, List.copyOf(clusterWide), List.copyOf(errors));

@@ -48,6 +48,8 @@ import io.fencewatch.testing.kube.KubeControlPlaneExtension;
 @ExtendWith({KafkaBrokerExtension.class, KubeControlPlaneExtension.class})
 class PolicyKindsRealApiServerIT {
     private static final int PARTITIONS = 3;
+    /** Calico's GlobalNetworkPolicy as stored without its API server: globalnetworkpolicies.crd.projectcalico.org/v1. */
+    static final PolicyKind.Served STORED_GNP = PolicyKind.CALICO_GLOBAL_NETWORK_POLICY.servedAs().get(1);
     private static final Duration WAIT = Duration.ofSeconds(60);
     private static KubeControlPlane controlPlane;
     private final TestAgents agents = new TestAgents();
@@ -66,13 +68,13 @@ class PolicyKindsRealApiServerIT {
     @AfterEach
     void tearDown() {
         agents.closeAll();
-        for (PolicyKind k : List.of(PolicyKind.CALICO_GLOBAL_NETWORK_POLICY, PolicyKind.CILIUM_NETWORK_POLICY)) {
-            cluster.api().apiextensions().v1().customResourceDefinitions().withName(k.resource()).delete();
+        List<String> crds = List.of(PolicyKind.CALICO_GLOBAL_NETWORK_POLICY.resource(),
+                PolicyKind.CILIUM_NETWORK_POLICY.resource(), STORED_GNP.resource());
+        for (String name : crds) {
+            cluster.api().apiextensions().v1().customResourceDefinitions().withName(name).delete();
         }
-        await().atMost(WAIT).until(() -> cluster.api().apiextensions().v1().customResourceDefinitions()
-                .withName(PolicyKind.CALICO_GLOBAL_NETWORK_POLICY.resource()).get() == null
-                && cluster.api().apiextensions().v1().customResourceDefinitions()
-                        .withName(PolicyKind.CILIUM_NETWORK_POLICY.resource()).get() == null);
+        await().atMost(WAIT).until(() -> crds.stream().allMatch(name -> cluster.api().apiextensions().v1()
+                .customResourceDefinitions().withName(name).get() == null));
         cluster.close();
     }
 
@@ -208,6 +210,125 @@ class PolicyKindsRealApiServerIT {
         }
     }
 
+    /**
+     * A cluster without the Calico API server (OKE with Calico from manifests): Calico's policies exist
+     * only in the CRDs crd.projectcalico.org/v1, named {@code default.<name>}; the collector reads them
+     * there and publishes the name users know. Then projectcalico.org/v3 comes to be served (on a real
+     * cluster the Calico API server, serving those same objects; here a CRD of that group holding the same
+     * policy, whose v3 version is turned on once the policy is in it): the collector reads v3 instead,
+     * never both, and the policy is republished under the same key, never deleted in between; when v3
+     * goes again, back to the CRDs, again without a DELETE.
+     */
+    @Test
+    void shouldReadCalicosCrdsWithoutItsApiServerAndSwitchToV3WithoutCountingTwice(EmbeddedKafkaBroker broker) {
+        String prefix = TestAgents.uniquePrefix();
+        broker.createTopic(prefix + ".inventory", PARTITIONS);
+        ClusterAgent agent = agents.agent(TestAgents.config(broker.bootstrapServers(), "kinds", prefix, Map.of(
+                "heartbeat-interval", "1h", "policy-engine-namespaces", "",
+                "policy-kinds", "calico-global-network-policy")), cluster.newClient());
+        agent.policyKindsRediscovery(Duration.ofSeconds(2));
+        agent.start();
+        var crds = cluster.api().apiextensions().v1().customResourceDefinitions();
+        try (TopicReader<String, InventoryEvent> reader = TestAgents.reader(broker, prefix + ".inventory")) {
+            reader.pollUntil(rs -> count(rs, r -> r.value().getOp() == Op.SYNC_END) == PARTITIONS, WAIT);
+
+            crds.resource(crd(STORED_GNP, STORED_GNP.version(), null)).create();
+            await().atMost(WAIT).until(() -> agent.informerStates().stream()
+                    .anyMatch(st -> st.resource().equals("globalnetworkpolicies.crd.projectcalico.org") && st.synced()));
+            assertThat(agent.policyKindsWatched()).containsExactly(PolicyKind.CALICO_GLOBAL_NETWORK_POLICY);
+            GenericKubernetesResource stored = new GenericKubernetesResourceBuilder()
+                    .withApiVersion("crd.projectcalico.org/v1").withKind("GlobalNetworkPolicy").withNewMetadata()
+                    .withName("default.default-deny").endMetadata()
+                    .addToAdditionalProperties("spec", Map.of("selector", "all()", "order", 1000,
+                            "types", List.of("Ingress", "Egress")))
+                    .build();
+            int mark = reader.records().size();
+            await().atMost(WAIT).ignoreExceptions().untilAsserted(() -> cluster.api()
+                    .genericKubernetesResources(STORED_GNP.context()).resource(stored).create());
+            List<ConsumerRecord<String, InventoryEvent>> fromCrds = upserts(reader, mark);
+            assertGlobalOnEveryPartition(fromCrds, Op.UPSERT, "crd.projectcalico.org/v1");
+
+            // projectcalico.org/v3 comes to be served, holding the same policy.
+            PolicyKind.Served v3 = PolicyKind.CALICO_GLOBAL_NETWORK_POLICY.api();
+            crds.resource(crd(v3, "v3beta1", "v3")).create();
+            GenericKubernetesResource same = new GenericKubernetesResourceBuilder()
+                    .withApiVersion("projectcalico.org/v3beta1").withKind("GlobalNetworkPolicy").withNewMetadata()
+                    .withName("default-deny").endMetadata()
+                    .addToAdditionalProperties("spec", Map.of("selector", "all()", "order", 1000,
+                            "types", List.of("Ingress", "Egress")))
+                    .build();
+            var beta = new io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext.Builder()
+                    .withGroup("projectcalico.org").withVersion("v3beta1").withPlural(v3.plural())
+                    .withKind("GlobalNetworkPolicy").withNamespaced(false).build();
+            await().atMost(WAIT).ignoreExceptions().untilAsserted(() -> cluster.api().genericKubernetesResources(beta)
+                    .resource(same).create());
+            assertThat(calicoResources(agent)).as("v3 not served yet: still the CRDs")
+                    .containsExactly("globalnetworkpolicies.crd.projectcalico.org");
+            int beforeSwitch = reader.records().size();
+            crds.withName(v3.resource()).edit(c -> {
+                c.getSpec().getVersions().forEach(v -> v.setServed(true));
+                return c;
+            });
+            List<ConsumerRecord<String, InventoryEvent>> fromV3 = upserts(reader, beforeSwitch);
+            assertGlobalOnEveryPartition(fromV3, Op.UPSERT, "projectcalico.org/v3");
+            await().atMost(WAIT).until(() -> calicoResources(agent).equals(List.of("globalnetworkpolicies.projectcalico.org")));
+            reader.poll(Duration.ofSeconds(4));
+            List<ConsumerRecord<String, InventoryEvent>> switched = since(reader, beforeSwitch);
+            assertThat(count(switched, r -> r.value().getOp() == Op.DELETE)).as("the switch deletes nothing both sources hold")
+                    .isZero();
+            assertThat(count(switched, r -> r.value().getKind() == Kind.CALICO_GLOBAL_NETWORK_POLICY))
+                    .as("one UPSERT per partition: not counted twice").isEqualTo(PARTITIONS);
+            assertOneLiveOnEveryPartition(reader.records());
+
+            // v3 goes again (the Calico API server removed): back to the CRDs, again without a DELETE.
+            int beforeBack = reader.records().size();
+            crds.withName(v3.resource()).edit(c -> {
+                c.getSpec().getVersions().stream().filter(v -> v.getName().equals("v3")).forEach(v -> v.setServed(false));
+                return c;
+            });
+            List<ConsumerRecord<String, InventoryEvent>> back = upserts(reader, beforeBack);
+            assertGlobalOnEveryPartition(back, Op.UPSERT, "crd.projectcalico.org/v1");
+            reader.poll(Duration.ofSeconds(4));
+            List<ConsumerRecord<String, InventoryEvent>> switchedBack = since(reader, beforeBack);
+            assertThat(count(switchedBack, r -> r.value().getOp() == Op.DELETE)).isZero();
+            assertThat(count(switchedBack, r -> r.value().getKind() == Kind.CALICO_GLOBAL_NETWORK_POLICY)).isEqualTo(PARTITIONS);
+            assertOneLiveOnEveryPartition(reader.records());
+            assertThat(calicoResources(agent)).containsExactly("globalnetworkpolicies.crd.projectcalico.org");
+        }
+        assertThat(agents.fatalReasons).isEmpty();
+    }
+
+    /** The resources of Calico's kinds the agent has an informer on. */
+    private static List<String> calicoResources(ClusterAgent agent) {
+        return agent.informerStates().stream().map(ClusterAgent.InformerState::resource)
+                .filter(r -> r.contains("projectcalico.org")).toList();
+    }
+
+    /** The records read since {@code mark}. */
+    private static List<ConsumerRecord<String, InventoryEvent>> since(TopicReader<String, InventoryEvent> reader, int mark) {
+        List<ConsumerRecord<String, InventoryEvent>> all = reader.records();
+        return all.subList(mark, all.size());
+    }
+
+    /** Polls until a Calico GlobalNetworkPolicy UPSERT arrived on every partition since {@code mark}; those since. */
+    private static List<ConsumerRecord<String, InventoryEvent>> upserts(TopicReader<String, InventoryEvent> reader, int mark) {
+        reader.pollUntil(rs -> count(rs.subList(mark, rs.size()), r -> r.value().getOp() == Op.UPSERT
+                && r.value().getKind() == Kind.CALICO_GLOBAL_NETWORK_POLICY) >= PARTITIONS, WAIT);
+        return since(reader, mark);
+    }
+
+    /** Folding the events in order, each partition holds exactly one live Calico GlobalNetworkPolicy, default-deny. */
+    private static void assertOneLiveOnEveryPartition(List<ConsumerRecord<String, InventoryEvent>> records) {
+        Map<Integer, Map<String, Op>> live = new java.util.TreeMap<>();
+        for (ConsumerRecord<String, InventoryEvent> r : records) {
+            if (r.value().getKind() == Kind.CALICO_GLOBAL_NETWORK_POLICY) {
+                live.computeIfAbsent(r.partition(), p -> new java.util.TreeMap<>()).put(r.value().getName(), r.value().getOp());
+            }
+        }
+        assertThat(live).hasSize(PARTITIONS);
+        live.values().forEach(byName -> assertThat(byName).containsExactly(Map.entry("default-deny", Op.UPSERT)));
+    }
+
     // ------------------------------------------------------------------ the cluster's side
 
     private void createCrds() {
@@ -218,14 +339,30 @@ class PolicyKindsRealApiServerIT {
 
     /** A CRD of the kind's group, version, plural and scope; the schema keeps every field (as the projects' do for spec). */
     static CustomResourceDefinition crd(PolicyKind k) {
-        return new CustomResourceDefinitionBuilder().withNewMetadata().withName(k.resource()).endMetadata()
-                .withNewSpec().withGroup(k.group()).withScope(k.clusterScoped() ? "Cluster" : "Namespaced")
-                .withNewNames().withKind(k.kubernetesKind()).withPlural(k.plural())
+        return crd(k.api(), k.version(), null);
+    }
+
+    /**
+     * A CRD of a place the kind is served ({@code s}: group, plural), served and stored in
+     * {@code version}; with {@code unservedVersion}, a second version not served (yet).
+     */
+    static CustomResourceDefinition crd(PolicyKind.Served s, String version, String unservedVersion) {
+        PolicyKind k = s.kind();
+        var spec = new CustomResourceDefinitionBuilder().withNewMetadata().withName(s.resource()).endMetadata()
+                .withNewSpec().withGroup(s.group()).withScope(k.clusterScoped() ? "Cluster" : "Namespaced")
+                .withNewNames().withKind(k.kubernetesKind()).withPlural(s.plural())
                 .withListKind(k.kubernetesKind() + "List").withSingular(k.kubernetesKind().toLowerCase()).endNames()
-                .addNewVersion().withName(k.version()).withServed(true).withStorage(true)
+                .addNewVersion().withName(version).withServed(true).withStorage(true)
                 .withNewSchema().withOpenAPIV3Schema(new JSONSchemaPropsBuilder().withType("object")
                         .withXKubernetesPreserveUnknownFields(true).build()).endSchema()
-                .endVersion().endSpec().build();
+                .endVersion();
+        if (unservedVersion != null) {
+            spec = spec.addNewVersion().withName(unservedVersion).withServed(false).withStorage(false)
+                    .withNewSchema().withOpenAPIV3Schema(new JSONSchemaPropsBuilder().withType("object")
+                            .withXKubernetesPreserveUnknownFields(true).build()).endSchema()
+                    .endVersion();
+        }
+        return spec.endSpec().build();
     }
 
     private void createObjects() {
@@ -250,6 +387,11 @@ class PolicyKindsRealApiServerIT {
     // ------------------------------------------------------------------ the inventory's side
 
     private static void assertGlobalOnEveryPartition(List<ConsumerRecord<String, InventoryEvent>> records, Op op) {
+        assertGlobalOnEveryPartition(records, op, "projectcalico.org/v3");
+    }
+
+    private static void assertGlobalOnEveryPartition(List<ConsumerRecord<String, InventoryEvent>> records, Op op,
+            String apiVersion) {
         List<ConsumerRecord<String, InventoryEvent>> global = records.stream()
                 .filter(r -> r.value().getOp() == op && r.value().getKind() == Kind.CALICO_GLOBAL_NETWORK_POLICY).toList();
         assertThat(global).extracting(ConsumerRecord::partition).containsExactlyInAnyOrderElementsOf(
@@ -263,7 +405,7 @@ class PolicyKindsRealApiServerIT {
             assertThat(e.getName()).isEqualTo("default-deny");
             assertThat(e.getUid()).isNotNull();
             assertThat(e.getResourceVersion()).isNotNull();
-            assertThat(e.getFenceFacts()).isEqualTo(FenceFacts.newBuilder().setApiVersion("projectcalico.org/v3")
+            assertThat(e.getFenceFacts()).isEqualTo(FenceFacts.newBuilder().setApiVersion(apiVersion)
                     .setTier(null).setOrder(1000.0).setPodSelector(null).setNamespaceSelector(null)
                     .setPodExpression("all()").setNamespaceExpression(null).setTypes(List.of("Ingress", "Egress"))
                     .setIngress(null).setEgress(null).setDefaultDenyIngress(null).setDefaultDenyEgress(null)

@@ -68,9 +68,60 @@ public final class FenceTranslator {
             return null;
         }
         return InventoryEvent.newBuilder().setSource(source).setOp(op).setKind(kind.kind()).setNamespace(ns)
-                .setName(m.getName()).setUid(m.getUid()).setResourceVersion(m.getResourceVersion())
+                .setName(name(kind, r)).setUid(m.getUid()).setResourceVersion(m.getResourceVersion())
                 .setNamespaceFacts(null).setPolicyFacts(null).setSync(null).setTruncated(false).setCluster(null)
                 .setFenceFacts(facts(kind, r)).build();
+    }
+
+    /**
+     * The name users know the object by. Calico's datastore keeps a policy of the default tier under
+     * {@code default.<name>} (libcalico-go's {@code names.TieredPolicyName}; its
+     * {@code ClientTieredPolicyName} strips that prefix again for clients): so does this, for both the
+     * CRD form and the v3 one, so that {@code fencedBy} shows {@code default-deny} and a policy keeps one
+     * name when the collector switches between the two. A policy of another tier is named
+     * {@code <tier>.<name>} in v3 too: kept as it is. Other kinds: {@code metadata.name}.
+     */
+    public static String name(PolicyKind kind, GenericKubernetesResource r) {
+        String name = r == null || r.getMetadata() == null ? null : r.getMetadata().getName();
+        if (name != null && isCalico(kind) && name.startsWith(DEFAULT_TIER_PREFIX)
+                && name.length() > DEFAULT_TIER_PREFIX.length()) {
+            return name.substring(DEFAULT_TIER_PREFIX.length());
+        }
+        return name;
+    }
+
+    private static final String DEFAULT_TIER_PREFIX = "default.";
+
+    private static boolean isCalico(PolicyKind kind) {
+        return kind == PolicyKind.CALICO_NETWORK_POLICY || kind == PolicyKind.CALICO_GLOBAL_NETWORK_POLICY;
+    }
+
+    /** True for an object read from Calico's CRDs ({@code crd.projectcalico.org}) rather than its v3 API. */
+    static boolean calicoStorageForm(GenericKubernetesResource r) {
+        return r != null && r.getApiVersion() != null && r.getApiVersion().startsWith(PolicyKind.CALICO_CRD_GROUP + "/");
+    }
+
+    /**
+     * The tier a CRD-form name's prefix names when {@code spec.tier} is omitted: Calico's backend always
+     * stores {@code <tier>.<name>} (libcalico-go {@code names.TierFromPolicyName}); null for the default
+     * tier (the contract's null) and for names Calico formats itself ({@code knp.}, {@code kanp.},
+     * {@code kbanp.}, {@code kcnp.}, {@code ossg.}: not stored in these CRDs).
+     */
+    static String tierOfStoredName(String name) {
+        if (name == null) {
+            return null;
+        }
+        for (String formatted : List.of("knp.", "kanp.", "kbanp.", "kcnp.", "ossg.")) {
+            if (name.startsWith(formatted)) {
+                return null;
+            }
+        }
+        int dot = name.indexOf('.');
+        if (dot <= 0 || dot == name.length() - 1) {
+            return null;
+        }
+        String tier = name.substring(0, dot);
+        return tier.equals("default") ? null : tier;
     }
 
     /** The facts of one object of {@code kind}. */
@@ -79,7 +130,12 @@ public final class FenceTranslator {
         Object spec = r == null ? null : r.getAdditionalProperties().get("spec");
         try {
             switch (kind) {
-                case CALICO_NETWORK_POLICY, CALICO_GLOBAL_NETWORK_POLICY -> calico(f, spec, kind);
+                case CALICO_NETWORK_POLICY, CALICO_GLOBAL_NETWORK_POLICY -> {
+                    calico(f, spec, kind);
+                    if (f.tier == null && calicoStorageForm(r) && r.getMetadata() != null) {
+                        f.tier = tierOfStoredName(r.getMetadata().getName());
+                    }
+                }
                 case CILIUM_NETWORK_POLICY, CILIUM_CLUSTERWIDE_NETWORK_POLICY -> cilium(f, spec,
                         r == null ? null : r.getAdditionalProperties().get("specs"));
                 case ADMIN_NETWORK_POLICY, BASELINE_ADMIN_NETWORK_POLICY, CLUSTER_NETWORK_POLICY -> admin(f, spec, kind);

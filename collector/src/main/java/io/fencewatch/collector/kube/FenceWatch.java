@@ -42,6 +42,14 @@ import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
  * be listed). A kind that appears gets a generic informer; one that goes has its informer stopped and
  * a DELETE queued for every object it knew.
  *
+ * <p>A kind served in two places (Calico: {@code projectcalico.org/v3} with its API server, else only
+ * its CRDs {@code crd.projectcalico.org/v1}; {@link PolicyKind#servedAs()}) has one informer, on the
+ * first place served, never two: a policy never counts twice. When re-discovery finds the preferred
+ * place appear or go, the informer is replaced by one on the other place, and only the policies the new
+ * place does not hold are published as deleted (once it has synced): the others are published again as
+ * UPSERTs by its first list, under the same key (same contract kind, namespace and name as users know
+ * it), so they are never absent in between.
+ *
  * <p>Discovery, starting and stopping run on this watch's own thread, one at a time; the informers'
  * handlers only enqueue ({@link FenceEventHandler}).
  */
@@ -61,6 +69,13 @@ public final class FenceWatch implements AutoCloseable {
     private final int listPageSize;
     private final ScheduledExecutorService executor;
     private final Map<PolicyKind, SharedIndexInformer<GenericKubernetesResource>> informers = new ConcurrentHashMap<>();
+    /** Where each watched kind is read from (one of its {@link PolicyKind#servedAs()}: never two at once). */
+    private final Map<PolicyKind, PolicyKind.Served> sources = new ConcurrentHashMap<>();
+    /**
+     * After a switch of source, what the previous one held, until the new one has synced: those it
+     * does not hold are then published as deleted. Only this watch's thread touches it.
+     */
+    private final Map<PolicyKind, List<GenericKubernetesResource>> pendingDeletes = new ConcurrentHashMap<>();
     /** Kinds whose list the API server refused (403, 404): they do not hold up an epoch's snapshot. */
     private final Set<PolicyKind> refused = ConcurrentHashMap.newKeySet();
     private volatile boolean discovered;
@@ -121,6 +136,18 @@ public final class FenceWatch implements AutoCloseable {
         return informers.isEmpty() ? Set.of() : EnumSet.copyOf(informers.keySet());
     }
 
+    /** Where each watched kind is read from now (its API, or for Calico without its API server its CRDs). */
+    public Map<PolicyKind, PolicyKind.Served> sources() {
+        Map<PolicyKind, PolicyKind.Served> out = new EnumMap<>(PolicyKind.class);
+        for (PolicyKind k : informers.keySet()) {
+            PolicyKind.Served s = sources.get(k);
+            if (s != null) {
+                out.put(k, s);
+            }
+        }
+        return out;
+    }
+
     /** The cached objects of every synced informer, by kind, for an epoch's snapshot. */
     public Map<PolicyKind, List<GenericKubernetesResource>> caches() {
         Map<PolicyKind, List<GenericKubernetesResource>> out = new EnumMap<>(PolicyKind.class);
@@ -137,8 +164,10 @@ public final class FenceWatch implements AutoCloseable {
         Map<String, boolean[]> out = new LinkedHashMap<>();
         for (PolicyKind k : PolicyKind.values()) {
             SharedIndexInformer<GenericKubernetesResource> inf = informers.get(k);
+            PolicyKind.Served s = sources.get(k);
             if (inf != null) {
-                out.put(k.resource(), new boolean[] {inf.isRunning(), inf.isWatching(), inf.hasSynced()});
+                out.put(s == null ? k.resource() : s.resource(),
+                        new boolean[] {inf.isRunning(), inf.isWatching(), inf.hasSynced()});
             }
         }
         return out;
@@ -156,102 +185,200 @@ public final class FenceWatch implements AutoCloseable {
             return;
         }
         Map<String, Set<String>> served = new LinkedHashMap<>(); // groupVersion -> plurals; absent: unknown
+        Set<String> unknown = new java.util.HashSet<>();
         for (PolicyKind k : wanted) {
-            if (served.containsKey(k.apiVersion()) || served.containsKey("?" + k.apiVersion())) {
-                continue;
-            }
-            try {
-                APIResourceList list = client.getApiResources(k.apiVersion());
-                Set<String> plurals = new java.util.HashSet<>();
-                if (list != null && list.getResources() != null) {
-                    for (APIResource r : list.getResources()) {
-                        if (r.getName() != null && !r.getName().contains("/")) {
-                            plurals.add(r.getName());
+            for (PolicyKind.Served s : k.servedAs()) {
+                String gv = s.apiVersion();
+                if (served.containsKey(gv) || unknown.contains(gv)) {
+                    continue;
+                }
+                try {
+                    APIResourceList list = client.getApiResources(gv);
+                    Set<String> plurals = new java.util.HashSet<>();
+                    if (list != null && list.getResources() != null) {
+                        for (APIResource r : list.getResources()) {
+                            if (r.getName() != null && !r.getName().contains("/")) {
+                                plurals.add(r.getName());
+                            }
                         }
                     }
+                    served.put(gv, plurals);
+                } catch (KubernetesClientException e) {
+                    if (e.getCode() == 404) {
+                        served.put(gv, Set.of());
+                    } else {
+                        // 503 from an aggregated API that is down, a dropped connection: change nothing for it.
+                        unknown.add(gv);
+                        LOG.warn("cluster {}: discovery of {} failed ({}); its policy kinds stay as they were", cluster,
+                                gv, describe(e));
+                    }
+                } catch (RuntimeException e) {
+                    unknown.add(gv);
+                    LOG.warn("cluster {}: discovery of {} failed ({}); its policy kinds stay as they were", cluster, gv,
+                            e.toString());
                 }
-                served.put(k.apiVersion(), plurals);
-            } catch (KubernetesClientException e) {
-                if (e.getCode() == 404) {
-                    served.put(k.apiVersion(), Set.of());
-                } else {
-                    // 503 from an aggregated API that is down, a dropped connection: change nothing for it.
-                    served.put("?" + k.apiVersion(), Set.of());
-                    LOG.warn("cluster {}: discovery of {} failed ({}); its policy kinds stay as they were", cluster,
-                            k.apiVersion(), describe(e));
-                }
-            } catch (RuntimeException e) {
-                served.put("?" + k.apiVersion(), Set.of());
-                LOG.warn("cluster {}: discovery of {} failed ({}); its policy kinds stay as they were", cluster,
-                        k.apiVersion(), e.toString());
             }
         }
         for (PolicyKind k : wanted) {
-            Set<String> plurals = served.get(k.apiVersion());
-            if (plurals == null) {
-                continue; // unknown this time
+            PolicyKind.Served current = informers.containsKey(k) ? sources.get(k) : null;
+            PolicyKind.Served target = choose(k, current, served);
+            if (Objects.equals(target, current)) {
+                continue;
             }
-            boolean isServed = plurals.contains(k.plural());
-            boolean running = informers.containsKey(k);
-            if (isServed && !running) {
-                LOG.info("cluster {}: {} is served ({}): watching it", cluster, k.resource(), why);
-                startInformer(k);
-            } else if (!isServed && running) {
+            if (current == null) {
+                LOG.info("cluster {}: {} is served ({}): watching it", cluster, target.resource(), why);
+                startInformer(k, target);
+            } else if (target == null) {
                 LOG.info("cluster {}: {} is no longer served ({}): its objects are published as deleted", cluster,
-                        k.resource(), why);
+                        current.resource(), why);
                 stopInformer(k, true);
+            } else {
+                LOG.info("cluster {}: {} is served ({}): watching it instead of {}; the policies both hold are not"
+                        + " published as deleted", cluster, target.resource(), why, current.resource());
+                switchInformer(k, target);
             }
         }
     }
 
-    private void startInformer(PolicyKind k) {
-        var op = client.genericKubernetesResources(k.context());
+    /**
+     * Where to read {@code k} from: the first of {@link PolicyKind#servedAs()} that is served (so
+     * Calico's v3 API whenever it is, its CRDs only without it), never two. One whose discovery failed
+     * this time is kept if it is the one read now (as before: nothing changes on a failed look), else
+     * skipped for the next (Calico's API server down, 503: its CRDs still hold the policies).
+     */
+    static PolicyKind.Served choose(PolicyKind k, PolicyKind.Served current, Map<String, Set<String>> served) {
+        for (PolicyKind.Served s : k.servedAs()) {
+            Set<String> plurals = served.get(s.apiVersion());
+            if (plurals == null) {
+                if (s.equals(current)) {
+                    return current;
+                }
+            } else if (plurals.contains(s.plural())) {
+                return s;
+            }
+        }
+        return null;
+    }
+
+    private void startInformer(PolicyKind k, PolicyKind.Served s) {
+        var op = client.genericKubernetesResources(s.context());
         var any = k.clusterScoped() ? op : op.inAnyNamespace();
         SharedIndexInformer<GenericKubernetesResource> inf = listPageSize > 0
                 ? any.withLimit((long) listPageSize).runnableInformer(0) : any.runnableInformer(0);
         inf.addEventHandler(new FenceEventHandler(k, sink, clock,
-                () -> requestEpoch.accept(k.resource() + " relisted after the watch was lost")));
+                () -> requestEpoch.accept(s.resource() + " relisted after the watch was lost")));
         refused.remove(k);
         inf.exceptionHandler((isStarted, t) -> {
             int code = t instanceof KubernetesClientException kce ? kce.getCode() : 0;
             if (!isStarted && (code == 403 || code == 404) && refused.add(k)) {
                 LOG.warn("cluster {}: list of {} refused ({}): left out of the snapshot until it can be listed{}", cluster,
-                        k.resource(), describe(t), code == 404 ? "; looking again" : "");
+                        s.resource(), describe(t), code == 404 ? "; looking again" : "");
+                if (code == 403) {
+                    run(() -> {
+                        if (informers.get(k) == inf) {
+                            retire(k, List.of()); // what the source read before is not in this one's snapshot either
+                        }
+                    });
+                }
                 if (code == 404) {
-                    rediscoverSoon("list of " + k.resource() + " answered 404");
+                    rediscoverSoon("list of " + s.resource() + " answered 404");
                 }
             } else {
-                LOG.warn("cluster {}: {} informer: {} ({}); retrying", cluster, k.resource(),
+                LOG.warn("cluster {}: {} informer: {} ({}); retrying", cluster, s.resource(),
                         isStarted ? "watch failed" : "list failed", describe(t));
             }
             return true;
         });
         informers.put(k, inf);
+        sources.put(k, s);
         inf.start().whenComplete((v, t) -> {
             if (t == null) {
                 refused.remove(k);
-                LOG.info("cluster {}: {} informer synced at resourceVersion {}", cluster, k.resource(),
+                LOG.info("cluster {}: {} informer synced at resourceVersion {}", cluster, s.resource(),
                         inf.lastSyncResourceVersion());
+                run(() -> {
+                    if (informers.get(k) == inf) {
+                        retire(k, inf.getStore().list());
+                    }
+                });
             }
         });
         inf.stopped().whenComplete((v, t) -> {
             if (!closed && informers.get(k) == inf) {
                 LOG.error("cluster {}: {} informer stopped ({}); starting it again and opening a new epoch", cluster,
-                        k.resource(), t == null ? "no error given" : t.toString());
+                        s.resource(), t == null ? "no error given" : t.toString());
                 run(() -> {
                     if (!closed && informers.remove(k, inf)) {
-                        startInformer(k);
-                        requestEpoch.accept(k.resource() + " informer restarted");
+                        startInformer(k, s);
+                        requestEpoch.accept(s.resource() + " informer restarted");
                     }
                 });
             }
         });
     }
 
+    /**
+     * Reads {@code k} from {@code to} instead of where it reads it now (Calico's API server appeared or
+     * went). The policies the new source holds too (same namespace and name as users know it) are not
+     * published as deleted: its first list publishes each as an UPSERT (its apiVersion changes), which
+     * replaces the old one under the same key. Those it does not hold are published as deleted once it
+     * has synced (or been refused): no policy is ever absent in between, none counts twice.
+     */
+    private void switchInformer(PolicyKind k, PolicyKind.Served to) {
+        SharedIndexInformer<GenericKubernetesResource> old = informers.remove(k);
+        List<GenericKubernetesResource> retiring = new ArrayList<>(retiring(k));
+        if (old != null) {
+            try {
+                old.stop();
+            } catch (RuntimeException e) {
+                LOG.warn("cluster {}: stopping the {} informer: {}", cluster, k.resource(), e.toString());
+            }
+            retiring.addAll(old.getStore().list());
+        }
+        pendingDeletes.put(k, retiring);
+        startInformer(k, to);
+    }
+
+    private List<GenericKubernetesResource> retiring(PolicyKind k) {
+        List<GenericKubernetesResource> pending = pendingDeletes.remove(k);
+        return pending == null ? List.of() : pending;
+    }
+
+    /** Publishes as deleted what the source {@code k} was read from before held and {@code now} does not. */
+    private void retire(PolicyKind k, List<GenericKubernetesResource> now) {
+        List<GenericKubernetesResource> pending = retiring(k);
+        if (pending.isEmpty()) {
+            return;
+        }
+        Set<String> kept = new java.util.HashSet<>();
+        for (GenericKubernetesResource o : now) {
+            kept.add(identity(k, o));
+        }
+        Instant at = clock.instant();
+        Set<String> sent = new java.util.HashSet<>();
+        int deleted = 0;
+        for (GenericKubernetesResource o : pending) {
+            String id = identity(k, o);
+            if (!kept.contains(id) && sent.add(id)) {
+                sink.accept(new AgentEvent.FenceChanged(ChangeType.DELETE, k, o, at));
+                deleted++;
+            }
+        }
+        LOG.info("cluster {}: {} switched source: {} of its {} policies published as deleted (not in the new source)",
+                cluster, k.resource(), deleted, pending.size());
+    }
+
+    /** A policy's identity across sources: namespace and name as users know it (see {@link FenceTranslator#name}). */
+    private static String identity(PolicyKind k, GenericKubernetesResource o) {
+        return (o.getMetadata() == null ? null : o.getMetadata().getNamespace()) + "/" + FenceTranslator.name(k, o);
+    }
+
     /** Stops a kind's informer; {@code deleted}: the kind went, so each object it knew is published as deleted. */
     private void stopInformer(PolicyKind k, boolean deleted) {
         SharedIndexInformer<GenericKubernetesResource> inf = informers.remove(k);
+        sources.remove(k);
         refused.remove(k);
+        List<GenericKubernetesResource> pending = retiring(k);
         if (inf == null) {
             return;
         }
@@ -262,8 +389,13 @@ public final class FenceWatch implements AutoCloseable {
         }
         if (deleted) {
             Instant now = clock.instant();
-            for (GenericKubernetesResource o : inf.getStore().list()) {
-                sink.accept(new AgentEvent.FenceChanged(ChangeType.DELETE, k, o, now));
+            Set<String> sent = new java.util.HashSet<>();
+            List<GenericKubernetesResource> all = new ArrayList<>(inf.getStore().list());
+            all.addAll(pending);
+            for (GenericKubernetesResource o : all) {
+                if (sent.add(identity(k, o))) {
+                    sink.accept(new AgentEvent.FenceChanged(ChangeType.DELETE, k, o, now));
+                }
             }
         }
     }

@@ -105,6 +105,91 @@ class FenceTranslatorTest {
                                 .setEgress(List.of(rule("Pass", "all", "all"))).build()));
     }
 
+    /**
+     * Calico's kinds as stored in the CRDs {@code crd.projectcalico.org/v1} (a cluster without the Calico
+     * API server): the same translation, the apiVersion as written, the name as users know it (the
+     * {@code default.} prefix of the default tier stripped), the tier from {@code spec.tier} or else the
+     * stored name's prefix.
+     */
+    static Stream<Arguments> storedExamples() {
+        return Stream.of(
+                Arguments.of("calico-crd-gnp-default-deny", PolicyKind.CALICO_GLOBAL_NETWORK_POLICY, "default-deny",
+                        facts("crd.projectcalico.org/v1")
+                                .setPodExpression("projectcalico.org/namespace not in {'kube-system', 'calico-system', 'calico-apiserver'}")
+                                .setTypes(List.of("Ingress", "Egress"))
+                                .setEgress(List.of(rule("Allow", "some", "some"))).build()),
+                Arguments.of("calico-crd-np-tiered", PolicyKind.CALICO_NETWORK_POLICY, "security.allow-tcp-6379",
+                        facts("crd.projectcalico.org/v1").setTier("security").setOrder(100.0)
+                                .setPodExpression("color == 'red'").setTypes(List.of("Ingress"))
+                                .setIngress(List.of(rule("Allow", "some", "some"), rule("Deny", "cluster", "all"),
+                                        rule("Log", "all", "all"))).build()),
+                Arguments.of("calico-crd-gnp-tier-from-name", PolicyKind.CALICO_GLOBAL_NETWORK_POLICY,
+                        "platform.deny-egress", facts("crd.projectcalico.org/v1").setTier("platform").setOrder(10.0)
+                                .setPodExpression("all()").setTypes(List.of("Egress")).build()));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("storedExamples")
+    void shouldTranslateCalicosCrdFormAsItsV3Form(String fixture, PolicyKind kind, String name, FenceFacts expected) {
+        GenericKubernetesResource r = fixture(fixture);
+        assertThat(r.getKind()).isEqualTo(kind.kubernetesKind());
+        assertThat(r.getApiVersion()).isEqualTo(kind.servedAs().get(1).apiVersion());
+        assertThat(kind.servedAs().get(1).storage()).isTrue();
+        InventoryEvent e = FenceTranslator.event(kind, r, Op.SNAPSHOT, new Source("c1", "x", 1L, 0L, Instant.EPOCH));
+        assertThat(e.getKind()).isEqualTo(kind.kind());
+        assertThat(e.getName()).isEqualTo(name);
+        assertThat(e.getNamespace()).isEqualTo(kind.clusterScoped() ? null : r.getMetadata().getNamespace());
+        assertThat(e.getFenceFacts()).isEqualTo(expected);
+    }
+
+    @Test
+    void shouldGiveACalicoPolicyOneNameInBothForms() {
+        GenericKubernetesResource v3 = fixture("calico-gnp-default-deny");
+        GenericKubernetesResource stored = fixture("calico-crd-gnp-default-deny");
+        PolicyKind k = PolicyKind.CALICO_GLOBAL_NETWORK_POLICY;
+        assertThat(FenceTranslator.name(k, stored)).isEqualTo(FenceTranslator.name(k, v3)).isEqualTo("default-deny");
+        // Facts differ only in the apiVersion (the stored form is the v3 spec).
+        FenceFacts asV3 = FenceTranslator.facts(k, v3);
+        asV3.setApiVersion("crd.projectcalico.org/v1");
+        assertThat(FenceTranslator.facts(k, stored)).isEqualTo(asV3);
+        // A v3 API that shows the stored name (default.<name>) gives the same name too; other kinds keep theirs.
+        v3.getMetadata().setName("default.default-deny");
+        assertThat(FenceTranslator.name(k, v3)).isEqualTo("default-deny");
+        assertThat(FenceTranslator.facts(k, v3).getTier()).as("v3: spec.tier only").isNull();
+        GenericKubernetesResource cnp = fixture("cilium-deny-all-ingress");
+        cnp.getMetadata().setName("default.x");
+        assertThat(FenceTranslator.name(PolicyKind.CILIUM_NETWORK_POLICY, cnp)).isEqualTo("default.x");
+        stored.getMetadata().setName("default.");
+        assertThat(FenceTranslator.name(k, stored)).as("nothing after the prefix: kept").isEqualTo("default.");
+    }
+
+    @Test
+    void shouldReadTheTierOfAStoredNameAsCalicoDoes() {
+        assertThat(FenceTranslator.tierOfStoredName("default.a")).as("the default tier: the contract's null").isNull();
+        assertThat(FenceTranslator.tierOfStoredName("security.a.b")).isEqualTo("security");
+        assertThat(FenceTranslator.tierOfStoredName("a")).isNull();
+        assertThat(FenceTranslator.tierOfStoredName("knp.default.a")).isNull();
+        assertThat(FenceTranslator.tierOfStoredName("ossg.default.a")).isNull();
+        assertThat(FenceTranslator.tierOfStoredName(".a")).isNull();
+    }
+
+    @Test
+    void shouldServeCalicosKindsFromTheirApiThenTheirCrdsAndTheOthersFromTheirApiOnly() {
+        assertThat(PolicyKind.CALICO_NETWORK_POLICY.servedAs()).extracting(PolicyKind.Served::resource)
+                .containsExactly("networkpolicies.projectcalico.org", "networkpolicies.crd.projectcalico.org");
+        assertThat(PolicyKind.CALICO_GLOBAL_NETWORK_POLICY.servedAs()).extracting(PolicyKind.Served::apiVersion)
+                .containsExactly("projectcalico.org/v3", "crd.projectcalico.org/v1");
+        assertThat(PolicyKind.CALICO_GLOBAL_NETWORK_POLICY.api().storage()).isFalse();
+        assertThat(PolicyKind.CALICO_GLOBAL_NETWORK_POLICY.servedAs().get(1).context().getKind())
+                .isEqualTo("GlobalNetworkPolicy");
+        assertThat(PolicyKind.CALICO_NETWORK_POLICY.servedAs().get(1).context().isNamespaceScoped()).isTrue();
+        for (PolicyKind k : PolicyKind.values()) {
+            if (k != PolicyKind.CALICO_NETWORK_POLICY && k != PolicyKind.CALICO_GLOBAL_NETWORK_POLICY) {
+                assertThat(k.servedAs()).containsExactly(k.api());
+            }
+        }
+    }
+
     @ParameterizedTest(name = "{0}")
     @MethodSource("examples")
     void shouldTranslateEachKindAsTheContractSays(String fixture, PolicyKind kind, FenceFacts expected) {
