@@ -48,6 +48,8 @@ import io.fencewatch.schema.inventory.Source;
  * </ul>
  */
 public final class FenceTranslator {
+    /** The label Calico gives a workload endpoint for its service account's name (a pod-level fact). */
+    static final String SERVICE_ACCOUNT_LABEL = "projectcalico.org/serviceaccount";
     private static final String ALL = "all";
     private static final String CLUSTER = "cluster";
     private static final String SOME = "some";
@@ -157,6 +159,13 @@ public final class FenceTranslator {
         f.tier = string(spec.get("tier"), "spec.tier");
         f.order = number(spec.get("order"), "spec.order");
         f.podExpression = string(spec.get("selector"), "spec.selector");
+        String accounts = string(spec.get("serviceAccountSelector"), "spec.serviceAccountSelector");
+        if (accounts != null && !accounts.isBlank() && !accounts.strip().equals("all()")) {
+            // The policy applies only to the pods of the service accounts it selects: unknown here
+            // (pods are not watched), so the selection is written to count as some pods, never all.
+            f.podExpression = "(" + (f.podExpression == null || f.podExpression.isBlank() ? "all()" : f.podExpression)
+                    + ") && has(" + SERVICE_ACCOUNT_LABEL + ")";
+        }
         if (kind == PolicyKind.CALICO_GLOBAL_NETWORK_POLICY) {
             f.namespaceExpression = string(spec.get("namespaceSelector"), "spec.namespaceSelector");
         }

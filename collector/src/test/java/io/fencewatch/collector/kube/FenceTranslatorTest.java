@@ -164,6 +164,23 @@ class FenceTranslatorTest {
     }
 
     @Test
+    void shouldNarrowACalicoSelectionToSomePodsWhenAServiceAccountSelectorNamesWhichOnes() {
+        GenericKubernetesResource gnp = fixture("calico-gnp-default-deny");
+        String selector = FenceTranslator.facts(PolicyKind.CALICO_GLOBAL_NETWORK_POLICY, gnp).getPodExpression();
+        @SuppressWarnings("unchecked")
+        java.util.Map<String, Object> spec = (java.util.Map<String, Object>) gnp.getAdditionalProperties().get("spec");
+        spec.put("serviceAccountSelector", "role == 'db'");
+        assertThat(FenceTranslator.facts(PolicyKind.CALICO_GLOBAL_NETWORK_POLICY, gnp).getPodExpression())
+                .isEqualTo("(" + selector + ") && has(projectcalico.org/serviceaccount)");
+        spec.remove("selector");
+        assertThat(FenceTranslator.facts(PolicyKind.CALICO_GLOBAL_NETWORK_POLICY, gnp).getPodExpression())
+                .isEqualTo("(all()) && has(projectcalico.org/serviceaccount)");
+        spec.put("serviceAccountSelector", "all()");
+        assertThat(FenceTranslator.facts(PolicyKind.CALICO_GLOBAL_NETWORK_POLICY, gnp).getPodExpression())
+                .as("every service account: no narrowing").isNull();
+    }
+
+    @Test
     void shouldReadTheTierOfAStoredNameAsCalicoDoes() {
         assertThat(FenceTranslator.tierOfStoredName("default.a")).as("the default tier: the contract's null").isNull();
         assertThat(FenceTranslator.tierOfStoredName("security.a.b")).isEqualTo("security");
