@@ -216,6 +216,57 @@ class CollectorRbacRealApiServerIT {
     }
 
     /**
+     * Calico without its API server: k8s/'s ClusterRole lets the collector list and watch Calico's
+     * policy CRDs (crd.projectcalico.org globalnetworkpolicies, networkpolicies) and nothing else of
+     * that group, and never write them.
+     */
+    @Test
+    void shouldReadCalicosPolicyCrdsWithListAndWatchOnlyAndNothingElseOfTheirGroup(EmbeddedKafkaBroker broker) {
+        io.fencewatch.collector.kube.PolicyKind kind = io.fencewatch.collector.kube.PolicyKind.CALICO_GLOBAL_NETWORK_POLICY;
+        io.fencewatch.collector.kube.PolicyKind.Served stored = kind.servedAs().get(1);
+        assertThat(stored.apiVersion()).isEqualTo("crd.projectcalico.org/v1");
+        var crds = cluster.api().apiextensions().v1().customResourceDefinitions();
+        try {
+            crds.resource(PolicyKindsRealApiServerIT.crd(stored, "v1", null)).create();
+            var gnp = new io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder()
+                    .withApiVersion(stored.apiVersion()).withKind("GlobalNetworkPolicy").withNewMetadata()
+                    .withName("default.default-deny").endMetadata()
+                    .addToAdditionalProperties("spec", Map.of("selector", "all()", "types", List.of("Ingress"))).build();
+            await().atMost(Duration.ofSeconds(60)).ignoreExceptions().untilAsserted(() -> cluster.api()
+                    .genericKubernetesResources(stored.context()).resource(gnp).create());
+
+            String prefix = TestAgents.uniquePrefix();
+            broker.createTopic(prefix + ".inventory", 2);
+            ClusterAgent agent = agents.agent(TestAgents.config(broker.bootstrapServers(), "rbac-crd", prefix,
+                    Map.of("policy-engine-namespaces", "", "policy-kinds", "calico-global-network-policy")), asCollector);
+            agent.start();
+            await().atMost(Duration.ofSeconds(60)).until(() -> agent.readinessProblem() == null);
+            try (TopicReader<String, InventoryEvent> reader = TestAgents.reader(broker, prefix + ".inventory")) {
+                List<InventoryEvent> events = TestAgents.readUntil(reader, es -> es.stream()
+                        .anyMatch(e -> e.getFenceFacts() != null));
+                assertThat(events).filteredOn(e -> e.getFenceFacts() != null).first().satisfies(e -> {
+                    assertThat(e.getName()).as("the name as users know it").isEqualTo("default-deny");
+                    assertThat(e.getFenceFacts().getApiVersion()).isEqualTo("crd.projectcalico.org/v1");
+                });
+            }
+            assertThat(agents.fatalReasons).isEmpty();
+            assertForbidden(() -> asCollector.genericKubernetesResources(stored.context()).withName("default.default-deny")
+                    .get());
+            assertForbidden(() -> asCollector.genericKubernetesResources(stored.context()).resource(
+                    new io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder(gnp).editMetadata()
+                            .withName("default.by-the-collector").endMetadata().build()).create());
+            assertForbidden(() -> asCollector.genericKubernetesResources(stored.context()).withName("default.default-deny")
+                    .delete());
+            assertForbidden(() -> asCollector.genericKubernetesResources(new io.fabric8.kubernetes.client.dsl.base
+                    .ResourceDefinitionContext.Builder().withGroup("crd.projectcalico.org").withVersion("v1")
+                    .withPlural("ippools").withKind("IPPool").withNamespaced(false).build()).list());
+        } finally {
+            crds.withName(stored.resource()).delete();
+            await().atMost(Duration.ofSeconds(60)).until(() -> crds.withName(stored.resource()).get() == null);
+        }
+    }
+
+    /**
      * FW-NP-002 with k8s/'s Role in kube-system only: the engine there is seen; calico-system is not
      * granted, which does not matter while it does not exist, and makes enforcement unknown (with
      * the reason) once it does; reading DaemonSets anywhere else stays forbidden.
