@@ -128,14 +128,15 @@ public final class FenceTranslator {
 
     /** The facts of one object of {@code kind}. */
     public static FenceFacts facts(PolicyKind kind, GenericKubernetesResource r) {
-        Facts f = new Facts(r == null || r.getApiVersion() == null ? kind.apiVersion() : r.getApiVersion());
+        FenceFacts f = new FenceFacts();
+        f.setApiVersion(r == null || r.getApiVersion() == null ? kind.apiVersion() : r.getApiVersion());
         Object spec = r == null ? null : r.getAdditionalProperties().get("spec");
         try {
             switch (kind) {
                 case CALICO_NETWORK_POLICY, CALICO_GLOBAL_NETWORK_POLICY -> {
                     calico(f, spec, kind);
-                    if (f.tier == null && calicoStorageForm(r) && r.getMetadata() != null) {
-                        f.tier = tierOfStoredName(r.getMetadata().getName());
+                    if (f.getTier() == null && calicoStorageForm(r) && r.getMetadata() != null) {
+                        f.setTier(tierOfStoredName(r.getMetadata().getName()));
                     }
                 }
                 case CILIUM_NETWORK_POLICY, CILIUM_CLUSTERWIDE_NETWORK_POLICY -> cilium(f, spec,
@@ -143,36 +144,37 @@ public final class FenceTranslator {
                 case ADMIN_NETWORK_POLICY, BASELINE_ADMIN_NETWORK_POLICY, CLUSTER_NETWORK_POLICY -> admin(f, spec, kind);
             }
         } catch (Unreadable e) {
-            f.problem(e.getMessage());
+            addProblem(f, e.getMessage());
         }
-        return f.build();
+        return f;
     }
 
     // ------------------------------------------------------------------ Calico
 
-    private static void calico(Facts f, Object specObj, PolicyKind kind) {
+    private static void calico(FenceFacts f, Object specObj, PolicyKind kind) {
         Map<String, Object> spec = map(specObj, "spec");
         if (spec == null) {
-            f.problem("spec is missing");
+            addProblem(f, "spec is missing");
             return;
         }
-        f.tier = string(spec.get("tier"), "spec.tier");
-        f.order = number(spec.get("order"), "spec.order");
-        f.podExpression = string(spec.get("selector"), "spec.selector");
+        f.setTier(string(spec.get("tier"), "spec.tier"));
+        f.setOrder(number(spec.get("order"), "spec.order"));
+        f.setPodExpression(string(spec.get("selector"), "spec.selector"));
         String accounts = string(spec.get("serviceAccountSelector"), "spec.serviceAccountSelector");
         if (accounts != null && !accounts.isBlank() && !accounts.strip().equals("all()")) {
             // The policy applies only to the pods of the service accounts it selects: unknown here
             // (pods are not watched), so the selection is written to count as some pods, never all.
-            f.podExpression = "(" + (f.podExpression == null || f.podExpression.isBlank() ? "all()" : f.podExpression)
-                    + ") && has(" + SERVICE_ACCOUNT_LABEL + ")";
+            String selector = f.getPodExpression();
+            f.setPodExpression("(" + (selector == null || selector.isBlank() ? "all()" : selector) + ") && has("
+                    + SERVICE_ACCOUNT_LABEL + ")");
         }
         if (kind == PolicyKind.CALICO_GLOBAL_NETWORK_POLICY) {
-            f.namespaceExpression = string(spec.get("namespaceSelector"), "spec.namespaceSelector");
+            f.setNamespaceExpression(string(spec.get("namespaceSelector"), "spec.namespaceSelector"));
         }
-        f.types = strings(spec.get("types"), "spec.types");
+        f.setTypes(strings(spec.get("types"), "spec.types"));
         boolean global = kind == PolicyKind.CALICO_GLOBAL_NETWORK_POLICY;
-        f.ingress = calicoRules(spec.get("ingress"), "spec.ingress", "source", global);
-        f.egress = calicoRules(spec.get("egress"), "spec.egress", "destination", global);
+        f.setIngress(calicoRules(spec.get("ingress"), "spec.ingress", "source", global));
+        f.setEgress(calicoRules(spec.get("egress"), "spec.egress", "destination", global));
     }
 
     private static List<FenceRule> calicoRules(Object rules, String where, String peerSide, boolean global) {
@@ -228,7 +230,7 @@ public final class FenceTranslator {
 
     // ------------------------------------------------------------------ Cilium
 
-    private static void cilium(Facts f, Object specObj, Object specsObj) {
+    private static void cilium(FenceFacts f, Object specObj, Object specsObj) {
         Map<String, Object> spec = map(specObj, "spec");
         List<Object> specs = list(specsObj, "specs");
         int rules = (spec == null ? 0 : 1) + (specs == null ? 0 : specs.size());
@@ -236,20 +238,20 @@ public final class FenceTranslator {
             spec = map(specs.get(0), "specs[0]");
         }
         if (spec == null) {
-            f.problem("spec is missing");
+            addProblem(f, "spec is missing");
             return;
         }
         if (rules > 1) {
-            f.problem("holds " + rules + " rules (spec and specs); only the first is translated");
+            addProblem(f, "holds " + rules + " rules (spec and specs); only the first is translated");
         }
         Object endpointSelector = spec.get("endpointSelector");
-        f.podSelector = endpointSelector == null ? null : selector(endpointSelector, "spec.endpointSelector");
-        f.ingress = ciliumRules(spec, "ingress", "ingressDeny", "from");
-        f.egress = ciliumRules(spec, "egress", "egressDeny", "to");
+        f.setPodSelector(endpointSelector == null ? null : selector(endpointSelector, "spec.endpointSelector"));
+        f.setIngress(ciliumRules(spec, "ingress", "ingressDeny", "from"));
+        f.setEgress(ciliumRules(spec, "egress", "egressDeny", "to"));
         Map<String, Object> dd = map(spec.get("enableDefaultDeny"), "spec.enableDefaultDeny");
         if (dd != null) {
-            f.defaultDenyIngress = bool(dd.get("ingress"), "spec.enableDefaultDeny.ingress");
-            f.defaultDenyEgress = bool(dd.get("egress"), "spec.enableDefaultDeny.egress");
+            f.setDefaultDenyIngress(bool(dd.get("ingress"), "spec.enableDefaultDeny.ingress"));
+            f.setDefaultDenyEgress(bool(dd.get("egress"), "spec.enableDefaultDeny.egress"));
         }
     }
 
@@ -299,32 +301,32 @@ public final class FenceTranslator {
 
     // ------------------------------------------------------------------ Admin policies
 
-    private static void admin(Facts f, Object specObj, PolicyKind kind) {
+    private static void admin(FenceFacts f, Object specObj, PolicyKind kind) {
         Map<String, Object> spec = map(specObj, "spec");
         if (spec == null) {
-            f.problem("spec is missing");
+            addProblem(f, "spec is missing");
             return;
         }
         if (kind != PolicyKind.BASELINE_ADMIN_NETWORK_POLICY) {
-            f.order = number(spec.get("priority"), "spec.priority");
+            f.setOrder(number(spec.get("priority"), "spec.priority"));
         }
         if (kind == PolicyKind.CLUSTER_NETWORK_POLICY) {
-            f.tier = string(spec.get("tier"), "spec.tier");
+            f.setTier(string(spec.get("tier"), "spec.tier"));
         }
         Map<String, Object> subject = map(spec.get("subject"), "spec.subject");
         if (subject == null) {
-            f.problem("spec.subject is missing");
+            addProblem(f, "spec.subject is missing");
         } else if (subject.get("namespaces") != null) {
-            f.namespaceSelector = selector(subject.get("namespaces"), "spec.subject.namespaces");
+            f.setNamespaceSelector(selector(subject.get("namespaces"), "spec.subject.namespaces"));
         } else if (subject.get("pods") != null) {
             Map<String, Object> pods = map(subject.get("pods"), "spec.subject.pods");
-            f.namespaceSelector = selector(pods.get("namespaceSelector"), "spec.subject.pods.namespaceSelector");
-            f.podSelector = selector(pods.get("podSelector"), "spec.subject.pods.podSelector");
+            f.setNamespaceSelector(selector(pods.get("namespaceSelector"), "spec.subject.pods.namespaceSelector"));
+            f.setPodSelector(selector(pods.get("podSelector"), "spec.subject.pods.podSelector"));
         } else {
-            f.problem("spec.subject has neither namespaces nor pods");
+            addProblem(f, "spec.subject has neither namespaces nor pods");
         }
-        f.ingress = adminRules(spec.get("ingress"), "spec.ingress", "from");
-        f.egress = adminRules(spec.get("egress"), "spec.egress", "to");
+        f.setIngress(adminRules(spec.get("ingress"), "spec.ingress", "from"));
+        f.setEgress(adminRules(spec.get("egress"), "spec.egress", "to"));
     }
 
     private static List<FenceRule> adminRules(Object rules, String where, String peersField) {
@@ -505,34 +507,9 @@ public final class FenceTranslator {
         }
     }
 
-    /** The facts being built. */
-    private static final class Facts {
-        final String apiVersion;
-        String tier;
-        Double order;
-        LabelSelector podSelector;
-        LabelSelector namespaceSelector;
-        String podExpression;
-        String namespaceExpression;
-        List<String> types;
-        List<FenceRule> ingress;
-        List<FenceRule> egress;
-        Boolean defaultDenyIngress;
-        Boolean defaultDenyEgress;
-        String problem;
-
-        Facts(String apiVersion) {
-            this.apiVersion = apiVersion;
-        }
-
-        void problem(String p) {
-            problem = problem == null ? p : problem + "; " + p;
-        }
-
-        FenceFacts build() {
-            return new FenceFacts(apiVersion, tier, order, podSelector, namespaceSelector, podExpression,
-                    namespaceExpression, types, ingress, egress, defaultDenyIngress, defaultDenyEgress,
-                    problem == null ? null : (problem.length() <= 400 ? problem : problem.substring(0, 397) + "..."));
-        }
+    /** Adds to the facts' {@code problem} (several join with "; "), cut to 400 characters. */
+    private static void addProblem(FenceFacts f, String p) {
+        String problem = f.getProblem() == null ? p : f.getProblem() + "; " + p;
+        f.setProblem(problem.length() <= 400 ? problem : problem.substring(0, 397) + "...");
     }
 }
