@@ -271,6 +271,11 @@ class SandboxKubectlIT {
     }
 
     Reply get(String url) throws IOException, InterruptedException {
+        return get(http, url);
+    }
+
+    /** One GET of the sandbox's REST API: status and JSON body (null node when empty). */
+    static Reply get(HttpClient http, String url) throws IOException, InterruptedException {
         HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(5))
                 .build(), HttpResponse.BodyHandlers.ofString());
         return new Reply(r.statusCode(), r.body().isEmpty() ? JSON.nullNode() : JSON.readTree(r.body()));

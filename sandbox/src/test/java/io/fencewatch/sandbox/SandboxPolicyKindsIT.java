@@ -6,11 +6,8 @@ import static org.awaitility.Awaitility.await;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -36,6 +33,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.fencewatch.kafka.TopicReader;
 import io.fencewatch.sandbox.SandboxKubectlIT.Kubectl;
+import io.fencewatch.sandbox.SandboxKubectlIT.Reply;
 import io.fencewatch.schema.Keys;
 import io.fencewatch.schema.common.Kind;
 import io.fencewatch.schema.common.Op;
@@ -112,7 +110,7 @@ class SandboxPolicyKindsIT {
                 awaitStatus(base + "/" + ns, "NON_COMPLIANT");
                 awaitTerminal("sandbox/" + ns + "  (new) → NON_COMPLIANT  NAMESPACE_CREATED_WITHOUT_POLICY");
             }
-            assertThat(get(base + "/team-a").body.path("profile").asText()).isEqualTo("effective");
+            assertThat(get(base + "/team-a").body().path("profile").asText()).isEqualTo("effective");
 
             // 2. Calico's global default deny over has(team): the team namespaces are fenced, tools is not.
             apply(kubectl, "gnp-default-deny.yaml");
@@ -122,7 +120,7 @@ class SandboxPolicyKindsIT {
                     + "  fenced by GlobalNetworkPolicy default-deny");
             awaitTerminal("sandbox/team-b  NON_COMPLIANT → COMPLIANT  CLUSTER_POLICY_ADDED"
                     + "  fenced by GlobalNetworkPolicy default-deny");
-            JsonNode teamA = get(base + "/team-a").body;
+            JsonNode teamA = get(base + "/team-a").body();
             assertThat(teamA.path("fencedBy")).containsExactly(JSON.readTree(GNP_REF));
             assertThat(teamA.path("effective").path("ingress").asText()).isEqualTo("DEFAULT_DENY");
             assertThat(teamA.path("effective").path("egress").asText()).as("egress to kube-dns allowed")
@@ -134,7 +132,7 @@ class SandboxPolicyKindsIT {
             assertThat(teamA.path("egress").asText()).isEqualTo("NONE");
             assertThat(teamA.path("policies")).isEmpty();
             assertThat(teamA.path("reason").asText()).contains("default-deny");
-            JsonNode tools = get(base + "/tools").body;
+            JsonNode tools = get(base + "/tools").body();
             assertThat(tools.path("status").asText()).isEqualTo("NON_COMPLIANT");
             assertThat(tools.path("fencedBy")).isEmpty();
             globalPolicyDelivered(sandbox);
@@ -145,17 +143,17 @@ class SandboxPolicyKindsIT {
             awaitStatus(base + "/tools", "COMPLIANT");
             awaitTerminal("sandbox/tools  NON_COMPLIANT → COMPLIANT  NAMESPACE_RELABELED"
                     + "  fenced by GlobalNetworkPolicy default-deny");
-            assertThat(get(base + "/tools").body.path("fencedBy")).containsExactly(JSON.readTree(GNP_REF));
+            assertThat(get(base + "/tools").body().path("fencedBy")).containsExactly(JSON.readTree(GNP_REF));
             kubectl.ok("label", "namespace", "team-b", "team-");
             awaitStatus(base + "/team-b", "NON_COMPLIANT");
             awaitTerminal("sandbox/team-b  COMPLIANT → NON_COMPLIANT  NAMESPACE_RELABELED\n");
-            assertThat(get(base + "/team-b").body.path("fencedBy")).isEmpty();
+            assertThat(get(base + "/team-b").body().path("fencedBy")).isEmpty();
 
             // 4. Cilium's ingress default deny in team-b: fenced by a namespaced policy of another kind.
             apply(kubectl, "cnp-deny-all.yaml");
             awaitStatus(base + "/team-b", "COMPLIANT");
             awaitTerminal("sandbox/team-b  NON_COMPLIANT → COMPLIANT  POLICY_ADDED  fenced by CiliumNetworkPolicy deny-all");
-            JsonNode teamB = get(base + "/team-b").body;
+            JsonNode teamB = get(base + "/team-b").body();
             assertThat(teamB.path("fencedBy")).containsExactly(JSON.readTree(CNP_REF));
             assertThat(teamB.path("effective").path("ingress").asText()).isEqualTo("DEFAULT_DENY");
             assertThat(teamB.path("effective").path("egress").asText()).isEqualTo("NONE");
@@ -170,9 +168,9 @@ class SandboxPolicyKindsIT {
             awaitStatus(base + "/tools", "NON_COMPLIANT");
             awaitTerminal("sandbox/team-a  COMPLIANT → NON_COMPLIANT  CLUSTER_POLICY_REMOVED\n");
             awaitTerminal("sandbox/tools  COMPLIANT → NON_COMPLIANT  CLUSTER_POLICY_REMOVED\n");
-            assertThat(get(base + "/team-a").body.path("fencedBy")).isEmpty();
-            assertThat(get(base + "/team-a").body.path("effective").path("ingress").asText()).isEqualTo("NONE");
-            JsonNode teamBAfter = get(base + "/team-b").body;
+            assertThat(get(base + "/team-a").body().path("fencedBy")).isEmpty();
+            assertThat(get(base + "/team-a").body().path("effective").path("ingress").asText()).isEqualTo("NONE");
+            JsonNode teamBAfter = get(base + "/team-b").body();
             assertThat(teamBAfter.path("status").asText()).isEqualTo("COMPLIANT");
             assertThat(teamBAfter.path("fencedBy")).containsExactly(JSON.readTree(CNP_REF));
             assertThat(terminal()).as("team-b was not selected by the global policy: no drift of it")
@@ -196,9 +194,9 @@ class SandboxPolicyKindsIT {
 
             apply(kubectl, "gnp-default-deny.yaml");
             // The global policy fences team-a counting every kind, but FW-NP-001 wants a NetworkPolicy.
-            await().atMost(WAIT).untilAsserted(() -> assertThat(get(base + "/team-a").body.path("fencedBy"))
+            await().atMost(WAIT).untilAsserted(() -> assertThat(get(base + "/team-a").body().path("fencedBy"))
                     .containsExactly(JSON.readTree(GNP_REF)));
-            JsonNode teamA = get(base + "/team-a").body;
+            JsonNode teamA = get(base + "/team-a").body();
             assertThat(teamA.path("status").asText()).isEqualTo("NON_COMPLIANT");
             assertThat(teamA.path("profile").asText()).isEqualTo("baseline");
             assertThat(teamA.path("reason").asText()).contains("no NetworkPolicy");
@@ -214,7 +212,7 @@ class SandboxPolicyKindsIT {
             awaitStatus(base + "/tools", "COMPLIANT");
             awaitTableMatchesAudit(base, kubectl);
             assertThat(nonCompliant(base)).containsExactly("team-a");
-            JsonNode tools = get(base + "/tools").body;
+            JsonNode tools = get(base + "/tools").body();
             assertThat(tools.path("policies").toString()).contains("default-deny");
             assertThat(tools.path("fencedBy")).extracting(f -> f.path("kind").asText())
                     .containsExactly("NetworkPolicy", "GlobalNetworkPolicy");
@@ -243,16 +241,16 @@ class SandboxPolicyKindsIT {
             for (String ns : List.of("team-a", "tools")) {
                 await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
                     Reply r = get(base + "/" + ns);
-                    assertThat(r.body.path("fencedBy")).as(ns).containsExactly(JSON.readTree(CCNP_REF));
-                    assertThat(r.body.path("status").asText()).isEqualTo("COMPLIANT");
+                    assertThat(r.body().path("fencedBy")).as(ns).containsExactly(JSON.readTree(CCNP_REF));
+                    assertThat(r.body().path("status").asText()).isEqualTo("COMPLIANT");
                 });
                 awaitTerminal("sandbox/" + ns + "  NON_COMPLIANT → COMPLIANT  CLUSTER_POLICY_ADDED"
                         + "  fenced by CiliumClusterwideNetworkPolicy default-deny");
             }
-            JsonNode teamA = get(base + "/team-a").body;
+            JsonNode teamA = get(base + "/team-a").body();
             assertThat(teamA.path("effective").path("ingress").asText()).isEqualTo("NONE");
             assertThat(teamA.path("effective").path("egress").asText()).isEqualTo("ALL_PODS");
-            assertThat(get(base + "/kube-system").body.path("fencedBy")).as("endpointSelector NotIn kube-system")
+            assertThat(get(base + "/kube-system").body().path("fencedBy")).as("endpointSelector NotIn kube-system")
                     .isEmpty();
             assertThat(sandbox.healthProblem()).isNull();
         }
@@ -339,7 +337,7 @@ class SandboxPolicyKindsIT {
 
     private Set<String> nonCompliant(String base) throws IOException, InterruptedException {
         Set<String> out = new TreeSet<>();
-        for (JsonNode n : get(base).body) {
+        for (JsonNode n : get(base).body()) {
             if (n.path("status").asText().equals("NON_COMPLIANT")) {
                 out.add(n.path("namespace").asText());
             }
@@ -365,7 +363,7 @@ class SandboxPolicyKindsIT {
             expected.removeAll(SYSTEM);
             expected.removeAll(fenced);
             Set<String> table = new TreeSet<>();
-            for (JsonNode n : get(base).body) {
+            for (JsonNode n : get(base).body()) {
                 table.add(n.path("namespace").asText());
             }
             assertThat(table).as("namespaces in the table").isEqualTo(namespaces);
@@ -377,8 +375,8 @@ class SandboxPolicyKindsIT {
     void awaitStatus(String url, String status) {
         await().atMost(WAIT).untilAsserted(() -> {
             Reply r = get(url);
-            assertThat(r.status).as("GET %s", url).isEqualTo(200);
-            assertThat(r.body.path("status").asText()).as("GET %s", url).isEqualTo(status);
+            assertThat(r.status()).as("GET %s", url).isEqualTo(200);
+            assertThat(r.body().path("status").asText()).as("GET %s", url).isEqualTo(status);
         });
     }
 
@@ -392,13 +390,8 @@ class SandboxPolicyKindsIT {
         return terminalBytes.toString(StandardCharsets.UTF_8);
     }
 
-    record Reply(int status, JsonNode body) {
-    }
-
     Reply get(String url) throws IOException, InterruptedException {
-        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(5))
-                .build(), HttpResponse.BodyHandlers.ofString());
-        return new Reply(r.statusCode(), r.body().isEmpty() ? JSON.nullNode() : JSON.readTree(r.body()));
+        return SandboxKubectlIT.get(http, url);
     }
 
     /** The CRD manifests of {@code plurals}, for {@link SandboxPolicyKindsRealApiServerIT}. */
