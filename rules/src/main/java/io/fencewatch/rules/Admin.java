@@ -117,7 +117,7 @@ final class Admin {
         double priority = facts.getOrder() == null ? Double.POSITIVE_INFINITY : facts.getOrder();
         Truth namespaces = LabelSelectors.evaluate(facts.getNamespaceSelector(), scope::namespaceLabel);
         Truth pods = facts.getPodSelector() == null ? Truth.TRUE
-                : LabelSelectors.evaluate(facts.getPodSelector(), Label.Lookup.NOTHING_KNOWN);
+                : LabelSelectors.evaluate(facts.getPodSelector(), scope::podLabel);
         return new Subject(f, tier, priority, namespaces.and(pods), terminal(facts.getIngress()),
                 terminal(facts.getEgress()));
     }

@@ -39,8 +39,31 @@ public final class CoverageEvaluator {
         return rules;
     }
 
-    /** The verdict of a namespace from its facts at {@code now} (epoch ms). */
+    /**
+     * The verdict of a namespace from its facts at {@code now} (epoch ms), with FW-NP-003's on its
+     * pods when they are known: COMPLIANT or NON_COMPLIANT by {@link Workloads}, except that an
+     * EXEMPT or TERMINATING namespace gives its status to its workloads, and a PENDING one (in its
+     * grace period) makes unisolated workloads PENDING too.
+     */
     public Verdict evaluate(NamespaceState state, long now) {
+        Verdict ns = evaluateNamespace(state, now);
+        WorkloadVerdict pods = Workloads.of(state, rules.profile());
+        if (pods == null) {
+            return ns;
+        }
+        pods = switch (ns.status()) {
+            case EXEMPT -> pods.withStatus(Status.EXEMPT, ns.reason());
+            case TERMINATING -> pods.withStatus(Status.TERMINATING, ns.reason());
+            case PENDING -> pods.status() == Status.NON_COMPLIANT
+                    ? pods.withStatus(Status.PENDING, pods.reason() + "; grace period until "
+                            + Instant.ofEpochMilli(graceEnd(state)))
+                    : pods;
+            default -> pods;
+        };
+        return ns.withWorkloads(pods);
+    }
+
+    private Verdict evaluateNamespace(NamespaceState state, long now) {
         String name = state.name();
         NamespaceFacts facts = state.facts();
         List<PolicyFacts> policies = state.policies();

@@ -24,12 +24,15 @@ public final class CoverageRecords {
             EventRef lastEvent, Boolean enforced) {
         Isolation iso = verdict.isolation();
         Isolation eff = verdict.fencing().effective();
+        WorkloadVerdict w = verdict.workloads();
         // The all-arguments constructor: Avro builders validate and copy every field, on the hot path.
         return new NamespaceCoverage(cluster, namespace, uid, verdict.status(), verdict.reason(), since,
                 new ArrayList<>(policyNames), iso.ingress(), iso.egress(), iso.ingressAllowsAll(),
                 iso.egressAllowsAll(), verdict.exemption(), false, profile.wireName(), createdAt, updatedAt, lastEvent,
                 enforced, new ArrayList<>(verdict.fencing().fencedBy()), eff.ingress(), eff.egress(), eff.ingressAllowsAll(),
-                eff.egressAllowsAll());
+                eff.egressAllowsAll(), w == null ? null : w.counts(),
+                w == null ? new ArrayList<>() : new ArrayList<>(w.unisolated()), w == null ? 0 : w.unisolatedCount(),
+                w == null ? null : w.status(), w == null ? null : w.reason());
     }
 
     /** The part of a coverage record that drift compares and carries, or null for no record. */
@@ -44,6 +47,6 @@ public final class CoverageRecords {
         java.util.Collections.sort(fencedBy);
         return new CoverageState(c.getStatus(), c.getIngress(), c.getEgress(), c.getIngressAllowsAll(),
                 c.getEgressAllowsAll(), c.getStale(), c.getPolicies().size(), c.getEnforced(), c.getEffectiveIngress(),
-                c.getEffectiveEgress(), fencedBy);
+                c.getEffectiveEgress(), fencedBy, c.getWorkloadStatus(), c.getUnisolatedWorkloadCount());
     }
 }

@@ -50,6 +50,7 @@ public record Fence(Kind kind, String namespace, String name, FenceFacts facts) 
             case BASELINE_ADMIN_NETWORK_POLICY -> "BaselineAdminNetworkPolicy";
             case CLUSTER_NETWORK_POLICY -> "ClusterNetworkPolicy";
             case NAMESPACE -> "Namespace";
+            case WORKLOAD -> "Workload";
             case UNKNOWN -> "Unknown";
         };
     }

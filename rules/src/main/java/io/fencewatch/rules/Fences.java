@@ -109,6 +109,7 @@ public final class Fences {
     static final String CALICO_NAMESPACE_LABEL = "projectcalico.org/namespace";
     static final String CALICO_NAME_LABEL = "projectcalico.org/name";
     static final String CALICO_NAMESPACE_PREFIX = "pcns.";
+    static final String CALICO_LABEL_PREFIX = "projectcalico.org/";
     static final String CILIUM_NAMESPACE_LABEL = "io.kubernetes.pod.namespace";
     static final String CILIUM_NAMESPACE_LABELS_PREFIX = "io.cilium.k8s.namespace.labels.";
     static final String METADATA_NAME_LABEL = "kubernetes.io/metadata.name";
@@ -141,10 +142,27 @@ public final class Fences {
             refs.add(new FenceRef("NetworkPolicy", NETWORKING_V1, name, "namespace", directions,
                     Isolation.isEmpty(p.getPodSelector()) ? "all" : "some"));
         }
-        Isolation effective = Isolation.of(policies);
+        Isolation effective = others(state, Isolation.of(policies), Label.Lookup.NOTHING_KNOWN, refs);
+        refs.sort(ORDER);
+        return new Fencing(refs, effective);
+    }
 
+    /**
+     * The isolation every kind gives the pods of one workload shape of the namespace, whose labels
+     * {@code pod} knows: the same judgement as {@link #of}, with each pod selector decided on the
+     * pods' labels (TRUE or FALSE; UNKNOWN, so PARTIAL, only for a label the shape does not know).
+     */
+    public static Isolation forPods(NamespaceState state, Label.Lookup pod) {
+        return others(state, Isolation.forPods(state.policies(), pod), pod, null);
+    }
+
+    /** Adds the other kinds' effects to the NetworkPolicies' {@code effective}, with their refs when {@code refs} is given. */
+    private static Isolation others(NamespaceState state, Isolation effective, Label.Lookup pod, List<FenceRef> refs) {
+        if (state.fences().isEmpty()) {
+            return effective;
+        }
         Map<String, String> labels = state.facts().getLabels() == null ? Map.of() : state.facts().getLabels();
-        Scope scope = new Scope(state.name(), labels);
+        Scope scope = new Scope(state.name(), labels, pod);
         List<Fence> admin = new ArrayList<>();
         for (Fence f : state.fences()) {
             if (f.facts().getProblem() != null || !Fence.isFenceKind(f.kind())) {
@@ -165,16 +183,20 @@ public final class Fences {
                 effective = add(refs, effective, f, effect);
             }
         }
-        Map<Fence, Isolation> adminEffects = Admin.effects(admin, scope);
-        for (Fence f : admin) {
-            effective = add(refs, effective, f, adminEffects.get(f));
+        if (!admin.isEmpty()) {
+            Map<Fence, Isolation> adminEffects = Admin.effects(admin, scope);
+            for (Fence f : admin) {
+                effective = add(refs, effective, f, adminEffects.get(f));
+            }
         }
-        refs.sort(ORDER);
-        return new Fencing(refs, effective);
+        return effective;
     }
 
     /** Adds a policy's effect to the namespace's, and its reference when it isolates. */
     private static Isolation add(List<FenceRef> refs, Isolation total, Fence f, Isolation effect) {
+        if (refs == null) {
+            return total.and(effect);
+        }
         List<String> directions = new ArrayList<>(2);
         boolean allPods = true;
         if (effect.ingress() != Grade.NONE) {
@@ -189,10 +211,7 @@ public final class Fences {
             refs.add(new FenceRef(Fence.kubernetesKind(f.kind()), f.facts().getApiVersion(), f.name(),
                     f.clusterScoped() ? "cluster" : "namespace", directions, allPods ? "all" : "some"));
         }
-        return new Isolation(Isolation.stronger(total.ingress(), effect.ingress()),
-                Isolation.stronger(total.egress(), effect.egress()),
-                total.ingressAllowsAll() || effect.ingressAllowsAll(),
-                total.egressAllowsAll() || effect.egressAllowsAll());
+        return total.and(effect);
     }
 
     /** The grade of a policy that isolates in a direction, by what it selects and whether it allows anything. */
@@ -226,8 +245,21 @@ public final class Fences {
         return (peers(r, "all") || peers(r, "cluster")) && allPorts(r);
     }
 
-    /** The namespace the rules judge, and how each engine looks its labels up. */
-    record Scope(String name, Map<String, String> labels) {
+    /**
+     * The namespace the rules judge, and how each engine looks its labels up; {@code pod} knows the
+     * labels of the pods judged ({@link Label.Lookup#NOTHING_KNOWN} when the namespace is judged as a
+     * whole, its pods unknown).
+     */
+    record Scope(String name, Map<String, String> labels, Label.Lookup pod) {
+        Scope(String name, Map<String, String> labels) {
+            this(name, labels, Label.Lookup.NOTHING_KNOWN);
+        }
+
+        /** A pod label as a label selector over the pods sees it (admin policies' subject pods). */
+        Label podLabel(String key) {
+            return pod.get(key);
+        }
+
         /** Namespace labels, with {@code kubernetes.io/metadata.name} as the API server sets it. */
         Label namespaceLabel(String key) {
             String v = labels.get(key);
@@ -237,7 +269,11 @@ public final class Fences {
             return Label.ofNullable(v);
         }
 
-        /** A Calico workload endpoint of this namespace: its namespace and namespace labels, no pod label. */
+        /**
+         * A Calico workload endpoint of this namespace: its namespace, namespace labels and the pods'
+         * labels; Calico's other automatic labels ({@code projectcalico.org/serviceaccount},
+         * {@code projectcalico.org/orchestrator}, ...) are not known.
+         */
         Label calicoPodLabel(String key) {
             if (CALICO_NAMESPACE_LABEL.equals(key)) {
                 return Label.of(name);
@@ -245,7 +281,10 @@ public final class Fences {
             if (key.startsWith(CALICO_NAMESPACE_PREFIX)) {
                 return calicoNamespaceLabel(key.substring(CALICO_NAMESPACE_PREFIX.length()));
             }
-            return Label.UNKNOWN;
+            if (key.startsWith(CALICO_LABEL_PREFIX)) {
+                return Label.UNKNOWN;
+            }
+            return pod.get(key);
         }
 
         /** The namespace as a Calico namespaceSelector sees it: its labels and {@code projectcalico.org/name}. */
@@ -259,10 +298,16 @@ public final class Fences {
         /** A Cilium endpoint of this namespace, by Cilium's label keys. */
         Label ciliumLabel(String key) {
             String k = key;
+            boolean k8sSource = true;
             if (k.startsWith("k8s:")) {
                 k = k.substring(4);
             } else if (k.startsWith("any:")) {
                 k = k.substring(4);
+            } else {
+                int colon = k.indexOf(':');
+                int slash = k.indexOf('/');
+                // "reserved:host", "cidr:...": a source other than k8s (a Kubernetes label key has no ':').
+                k8sSource = colon < 0 || (slash >= 0 && slash < colon);
             }
             if (CILIUM_NAMESPACE_LABEL.equals(k)) {
                 return Label.of(name);
@@ -270,7 +315,10 @@ public final class Fences {
             if (k.startsWith(CILIUM_NAMESPACE_LABELS_PREFIX)) {
                 return namespaceLabel(k.substring(CILIUM_NAMESPACE_LABELS_PREFIX.length()));
             }
-            return Label.UNKNOWN; // a pod label, or a label of another source (reserved:, cidr:, ...)
+            if (!k8sSource || k.startsWith("io.cilium.") || k.startsWith("io.kubernetes.")) {
+                return Label.UNKNOWN; // another source, or a label Cilium derives (service account, cluster)
+            }
+            return pod.get(k);
         }
     }
 }

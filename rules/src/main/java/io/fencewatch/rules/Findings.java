@@ -44,6 +44,10 @@ public final class Findings {
     private static final String ENFORCEMENT_DESCRIPTION = Enforcement.RULE_ID + " " + Enforcement.RULE_TITLE + ": "
             + ENFORCEMENT_WHY + " (CIS Kubernetes Benchmark 5.3.1: the CNI in use supports NetworkPolicies). A cluster"
             + " without one passes FW-NP-001 and is still wide open: every NetworkPolicy in it is silently ignored.";
+    private static final String WORKLOAD_DESCRIPTION = Workloads.RULE_ID + " " + Workloads.RULE_TITLE + ": every"
+            + " pod of a user-workload namespace must be selected by a NetworkPolicy; a namespace whose policies select"
+            + " only some of its pods passes FW-NP-001 while the others accept any traffic. Pods on the host network"
+            + " are counted apart: no NetworkPolicy applies to them.";
     private static final String DESCRIPTION = "FW-NP-001 Use Network Policies: every user-workload namespace must"
             + " have at least one NetworkPolicy (CIS Kubernetes Benchmark 5.3.2).";
 
@@ -53,6 +57,11 @@ public final class Findings {
     /** Stable finding uid: {@code FW-NP-001:<cluster>/<namespace>}. */
     public static String findingUid(String cluster, String namespace) {
         return Rules.RULE_ID + ":" + cluster + "/" + namespace;
+    }
+
+    /** Stable finding uid of a namespace's workload isolation: {@code FW-NP-003:<cluster>/<namespace>}. */
+    public static String workloadFindingUid(String cluster, String namespace) {
+        return Workloads.RULE_ID + ":" + cluster + "/" + namespace;
     }
 
     /** Stable finding uid of a cluster's reachability: {@code FW-CL-001:<cluster>}. */
@@ -127,6 +136,105 @@ public final class Findings {
                     g.writeString(f.getScope() + ":" + f.getKind() + ":" + f.getName());
                 }
                 g.writeEndArray();
+            }
+            g.writeEndObject();
+            g.writeEndObject();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write a finding as JSON", e);
+        }
+        return out.toString();
+    }
+
+    /**
+     * OCSF 1.3 Compliance Finding for {@value Workloads#RULE_ID} on one namespace, severity Medium:
+     * Create ({@code open}) when its workloadStatus becomes NON_COMPLIANT (a workload not isolated as
+     * the profile asks), Close when it leaves it (every workload isolated, exempted, deleted, or its
+     * pods no longer known). Same envelope as FW-NP-001's; its finding uid is
+     * {@link #workloadFindingUid}. The unisolated workloads are its resources (at most
+     * {@link Workloads#MAX_LISTED}; {@code unmapped.unisolated_workloads} gives the count).
+     */
+    public static String workloadJson(DriftEvent drift, String findingId, boolean open, NamespaceCoverage after,
+            String productVersion) {
+        String cluster = drift.getCluster();
+        String namespace = drift.getNamespace();
+        long time = drift.getDetectedAt().toEpochMilli();
+        String closeWhy = open ? null : after == null ? "namespace deleted"
+                : after.getWorkloadStatus() == null ? "pods are no longer watched"
+                : switch (after.getWorkloadStatus()) {
+                    case COMPLIANT -> "fixed: " + after.getWorkloadReason();
+                    case EXEMPT -> "exempted: " + after.getWorkloadReason();
+                    case TERMINATING -> "namespace is being deleted";
+                    default -> after.getWorkloadReason();
+                };
+        String uid = workloadFindingUid(cluster, namespace);
+        StringWriter out = new StringWriter(3072);
+        try (JsonGenerator g = JSON.createGenerator(out)) {
+            g.writeStartObject();
+            writeHead(g, open, time, open ? null : after != null && after.getWorkloadStatus() == Status.EXEMPT,
+                    SEVERITY_MEDIUM);
+            g.writeStringField("status_detail", open ? after.getWorkloadReason() : closeWhy);
+            g.writeStringField("message", "Namespace " + namespace + " in cluster " + cluster + ": "
+                    + (open ? "workloads accept traffic no NetworkPolicy fences: " + after.getWorkloadReason() : closeWhy));
+            writeMetadata(g, findingId, uid, Workloads.RULE_ID, time, productVersion);
+            writeFindingInfo(g, uid, "Workloads not selected by a NetworkPolicy: " + cluster + "/" + namespace,
+                    WORKLOAD_DESCRIPTION, "Kubernetes NetworkPolicy coverage", open, time, time);
+            writeCompliance(g, Workloads.RULE_ID, List.of("CIS Kubernetes Benchmark", "Fencewatch"),
+                    List.of("CIS Kubernetes Benchmark 5.3.2", Workloads.RULE_ID), open);
+
+            g.writeArrayFieldStart("resources");
+            g.writeStartObject();
+            g.writeStringField("type", "Kubernetes Cluster");
+            g.writeStringField("uid", cluster);
+            g.writeStringField("name", cluster);
+            g.writeEndObject();
+            g.writeStartObject();
+            g.writeStringField("type", "Kubernetes Namespace");
+            g.writeStringField("uid", after != null && after.getUid() != null ? after.getUid() : cluster + "/" + namespace);
+            g.writeStringField("name", namespace);
+            g.writeStringField("namespace", namespace);
+            g.writeEndObject();
+            if (open) {
+                for (var w : after.getUnisolatedWorkloads()) {
+                    g.writeStartObject();
+                    g.writeStringField("type", "Kubernetes " + w.getKind());
+                    g.writeStringField("name", w.getName());
+                    g.writeStringField("namespace", namespace);
+                    g.writeObjectFieldStart("labels");
+                    for (var l : new java.util.TreeMap<>(w.getLabels()).entrySet()) {
+                        g.writeStringField(l.getKey(), l.getValue());
+                    }
+                    g.writeEndObject();
+                    g.writeEndObject();
+                }
+            }
+            g.writeEndArray();
+
+            g.writeObjectFieldStart("remediation");
+            g.writeStringField("desc", "Select every workload of namespace " + namespace + " with a NetworkPolicy:"
+                    + " a default-deny policy with an empty podSelector selects them all; or widen the podSelector of"
+                    + " the policies that miss these workloads. Apply with: kubectl apply -f - <<'EOF'\n"
+                    + defaultDenyPolicy(namespace) + "EOF\n");
+            g.writeArrayFieldStart("references");
+            g.writeString("https://kubernetes.io/docs/concepts/services-networking/network-policies/#the-two-sorts-of-pod-isolation");
+            g.writeEndArray();
+            g.writeEndObject();
+
+            g.writeObjectFieldStart("unmapped");
+            g.writeStringField("drift_id", drift.getId());
+            g.writeStringField("drift_reason", drift.getReason().name());
+            g.writeStringField("cluster", cluster);
+            g.writeStringField("namespace", namespace);
+            if (after != null) {
+                g.writeStringField("profile", after.getProfile());
+                g.writeNumberField("unisolated_workloads", after.getUnisolatedWorkloadCount());
+                if (after.getPods() != null) {
+                    g.writeObjectFieldStart("pods");
+                    g.writeNumberField("total", after.getPods().getTotal());
+                    g.writeNumberField("isolated_ingress", after.getPods().getIsolatedIngress());
+                    g.writeNumberField("isolated_egress", after.getPods().getIsolatedEgress());
+                    g.writeNumberField("host_network", after.getPods().getHostNetwork());
+                    g.writeEndObject();
+                }
             }
             g.writeEndObject();
             g.writeEndObject();

@@ -43,6 +43,46 @@ public record Isolation(Grade ingress, Grade egress, boolean ingressAllowsAll, b
         return new Isolation(in, out, inAll, outAll);
     }
 
+    /**
+     * The isolation the policies give the pods of one workload shape whose labels {@code pod} knows:
+     * a policy whose pod selector selects them counts as one with an empty selector (it isolates all
+     * of them), one that does not select them does not count, and one that cannot be decided (a
+     * label the shape does not know) counts as PARTIAL.
+     */
+    public static Isolation forPods(Collection<PolicyFacts> policies, Label.Lookup pod) {
+        Grade in = Grade.NONE;
+        Grade out = Grade.NONE;
+        boolean inAll = false;
+        boolean outAll = false;
+        for (PolicyFacts p : policies) {
+            Truth selects = selects(p, pod);
+            if (selects == Truth.FALSE) {
+                continue;
+            }
+            boolean all = selects == Truth.TRUE;
+            if (appliesToIngress(p)) {
+                in = stronger(in, grade(all, p.getIngress()));
+                inAll |= all && admitsEverything(p.getIngress());
+            }
+            if (appliesToEgress(p)) {
+                out = stronger(out, grade(all, p.getEgress()));
+                outAll |= all && admitsEverything(p.getEgress());
+            }
+        }
+        return new Isolation(in, out, inAll, outAll);
+    }
+
+    /** Whether the policy's pod selector selects the pods {@code pod} describes (an omitted or empty one selects all). */
+    public static Truth selects(PolicyFacts p, Label.Lookup pod) {
+        return isEmpty(p.getPodSelector()) ? Truth.TRUE : LabelSelectors.evaluate(p.getPodSelector(), pod);
+    }
+
+    /** The stronger grade per direction and the OR of the allow-all flags. */
+    public Isolation and(Isolation other) {
+        return new Isolation(stronger(ingress, other.ingress), stronger(egress, other.egress),
+                ingressAllowsAll || other.ingressAllowsAll, egressAllowsAll || other.egressAllowsAll);
+    }
+
     /** Ingress applies when listed in policyTypes, or always when policyTypes is omitted. */
     public static boolean appliesToIngress(PolicyFacts p) {
         List<String> types = p.getPolicyTypes();
