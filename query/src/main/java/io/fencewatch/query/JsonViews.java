@@ -11,6 +11,8 @@ import io.fencewatch.schema.common.EventRef;
 import io.fencewatch.schema.coverage.Exemption;
 import io.fencewatch.schema.coverage.FenceRef;
 import io.fencewatch.schema.coverage.NamespaceCoverage;
+import io.fencewatch.schema.coverage.PodCounts;
+import io.fencewatch.schema.coverage.WorkloadRef;
 import io.fencewatch.schema.drift.CoverageState;
 import io.fencewatch.schema.drift.DriftEvent;
 
@@ -35,7 +37,11 @@ public final class JsonViews {
      * {@code fencedBy} every policy of any kind that isolates its pods, as
      * {@code {kind, apiVersion, name, scope, directions, pods}}; {@code effective} the isolation
      * counting every kind, {@code {ingress, egress, allowsAll{ingress,egress}}} (grades null from
-     * older processors), where {@code ingress}/{@code egress} count networking.k8s.io NetworkPolicies alone.
+     * older processors), where {@code ingress}/{@code egress} count networking.k8s.io NetworkPolicies alone;
+     * then FW-NP-003: {@code pods {total, isolatedIngress, isolatedEgress, hostNetwork}} (null when pods
+     * are not known), {@code unisolatedWorkloads [{kind, name, labels, pods, directions}]} (at most 20,
+     * most pods first; {@code labels} an object sorted by key), {@code unisolatedWorkloadCount} (all of
+     * them), {@code workloadStatus} and {@code workloadReason} (null when pods are not known).
      */
     public static ObjectNode coverage(NamespaceCoverage c) {
         ObjectNode o = NODES.objectNode();
@@ -89,7 +95,35 @@ public final class JsonViews {
         ObjectNode effectiveAll = effective.putObject("allowsAll");
         effectiveAll.put("ingress", c.getEffectiveIngressAllowsAll());
         effectiveAll.put("egress", c.getEffectiveEgressAllowsAll());
+        PodCounts pods = c.getPods();
+        if (pods == null) {
+            o.putNull("pods");
+        } else {
+            ObjectNode p = o.putObject("pods");
+            p.put("total", pods.getTotal());
+            p.put("isolatedIngress", pods.getIsolatedIngress());
+            p.put("isolatedEgress", pods.getIsolatedEgress());
+            p.put("hostNetwork", pods.getHostNetwork());
+        }
+        ArrayNode workloads = o.putArray("unisolatedWorkloads");
+        for (WorkloadRef w : c.getUnisolatedWorkloads()) {
+            ObjectNode x = workloads.addObject();
+            x.put("kind", w.getKind());
+            x.put("name", w.getName());
+            ObjectNode labels = x.putObject("labels");
+            new java.util.TreeMap<>(w.getLabels()).forEach(labels::put);
+            x.put("pods", w.getPods());
+            ArrayNode directions = x.putArray("directions");
+            w.getDirections().forEach(directions::add);
+        }
+        o.put("unisolatedWorkloadCount", c.getUnisolatedWorkloadCount());
+        o.put("workloadStatus", status(c.getWorkloadStatus()));
+        o.put("workloadReason", c.getWorkloadReason());
         return o;
+    }
+
+    private static String status(io.fencewatch.schema.common.Status s) {
+        return s == null ? null : s.name();
     }
 
     private static String grade(io.fencewatch.schema.common.Grade g) {
@@ -185,6 +219,39 @@ public final class JsonViews {
             g.writeBooleanField("egress", c.getEffectiveEgressAllowsAll());
             g.writeEndObject();
             g.writeEndObject();
+            PodCounts pods = c.getPods();
+            if (pods == null) {
+                g.writeNullField("pods");
+            } else {
+                g.writeObjectFieldStart("pods");
+                g.writeNumberField("total", pods.getTotal());
+                g.writeNumberField("isolatedIngress", pods.getIsolatedIngress());
+                g.writeNumberField("isolatedEgress", pods.getIsolatedEgress());
+                g.writeNumberField("hostNetwork", pods.getHostNetwork());
+                g.writeEndObject();
+            }
+            g.writeArrayFieldStart("unisolatedWorkloads");
+            for (WorkloadRef w : c.getUnisolatedWorkloads()) {
+                g.writeStartObject();
+                g.writeStringField("kind", w.getKind());
+                g.writeStringField("name", w.getName());
+                g.writeObjectFieldStart("labels");
+                for (java.util.Map.Entry<String, String> l : new java.util.TreeMap<>(w.getLabels()).entrySet()) {
+                    g.writeStringField(l.getKey(), l.getValue());
+                }
+                g.writeEndObject();
+                g.writeNumberField("pods", w.getPods());
+                g.writeArrayFieldStart("directions");
+                for (String d : w.getDirections()) {
+                    g.writeString(d);
+                }
+                g.writeEndArray();
+                g.writeEndObject();
+            }
+            g.writeEndArray();
+            g.writeNumberField("unisolatedWorkloadCount", c.getUnisolatedWorkloadCount());
+            g.writeStringField("workloadStatus", status(c.getWorkloadStatus()));
+            g.writeStringField("workloadReason", c.getWorkloadReason());
             g.writeEndObject();
         } catch (java.io.IOException ex) {
             throw new java.io.UncheckedIOException("cannot write JSON", ex);
@@ -195,8 +262,9 @@ public final class JsonViews {
     /**
      * One drift: {@code id, cluster, namespace, reason, before, after, cause, detectedAt, profile,
      * latencyMs}; before/after are {@code {status, ingress, egress, allowsAll{ingress,egress},
-     * stale, policyCount, enforced, effective{ingress,egress}, fencedBy}} or null ({@code enforced}: true, false or null;
-     * {@code fencedBy}: {@code <scope>:<kind>:<name>} strings); latencyMs = detectedAt - cause.observedAt, null without a cause.
+     * stale, policyCount, enforced, effective{ingress,egress}, fencedBy, workloadStatus, unisolatedWorkloads}} or null
+     * ({@code enforced}: true, false or null; {@code fencedBy}: {@code <scope>:<kind>:<name>} strings;
+     * {@code workloadStatus}: FW-NP-003, null when pods are not known; {@code unisolatedWorkloads}: a count); latencyMs = detectedAt - cause.observedAt, null without a cause.
      */
     public static ObjectNode drift(DriftEvent d) {
         ObjectNode o = NODES.objectNode();
@@ -240,6 +308,8 @@ public final class JsonViews {
         effective.put("egress", grade(s.getEffectiveEgress()));
         ArrayNode fencedBy = o.putArray("fencedBy");
         s.getFencedBy().forEach(fencedBy::add);
+        o.put("workloadStatus", status(s.getWorkloadStatus()));
+        o.put("unisolatedWorkloads", s.getUnisolatedWorkloads());
         return o;
     }
 

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 
@@ -46,7 +47,8 @@ class JsonViewsTest {
         JsonNode c = JsonViews.MAPPER.readTree(JsonViews.coverageJson(QueryTestApp.coverage("c1", "web", Status.NON_COMPLIANT)));
         assertThat(c.fieldNames()).toIterable().containsExactly("cluster", "namespace", "uid", "status", "reason", "since",
                 "policies", "ingress", "egress", "allowsAll", "exemption", "stale", "profile", "createdAt", "updatedAt", "lastEvent",
-                "enforced", "fenced", "fencedBy", "effective");
+                "enforced", "fenced", "fencedBy", "effective", "pods", "unisolatedWorkloads", "unisolatedWorkloadCount",
+                "workloadStatus", "workloadReason");
         assertThat(c.get("effective").fieldNames()).toIterable().containsExactly("ingress", "egress", "allowsAll");
     }
 
@@ -108,7 +110,9 @@ class JsonViewsTest {
         assertThat(j.get("before").isNull()).isTrue();
         assertThat(j.get("after").fieldNames()).toIterable()
                 .containsExactly("status", "ingress", "egress", "allowsAll", "stale", "policyCount", "enforced", "effective",
-                        "fencedBy");
+                        "fencedBy", "workloadStatus", "unisolatedWorkloads");
+        assertThat(j.at("/after/workloadStatus").isNull()).as("pods not known in the fixture").isTrue();
+        assertThat(j.at("/after/unisolatedWorkloads").asInt(-1)).isZero();
         assertThat(j.get("after").get("enforced").isNull()).as("unknown in the fixture").isTrue();
         DriftEvent added = DriftEvent.newBuilder(d).setBefore(io.fencewatch.schema.drift.CoverageState
                 .newBuilder(d.getAfter()).setEnforced(false).build()).setAfter(io.fencewatch.schema.drift.CoverageState
@@ -118,5 +122,86 @@ class JsonViewsTest {
         assertThat(a.at("/before/enforced").asBoolean(true)).isFalse();
         assertThat(a.at("/after/enforced").asBoolean(false)).isTrue();
         assertThat(j.get("latencyMs").asLong()).isEqualTo(300);
+    }
+
+    @Test
+    void shouldWritePodCountsAndTheUnfencedWorkloadsInBothWritersWhenPodsAreKnown() throws Exception {
+        NamespaceCoverage row = WorkloadRows.row("c1", "shop", List.of(WorkloadRows.ingressFor("api")), List.of(
+                WorkloadRows.shape("Deployment", "api", Map.of("app", "api"), 3, false),
+                WorkloadRows.shape("Deployment", "web", Map.of("tier", "front", "app", "<img src=x onerror=alert(1)>"), 5, false),
+                WorkloadRows.shape("DaemonSet", "agent", Map.of("app", "agent"), 2, true)));
+        assertThat(JsonViews.coverageJson(row)).isEqualTo(JsonViews.MAPPER.writeValueAsString(JsonViews.coverage(row)));
+        JsonNode j = JsonViews.MAPPER.readTree(JsonViews.coverageJson(row));
+        assertThat(j.get("status").asText()).as("FW-NP-001 keeps its meaning: a NetworkPolicy exists").isEqualTo("COMPLIANT");
+        assertThat(j.get("pods").fieldNames()).toIterable()
+                .containsExactly("total", "isolatedIngress", "isolatedEgress", "hostNetwork");
+        assertThat(j.at("/pods/total").asInt()).isEqualTo(10);
+        assertThat(j.at("/pods/isolatedIngress").asInt()).isEqualTo(3);
+        assertThat(j.at("/pods/isolatedEgress").asInt()).isZero();
+        assertThat(j.at("/pods/hostNetwork").asInt()).isEqualTo(2);
+        assertThat(j.get("unisolatedWorkloads")).hasSize(1);
+        JsonNode web = j.at("/unisolatedWorkloads/0");
+        assertThat(web.fieldNames()).toIterable().containsExactly("kind", "name", "labels", "pods", "directions");
+        assertThat(web.get("kind").asText()).isEqualTo("Deployment");
+        assertThat(web.get("name").asText()).isEqualTo("web");
+        assertThat(web.get("labels").fieldNames()).toIterable().as("sorted, so both writers agree").containsExactly("app", "tier");
+        assertThat(web.at("/labels/app").asText()).isEqualTo("<img src=x onerror=alert(1)>");
+        assertThat(web.get("pods").asInt()).isEqualTo(5);
+        assertThat(web.get("directions").toString()).as("selected by no policy").isEqualTo("[\"ingress\",\"egress\"]");
+        assertThat(j.get("unisolatedWorkloadCount").asInt()).isEqualTo(1);
+        assertThat(j.get("workloadStatus").asText()).isEqualTo("NON_COMPLIANT");
+        assertThat(j.get("workloadReason").asText()).startsWith("1 workload (5 of 8 pods) not selected by a NetworkPolicy: Deployment web")
+                .contains("2 hostNetwork pods apart");
+    }
+
+    @Test
+    void shouldWriteNullPodsAndNoWorkloadVerdictWhenPodsAreNotKnown() throws Exception {
+        NamespaceCoverage row = WorkloadRows.podsNotKnown("c1", "shop", List.of(WorkloadRows.ingressFor("api")));
+        NamespaceCoverage older = QueryTestApp.coverage("c1", "web", Status.COMPLIANT); // an older processor's row: defaults
+        for (NamespaceCoverage c : List.of(row, older)) {
+            assertThat(JsonViews.coverageJson(c)).isEqualTo(JsonViews.MAPPER.writeValueAsString(JsonViews.coverage(c)));
+            JsonNode j = JsonViews.MAPPER.readTree(JsonViews.coverageJson(c));
+            assertThat(j.has("pods")).isTrue();
+            assertThat(j.get("pods").isNull()).isTrue();
+            assertThat(j.get("unisolatedWorkloads").isArray()).isTrue();
+            assertThat(j.get("unisolatedWorkloads").isEmpty()).isTrue();
+            assertThat(j.get("unisolatedWorkloadCount").asInt(-1)).isZero();
+            assertThat(j.get("workloadStatus").isNull()).isTrue();
+            assertThat(j.get("workloadReason").isNull()).isTrue();
+        }
+    }
+
+    @Test
+    void shouldWriteAtMostTwentyWorkloadsMostPodsFirstAndCountTheRest() throws Exception {
+        List<io.fencewatch.rules.NamespaceState.Workload> many = new java.util.ArrayList<>();
+        for (int i = 0; i < 25; i++) {
+            many.add(WorkloadRows.shape("Deployment", "w" + i, Map.of("app", "w" + i), i + 1, false));
+        }
+        NamespaceCoverage row = WorkloadRows.row("c1", "big", List.of(), many);
+        assertThat(JsonViews.coverageJson(row)).isEqualTo(JsonViews.MAPPER.writeValueAsString(JsonViews.coverage(row)));
+        JsonNode j = JsonViews.MAPPER.readTree(JsonViews.coverageJson(row));
+        assertThat(j.get("unisolatedWorkloads")).hasSize(20);
+        assertThat(j.at("/unisolatedWorkloads/0/name").asText()).isEqualTo("w24");
+        assertThat(j.at("/unisolatedWorkloads/19/name").asText()).isEqualTo("w5");
+        assertThat(j.get("unisolatedWorkloadCount").asInt()).isEqualTo(25);
+        assertThat(j.at("/pods/total").asInt()).isEqualTo(325);
+    }
+
+    @Test
+    void shouldCarryTheWorkloadStatusAndCountInDriftBeforeAndAfter() {
+        NamespaceCoverage open = WorkloadRows.row("c1", "shop", List.of(WorkloadRows.ingressFor("api")), List.of(
+                WorkloadRows.shape("Deployment", "api", Map.of("app", "api"), 3, false),
+                WorkloadRows.shape("Deployment", "web", Map.of("app", "web"), 5, false)));
+        NamespaceCoverage closed = WorkloadRows.row("c1", "shop", List.of(WorkloadRows.ingressFor("api")), List.of(
+                WorkloadRows.shape("Deployment", "api", Map.of("app", "api"), 3, false)));
+        DriftEvent d = DriftEvent.newBuilder(QueryTestApp.drift("id-w", "c1", "shop", Status.COMPLIANT, Status.COMPLIANT,
+                DriftReason.WORKLOAD_ISOLATED)).setBefore(io.fencewatch.rules.CoverageRecords.stateOf(open))
+                .setAfter(io.fencewatch.rules.CoverageRecords.stateOf(closed)).build();
+        JsonNode j = JsonViews.drift(d);
+        assertThat(j.get("reason").asText()).isEqualTo("WORKLOAD_ISOLATED");
+        assertThat(j.at("/before/workloadStatus").asText()).isEqualTo("NON_COMPLIANT");
+        assertThat(j.at("/before/unisolatedWorkloads").asInt()).isEqualTo(1);
+        assertThat(j.at("/after/workloadStatus").asText()).isEqualTo("COMPLIANT");
+        assertThat(j.at("/after/unisolatedWorkloads").asInt(-1)).isZero();
     }
 }
