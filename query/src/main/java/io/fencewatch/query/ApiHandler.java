@@ -233,8 +233,8 @@ final class ApiHandler implements Handler<HttpServerRequest> {
                 }
                 String cluster = cluster(api.get(1));
                 if (api.size() == 3 && api.get(2).equals("namespaces")) {
-                    Status status = status(q.get("status"));
-                    return () -> queries.namespaces(cluster, status, forwardAuthorization);
+                    CoverageQueryService.NamespaceFilter filter = namespaceFilter(q);
+                    return () -> queries.namespaces(cluster, filter, forwardAuthorization);
                 }
                 if (api.size() == 4 && api.get(2).equals("namespaces")) {
                     String namespace = api.get(3);
@@ -253,9 +253,9 @@ final class ApiHandler implements Handler<HttpServerRequest> {
                 if (api.size() == 3 && api.get(1).equals("local")) {
                     if (api.get(2).equals("namespaces")) {
                         String cluster = cluster(q.get("cluster"));
-                        Status status = status(q.get("status"));
+                        CoverageQueryService.NamespaceFilter filter = namespaceFilter(q);
                         Set<Integer> partitions = partitions(q.get("partitions"));
-                        return () -> queries.localNamespacesReply(cluster, status, partitions);
+                        return () -> queries.localNamespacesReply(cluster, filter, partitions);
                     }
                     if (api.get(2).equals("clusters")) {
                         Set<Integer> partitions = partitions(q.get("partitions"));
@@ -517,13 +517,23 @@ final class ApiHandler implements Handler<HttpServerRequest> {
     }
 
     static Status status(String s) {
+        return status("status", s);
+    }
+
+    /** {@code status} (FW-NP-001) and {@code workloadStatus} (FW-NP-003) of a namespace list. */
+    static CoverageQueryService.NamespaceFilter namespaceFilter(Map<String, String> q) {
+        return new CoverageQueryService.NamespaceFilter(status("status", q.get("status")),
+                status("workloadStatus", q.get("workloadStatus")));
+    }
+
+    private static Status status(String parameter, String s) {
         if (s == null) {
             return null;
         }
         try {
             return Status.valueOf(s.toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
-            throw new BadRequest("status must be one of COMPLIANT, NON_COMPLIANT, PENDING, EXEMPT, TERMINATING");
+            throw new BadRequest(parameter + " must be one of COMPLIANT, NON_COMPLIANT, PENDING, EXEMPT, TERMINATING");
         }
     }
 

@@ -201,11 +201,30 @@ public final class CoverageQueryService {
 
     // ---------------------------------------------------------------- lists
 
-    /** Every namespace of a cluster (optionally of one status), from every instance, sorted by name. */
-    Reply namespaces(String cluster, Status status, String authorization) {
-        String query = "cluster=" + enc(cluster) + (status == null ? "" : "&status=" + status.name());
+    /**
+     * Which namespaces a list keeps: {@code status} (FW-NP-001) and {@code workloadStatus} (FW-NP-003),
+     * each null for any; a row whose pods are not known has no workloadStatus and never matches one.
+     */
+    record NamespaceFilter(Status status, Status workloadStatus) {
+        static final NamespaceFilter ALL = new NamespaceFilter(null, null);
+
+        boolean matches(NamespaceCoverage c) {
+            return (status == null || c.getStatus() == status)
+                    && (workloadStatus == null || c.getWorkloadStatus() == workloadStatus);
+        }
+
+        /** The parameters that ask a peer for the same filter ("" or "&status=..&workloadStatus=.."). */
+        String query() {
+            return (status == null ? "" : "&status=" + status.name())
+                    + (workloadStatus == null ? "" : "&workloadStatus=" + workloadStatus.name());
+        }
+    }
+
+    /** Every namespace of a cluster that the filter keeps, from every instance, sorted by name. */
+    Reply namespaces(String cluster, NamespaceFilter filter, String authorization) {
+        String query = "cluster=" + enc(cluster) + filter.query();
         List<NamespacesPart> parts = fanOut(LOCAL_NAMESPACES, query, authorization,
-                partitions -> localNamespaces(cluster, status, partitions), NamespacesPart::parse, NamespacesPart::partitions);
+                partitions -> localNamespaces(cluster, filter, partitions), NamespacesPart::parse, NamespacesPart::partitions);
         // Merged as bytes: a list of 10,000 namespaces is megabytes, so no decoding and re-encoding.
         TreeMap<String, Slice> merged = new TreeMap<>();
         boolean known = false;
@@ -253,10 +272,10 @@ public final class CoverageQueryService {
     }
 
     /** A peer's share of a list: the namespaces of the given partitions held here as active. */
-    Reply localNamespacesReply(String cluster, Status status, Set<Integer> partitions) {
+    Reply localNamespacesReply(String cluster, NamespaceFilter filter, Set<Integer> partitions) {
         requireRunning();
         requireExisting(partitions);
-        return new Reply(200, NamespacesPart.CONTENT_TYPE, localNamespaces(cluster, status, partitions).toBytes(), Map.of());
+        return new Reply(200, NamespacesPart.CONTENT_TYPE, localNamespaces(cluster, filter, partitions).toBytes(), Map.of());
     }
 
     Reply localClustersReply(Set<Integer> partitions) {
@@ -283,7 +302,7 @@ public final class CoverageQueryService {
         }
     }
 
-    private NamespacesPart localNamespaces(String cluster, Status status, Set<Integer> partitions) {
+    private NamespacesPart localNamespaces(String cluster, NamespaceFilter filter, Set<Integer> partitions) {
         requireRunning();
         List<Map.Entry<String, Slice>> items = new ArrayList<>();
         String prefix = cluster + Keys.SEPARATOR;
@@ -296,7 +315,7 @@ public final class CoverageQueryService {
                         continue;
                     }
                     known = true;
-                    if (status == null || kv.value.getStatus() == status) {
+                    if (filter.matches(kv.value)) {
                         items.add(Map.entry(kv.value.getNamespace(), Slice.of(JsonViews.coverageJson(kv.value))));
                     }
                 }
