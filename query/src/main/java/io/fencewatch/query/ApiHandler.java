@@ -208,7 +208,7 @@ final class ApiHandler implements Handler<HttpServerRequest> {
         }
         if (seg.get(0).equals("metrics") && seg.size() == 1) {
             offload(req, workers, () -> Reply.text(200, "text/plain; version=0.0.4; charset=utf-8", metrics.render(
-                    queries::localCountsForMetrics, queries::localClustersForMetrics, queries.streamsState(), drift.size(), sse.clients())), closeAfter);
+                    queries.localCountsForMetrics(), queries::localClustersForMetrics, queries.streamsState(), drift.size(), sse.clients())), closeAfter);
             return;
         }
         if (!seg.get(0).equals("api")) {

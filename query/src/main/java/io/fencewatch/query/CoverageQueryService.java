@@ -505,11 +505,13 @@ public final class CoverageQueryService {
         return gauges;
     }
 
-    /** Counts of the namespaces held here as active, by cluster and status (for /metrics). */
-    Map<String, Map<Status, Long>> localCountsForMetrics() {
+    /** Counts of the namespaces held here as active, by cluster and status, and by FW-NP-003 status (for /metrics). */
+    QueryMetrics.NamespaceCounts localCountsForMetrics() {
         Map<String, Map<Status, Long>> counts = new TreeMap<>();
+        Map<String, Map<Status, Long>> workloads = new TreeMap<>();
+        QueryMetrics.NamespaceCounts out = new QueryMetrics.NamespaceCounts(counts, workloads);
         if (streams.state() != KafkaStreams.State.RUNNING) {
-            return counts;
+            return out;
         }
         for (int p : partitionsOf(self, metadataForStore())) {
             try (KeyValueIterator<String, NamespaceCoverage> it = store(p, false).all()) {
@@ -518,13 +520,17 @@ public final class CoverageQueryService {
                     if (kv.value != null && !Keys.isMarker(kv.key)) {
                         counts.computeIfAbsent(kv.value.getCluster(), c -> new java.util.EnumMap<>(Status.class))
                                 .merge(kv.value.getStatus(), 1L, Long::sum);
+                        if (kv.value.getWorkloadStatus() != null) {
+                            workloads.computeIfAbsent(kv.value.getCluster(), c -> new java.util.EnumMap<>(Status.class))
+                                    .merge(kv.value.getWorkloadStatus(), 1L, Long::sum);
+                        }
                     }
                 }
             } catch (InvalidStateStoreException e) {
                 LOG.debug("store {} partition {} not queryable for metrics: {}", storeName, p, e.getClass().getSimpleName());
             }
         }
-        return counts;
+        return out;
     }
 
     /** True when point and list queries answer here now: see {@link #notReady()}. */

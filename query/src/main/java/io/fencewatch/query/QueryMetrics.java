@@ -19,6 +19,9 @@ import io.fencewatch.schema.drift.DriftEvent;
  * <ul>
  *   <li>{@code fencewatch_namespaces{cluster,status}}: namespaces whose partition is active on
  *       this instance: sum over instances for the whole picture.</li>
+ *   <li>{@code fencewatch_namespaces_workloads{cluster,status}}: the same namespaces by FW-NP-003
+ *       status (workloadStatus); a namespace whose pods are not known is not counted, and a cluster
+ *       with none known has no line.</li>
  *   <li>{@code fencewatch_drift_total{cluster,reason}}: drifts read live since this instance
  *       started. Every instance reads the whole drift topic, so take {@code max} over instances, not
  *       {@code sum}.</li>
@@ -50,6 +53,13 @@ public final class QueryMetrics {
         static ClusterGauges of(String state) {
             return new ClusterGauges(state, null, null);
         }
+    }
+
+    /**
+     * Namespaces of the partitions active here, by cluster: per FW-NP-001 status, and per FW-NP-003
+     * status for those whose pods are known.
+     */
+    record NamespaceCounts(Map<String, Map<Status, Long>> byStatus, Map<String, Map<Status, Long>> byWorkloadStatus) {
     }
 
     private final Map<String, AtomicLong> driftTotal = new ConcurrentHashMap<>();
@@ -97,21 +107,22 @@ public final class QueryMetrics {
         return render(namespaces, Map::of, state, historySize, sseClients);
     }
 
-    /** The exposition text; {@code clusterGauges}: cluster id to its state, enforcement and fenced count. */
+    /** The exposition text, without FW-NP-003 counts; {@code clusterGauges}: cluster id to its state, enforcement and fenced count. */
     String render(Supplier<Map<String, Map<Status, Long>>> namespaces, Supplier<Map<String, ClusterGauges>> clusterGauges,
+            KafkaStreams.State state, int historySize, int sseClients) {
+        return render(new NamespaceCounts(namespaces.get(), Map.of()), clusterGauges, state, historySize, sseClients);
+    }
+
+    /** The exposition text; {@code clusterGauges}: cluster id to its state, enforcement and fenced count. */
+    String render(NamespaceCounts namespaces, Supplier<Map<String, ClusterGauges>> clusterGauges,
             KafkaStreams.State state, int historySize, int sseClients) {
         StringBuilder sb = new StringBuilder(4096);
         sb.append("# HELP fencewatch_namespaces Namespaces by cluster and status, for the partitions active on this instance.\n");
         sb.append("# TYPE fencewatch_namespaces gauge\n");
-        namespaces.get().forEach((cluster, byStatus) -> {
-            for (Status s : Status.values()) {
-                if (s == Status.UNKNOWN && !byStatus.containsKey(s)) {
-                    continue;
-                }
-                sb.append("fencewatch_namespaces{").append(label("cluster", cluster)).append(',')
-                        .append(label("status", s.name())).append("} ").append(byStatus.getOrDefault(s, 0L)).append('\n');
-            }
-        });
+        byStatus(sb, "fencewatch_namespaces", namespaces.byStatus());
+        sb.append("# HELP fencewatch_namespaces_workloads Namespaces by cluster and FW-NP-003 status (every workload isolated), for the partitions active on this instance; namespaces whose pods are not known are not counted.\n");
+        sb.append("# TYPE fencewatch_namespaces_workloads gauge\n");
+        byStatus(sb, "fencewatch_namespaces_workloads", namespaces.byWorkloadStatus());
         Map<String, ClusterGauges> byCluster = new java.util.TreeMap<>(clusterGauges.get());
         Map<String, String> clusters = new java.util.TreeMap<>();
         byCluster.forEach((cluster, g) -> clusters.put(cluster, g.state()));
@@ -185,6 +196,19 @@ public final class QueryMetrics {
             sb.append(c.name()).append(' ').append(c.value().getAsLong()).append('\n');
         }
         return sb.toString();
+    }
+
+    /** One line per cluster and status (UNKNOWN only when counted), 0 included, clusters sorted. */
+    private static void byStatus(StringBuilder sb, String metric, Map<String, Map<Status, Long>> counts) {
+        new java.util.TreeMap<>(counts).forEach((cluster, byStatus) -> {
+            for (Status s : Status.values()) {
+                if (s == Status.UNKNOWN && !byStatus.containsKey(s)) {
+                    continue;
+                }
+                sb.append(metric).append('{').append(label("cluster", cluster)).append(',')
+                        .append(label("status", s.name())).append("} ").append(byStatus.getOrDefault(s, 0L)).append('\n');
+            }
+        });
     }
 
     private record Counter(String name, String help, java.util.function.LongSupplier value) {

@@ -216,6 +216,23 @@ class InteractiveQueriesIT {
                 .contains("# TYPE fencewatch_drift_detection_latency_seconds histogram");
         // Each instance counts its own active partitions: together they count every namespace.
         assertThat(sumNamespaces(metricsA, "alpha") + sumNamespaces(metricsB, "alpha")).isEqualTo(24);
+        // FW-NP-003: the five rows with an unfenced workload, nothing else (the other rows know no pods).
+        String open = "fencewatch_namespaces_workloads{cluster=\"alpha\",status=\"NON_COMPLIANT\"}";
+        String passing = "fencewatch_namespaces_workloads{cluster=\"alpha\",status=\"COMPLIANT\"}";
+        assertThat(sum(metricsA, open) + sum(metricsB, open)).isEqualTo(OPEN_WORKLOADS.size());
+        assertThat(sum(metricsA, passing) + sum(metricsB, passing)).isZero();
+        assertThat(metricsA + metricsB).contains("# TYPE fencewatch_namespaces_workloads gauge")
+                .doesNotContain("fencewatch_namespaces_workloads{cluster=\"beta\"");
+    }
+
+    private static long sum(String metrics, String series) {
+        long sum = 0;
+        for (String line : metrics.split("\n")) {
+            if (line.startsWith(series + " ")) {
+                sum += Long.parseLong(line.substring(series.length() + 1));
+            }
+        }
+        return sum;
     }
 
     @Test
