@@ -42,6 +42,9 @@ class DashboardBrowserIT {
     private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
     private static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
 
+    /** A label value that would run script if the page ever took data for markup. */
+    private static final String XSS = "<img src=x onerror=alert(1)>";
+
     private static EmbeddedKafkaBroker broker;
     private static TopicNames topics;
     private static QueryTestApp.Instance app;
@@ -72,7 +75,15 @@ class DashboardBrowserIT {
                 enforced("oke-flat", "web", Status.COMPLIANT, false),
                 enforced("oke-flat", "api", Status.COMPLIANT, false),
                 enforced("oke-flat", "batch", Status.NON_COMPLIANT, false),
-                enforced("oke-flat", "jobs", Status.NON_COMPLIANT, false)));
+                enforced("oke-flat", "jobs", Status.NON_COMPLIANT, false),
+                // FW-NP-003 (issue 16), as the rules write the rows: pods known with one unfenced workload,
+                // pods not known, and more unfenced workloads than a row lists.
+                WorkloadRows.row("staging", "shop", List.of(WorkloadRows.ingressFor("api")), List.of(
+                        WorkloadRows.shape("Deployment", "api", Map.of("app", "api"), 3, false),
+                        WorkloadRows.shape("Deployment", "web", Map.of("app", XSS, "tier", "front"), 5, false),
+                        WorkloadRows.shape("DaemonSet", "agent", Map.of("app", "agent"), 2, true))),
+                WorkloadRows.podsNotKnown("staging", "blind", List.of(WorkloadRows.ingressFor("api"))),
+                WorkloadRows.row("staging", "sprawl", List.of(), sprawl())));
         // Cluster states as the processor keeps them, in both partitions: two OKE clusters of prod/eu
         // (one unreachable), one of dev, and two kubeconfig contexts (one silent).
         Instant now = Instant.now();
@@ -161,7 +172,8 @@ class DashboardBrowserIT {
                 assertThat(browser.findElement(By.id("ns-body")).getText()).contains("kubernetes.io/metadata.name: kube-system"));
         WebElement body = browser.findElement(By.id("ns-body"));
         assertThat(body.getText()).contains("Non-compliant", "no NetworkPolicy", "Ingress", "Egress", "None",
-                "namespace: payments", "port: 53", "protocol: UDP", "protocol: TCP", "Enforced\nUnknown");
+                "namespace: payments", "port: 53", "protocol: UDP", "protocol: TCP", "Enforced\nUnknown")
+                .as("an absent part is left out, not written as text").doesNotContain("null");
         screenshot("namespace");
     }
 
@@ -292,6 +304,80 @@ class DashboardBrowserIT {
         assertThat(((org.openqa.selenium.JavascriptExecutor) browser).executeScript("return window.__noReload === true;"))
                 .as("no reload").isEqualTo(true);
         screenshot("enforced");
+    }
+
+    /**
+     * FW-NP-003 in the namespace view: the pods isolated per direction as a bar with the numbers,
+     * hostNetwork pods apart, the status and reason, the unfenced workloads with their labels as
+     * text; one line when pods are not known; "and N more" past the listed twenty; the badge in the
+     * non-compliant table.
+     */
+    @Test
+    void shouldShowWhichWorkloadsAreFencedAndSayWhenPodsAreNotWatched() throws Exception {
+        browser.get(app.uri("/").toString());
+        await().atMost(Duration.ofSeconds(15)).ignoreExceptions().untilAsserted(() ->
+                assertThat(browser.findElements(By.cssSelector("#lookup-cluster option[value='staging']"))).isNotEmpty());
+        lookUp("staging", "shop");
+        await().atMost(Duration.ofSeconds(5)).ignoreExceptions().untilAsserted(() ->
+                assertThat(browser.findElement(By.cssSelector("#ns-body .workloads")).getAttribute("data-pods")).isEqualTo("known"));
+        WebElement workloads = browser.findElement(By.cssSelector("#ns-body .workloads"));
+        assertThat(workloads.findElement(By.cssSelector(".pod-bar[data-direction='ingress'] .pod-bar-text")).getText())
+                .isEqualTo("INGRESS 3 / 8 pods isolated");
+        assertThat(workloads.findElement(By.cssSelector(".pod-bar[data-direction='egress'] .pod-bar-text")).getText())
+                .isEqualTo("EGRESS 0 / 8 pods isolated");
+        assertThat(workloads.findElements(By.cssSelector(".pod-bar[data-direction='ingress'] .bar span")))
+                .extracting(e -> e.getAttribute("class")).containsExactly("b-compliant", "b-noncompliant");
+        assertThat(workloads.findElement(By.cssSelector(".host-network")).getText())
+                .isEqualTo("2 hostNetwork pods apart: on the node's network, where no NetworkPolicy applies");
+        assertThat(workloads.findElement(By.cssSelector(".workload-status")).getText())
+                .startsWith("Non-compliant 1 workload (5 of 8 pods) not selected by a NetworkPolicy: Deployment web");
+        List<WebElement> rows = workloads.findElements(By.cssSelector(".unfenced tbody tr"));
+        assertThat(rows).hasSize(1);
+        assertThat(rows.get(0).getAttribute("data-workload")).isEqualTo("Deployment/web");
+        assertThat(rows.get(0).findElements(By.tagName("td"))).extracting(WebElement::getText)
+                .containsExactly("Deployment", "web", "app=" + XSS + " tier=front", "5", "ingress and egress");
+        assertThat(browser.findElements(By.cssSelector("#ns-body img"))).as("a label is text, never markup").isEmpty();
+        assertThat(workloads.findElements(By.cssSelector(".more"))).isEmpty();
+        assertThat(browser.findElement(By.id("ns-body")).getText()).as("FW-NP-001 keeps its meaning")
+                .startsWith("Compliant");
+        screenshot("workloads");
+
+        lookUp("staging", "blind");
+        await().atMost(Duration.ofSeconds(5)).ignoreExceptions().untilAsserted(() ->
+                assertThat(browser.findElement(By.cssSelector("#ns-body .workloads")).getAttribute("data-pods")).isEqualTo("unknown"));
+        WebElement blind = browser.findElement(By.cssSelector("#ns-body .workloads"));
+        assertThat(blind.getText()).isEqualTo("Workloads (FW-NP-003)\npods not watched: run the collector with --watch-pods");
+        assertThat(blind.findElements(By.cssSelector(".pod-bar"))).isEmpty();
+
+        lookUp("staging", "sprawl");
+        await().atMost(Duration.ofSeconds(5)).ignoreExceptions().untilAsserted(() ->
+                assertThat(browser.findElement(By.cssSelector("#ns-body .workloads .more")).getText()).isEqualTo("and 3 more"));
+        assertThat(browser.findElements(By.cssSelector("#ns-body .unfenced tbody tr"))).hasSize(20);
+        assertThat(browser.findElement(By.cssSelector("#ns-body .unfenced tbody tr")).getAttribute("data-workload"))
+                .as("most pods first").isEqualTo("Deployment/w22");
+
+        // The non-compliant table: FW-NP-003's badge, a dash where pods are not known.
+        assertThat(browser.findElement(By.cssSelector("#nc-body tr[data-key='staging/sprawl'] td.fw003")).getText())
+                .isEqualTo("Non-compliant");
+        assertThat(browser.findElement(By.cssSelector("#nc-body tr[data-key='prod-eu/legacy-batch'] td.fw003")).getText())
+                .isEqualTo("–");
+    }
+
+    /** 23 Deployments no policy selects, w0 with 1 pod up to w22 with 23. */
+    private static List<io.fencewatch.rules.NamespaceState.Workload> sprawl() {
+        List<io.fencewatch.rules.NamespaceState.Workload> out = new java.util.ArrayList<>();
+        for (int i = 0; i < 23; i++) {
+            out.add(WorkloadRows.shape("Deployment", "w" + i, Map.of("app", "w" + i), i + 1, false));
+        }
+        return out;
+    }
+
+    /** Opens a namespace through the lookup form, as a user would submit it. */
+    private static void lookUp(String cluster, String namespace) {
+        ((org.openqa.selenium.JavascriptExecutor) browser).executeScript(
+                "document.getElementById('lookup-cluster').value = arguments[0];"
+                        + "document.getElementById('lookup-ns').value = arguments[1];"
+                        + "document.getElementById('lookup').requestSubmit();", cluster, namespace);
     }
 
     private static io.fencewatch.schema.coverage.NamespaceCoverage enforced(String cluster, String namespace, Status status,

@@ -7,7 +7,7 @@
   const $ = (id) => document.getElementById(id);
   const state = {
     clusters: [],
-    nonCompliant: new Map(), // "cluster/ns" -> {cluster, namespace, since, reason}
+    nonCompliant: new Map(), // "cluster/ns" -> {cluster, namespace, since, reason, workloadStatus}
     feed: [],                // newest first
     lastEventId: null,
   };
@@ -38,6 +38,8 @@
     CLUSTER_POLICY_CHANGED: 'Cluster-wide policy changed',
     CLUSTER_POLICY_REMOVED: 'Cluster-wide policy removed',
     NAMESPACE_RELABELED: 'Namespace relabelled: other cluster-wide policies select it',
+    WORKLOAD_UNISOLATED: 'A workload is not fenced (FW-NP-003)',
+    WORKLOAD_ISOLATED: 'Every workload fenced again (FW-NP-003)',
   };
   const KUBERNETES_GROUP = 'Kubernetes contexts';
   const CLUSTER_STATE_TEXT = { SYNCING: 'syncing', STALE: 'stale data', UNREACHABLE: 'unreachable' };
@@ -195,6 +197,12 @@
   }
 
   // --- non-compliant namespaces
+  // FW-NP-003 of a row: its chip, or a muted dash while pods are not known.
+  function workloadBadge(ws) {
+    return ws ? chip(ws) : h('span', { class: 'muted', title: 'pods not watched: run the collector with --watch-pods' }, '–');
+  }
+  const row = (c) => ({ cluster: c.cluster, namespace: c.namespace, since: c.since, reason: c.reason, workloadStatus: c.workloadStatus || null });
+
   function renderNonCompliant(freshKey) {
     const rows = [...state.nonCompliant.values()].sort((a, b) => (b.since || '').localeCompare(a.since || ''));
     const body = $('nc-body');
@@ -206,7 +214,8 @@
     h('td', { class: 'ns-name' }, r.namespace),
     h('td', { class: 'muted' }, r.cluster),
     h('td', {}, timeEl(r.since)),
-    h('td', {}, r.reason || ''))));
+    h('td', {}, r.reason || ''),
+    h('td', { class: 'fw003' }, workloadBadge(r.workloadStatus)))));
     $('nc-empty').hidden = rows.length > 0 || state.clusters.length === 0;
     $('nc-count').textContent = rows.length > 0 ? String(rows.length) : '';
   }
@@ -235,12 +244,13 @@
 
     const key = d.cluster + '/' + d.namespace;
     if (d.after && d.after.status === 'NON_COMPLIANT') {
-      state.nonCompliant.set(key, { cluster: d.cluster, namespace: d.namespace, since: d.detectedAt, reason: REASONS[d.reason] || d.reason });
+      state.nonCompliant.set(key, { cluster: d.cluster, namespace: d.namespace, since: d.detectedAt, reason: REASONS[d.reason] || d.reason,
+        workloadStatus: d.after.workloadStatus || null });
       renderNonCompliant(key);
       // Enrich with the stored verdict (its own reason and since).
       api('/api/v1/clusters/' + enc(d.cluster) + '/namespaces/' + enc(d.namespace)).then((c) => {
         if (c && c.status === 'NON_COMPLIANT' && state.nonCompliant.has(key)) {
-          state.nonCompliant.set(key, { cluster: c.cluster, namespace: c.namespace, since: c.since, reason: c.reason });
+          state.nonCompliant.set(key, row(c));
           renderNonCompliant();
         }
       }).catch(() => {});
@@ -277,8 +287,7 @@
       state.clusters = clusters || [];
       const lists = await Promise.all(state.clusters.map((c) => api('/api/v1/clusters/' + enc(c.cluster) + '/namespaces?status=NON_COMPLIANT')));
       state.nonCompliant.clear();
-      lists.forEach((list) => (list || []).forEach((c) => state.nonCompliant.set(c.cluster + '/' + c.namespace,
-        { cluster: c.cluster, namespace: c.namespace, since: c.since, reason: c.reason })));
+      lists.forEach((list) => (list || []).forEach((c) => state.nonCompliant.set(c.cluster + '/' + c.namespace, row(c))));
       banner('');
       renderClusters();
       renderNonCompliant();
@@ -329,6 +338,41 @@
     ].join('\n');
   }
 
+  // FW-NP-003: pods fenced per direction (hostNetwork pods apart), the status and the unfenced workloads.
+  function workloadsSection(c) {
+    const title = h('h3', {}, 'Workloads (FW-NP-003)');
+    if (!c.pods) {
+      return h('section', { class: 'workloads', 'data-pods': 'unknown' }, title,
+        h('p', { class: 'muted pods-unknown' }, 'pods not watched: run the collector with --watch-pods'));
+    }
+    const p = c.pods;
+    const judged = Math.max(0, p.total - p.hostNetwork);
+    const podBar = (dir, isolated) => {
+      const open = Math.max(0, judged - isolated);
+      return h('div', { class: 'pod-bar', 'data-direction': dir.toLowerCase() },
+        h('div', { class: 'pod-bar-text' }, h('span', { class: 'dir' }, dir), ' ', h('b', {}, isolated + ' / ' + judged),
+          ' pods isolated'),
+        h('div', { class: 'bar', role: 'img', 'aria-label': dir + ': ' + isolated + ' of ' + judged + ' pods isolated' },
+          isolated > 0 ? h('span', { class: 'b-compliant', width: (100 * isolated / judged) + '%' }) : null,
+          open > 0 ? h('span', { class: 'b-noncompliant', width: (100 * open / judged) + '%' }) : null));
+    };
+    const listed = c.unisolatedWorkloads || [];
+    const more = (c.unisolatedWorkloadCount || 0) - listed.length;
+    return h('section', { class: 'workloads', 'data-pods': 'known' }, title,
+      h('div', { class: 'workload-status' }, c.workloadStatus ? chip(c.workloadStatus) : null, ' ',
+        h('span', { class: 'workload-reason' }, c.workloadReason || '')),
+      podBar('Ingress', p.isolatedIngress), podBar('Egress', p.isolatedEgress),
+      p.hostNetwork > 0 ? h('p', { class: 'muted host-network' }, p.hostNetwork + ' hostNetwork pod' + (p.hostNetwork === 1 ? '' : 's')
+        + ' apart: on the node\'s network, where no NetworkPolicy applies') : null,
+      listed.length ? h('table', { class: 'table unfenced' },
+        h('thead', {}, h('tr', {}, h('th', {}, 'Kind'), h('th', {}, 'Name'), h('th', {}, 'Labels'), h('th', {}, 'Pods'), h('th', {}, 'Not isolated'))),
+        h('tbody', {}, listed.map((w) => h('tr', { 'data-workload': w.kind + '/' + w.name },
+          h('td', {}, w.kind), h('td', { class: 'ns-name' }, w.name),
+          h('td', { class: 'labels' }, Object.entries(w.labels || {}).flatMap(([k, v]) => [h('code', {}, k + '=' + v), ' '])),
+          h('td', {}, w.pods), h('td', {}, (w.directions || []).join(' and ')))))) : null,
+      more > 0 ? h('p', { class: 'muted more' }, 'and ' + more + ' more') : null);
+  }
+
   function closeDrawer() { $('drawer').hidden = true; $('drawer-backdrop').hidden = true; }
   $('drawer-close').addEventListener('click', closeDrawer);
   $('drawer-backdrop').addEventListener('click', closeDrawer);
@@ -370,7 +414,8 @@
     const others = (c.fencedBy || []).filter((f) => f.apiVersion !== 'networking.k8s.io/v1');
     const eff = c.effective && c.effective.ingress ? c.effective : null;
     const needsFix = c.status === 'NON_COMPLIANT' || c.status === 'PENDING' || c.ingress !== 'DEFAULT_DENY' || c.egress !== 'DEFAULT_DENY';
-    body.replaceChildren(
+    // Absent parts are null: replaceChildren would write them as the text "null", h() skips them.
+    body.replaceChildren(...h('div', {},
       h('div', {}, chip(c.status), ' ', c.stale ? chip('stale', 'stale data') : null),
       h('dl', { class: 'facts' },
         h('dt', {}, 'Why'), h('dd', {}, c.reason),
@@ -394,11 +439,12 @@
           + ' · ' + f.directions.join(' and ') + (f.pods === 'all' ? ', every pod' : ', some pods'))))) : null,
       others.length && eff ? h('div', { class: 'grades' }, grade('Ingress, every kind', eff.ingress, eff.allowsAll && eff.allowsAll.ingress),
         grade('Egress, every kind', eff.egress, eff.allowsAll && eff.allowsAll.egress)) : null,
+      workloadsSection(c),
       h('h3', {}, needsFix ? 'Fix: apply a default-deny policy' : 'Default-deny policy (reference)'),
       h('p', { class: 'muted' }, 'Denies all ingress, and all egress except DNS to kube-system. Then add policies that allow what your workloads need. Apply with ',
         h('code', {}, 'kubectl apply -f default-deny.yaml'), ', or let ', h('code', {}, 'fencewatch remediate --apply'),
         ' create it (the same policy).'),
-      h('div', { class: 'yaml' }, copy, pre));
+      h('div', { class: 'yaml' }, copy, pre)).childNodes);
   }
 
   $('lookup').addEventListener('submit', (e) => {
