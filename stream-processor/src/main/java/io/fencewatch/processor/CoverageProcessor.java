@@ -593,8 +593,9 @@ final class CoverageProcessor implements Processor<byte[], byte[], Object, Objec
                 // SYNC_START and HEARTBEAT: epoch, liveness and the cluster's facts.
                 if (podsChanged) {
                     // Every namespace is judged again, with its workload shapes or without (and the new enforced).
-                    LOG.info("cluster {}: its collector {} watches pods: FW-NP-003 is {}", cluster,
-                            state.watchesPods() ? "now" : "no longer", state.watchesPods() ? "known" : "unknown");
+                    LOG.info("cluster {}: its collector {} pods: FW-NP-003 is {}", cluster,
+                            state.watchesPods() ? "now watches" : "no longer watches",
+                            state.watchesPods() ? "known" : "unknown");
                     reevaluateCluster(cluster, DriftReasons.Trigger.PODS_WATCHED, cause, now, state.held(), enforced);
                 } else if (enforcementChanged) {
                     rewriteEnforcement(cluster, verdict, cause, now);
