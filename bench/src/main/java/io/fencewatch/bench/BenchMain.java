@@ -33,7 +33,7 @@ public final class BenchMain {
     static final int EXIT_USAGE = 2;
 
     static final List<String> SECTIONS = List.of("latency", "throughput", "sync", "query", "polling", "scale", "audit", "real",
-            "oci", "cluster-policy");
+            "oci", "pod-change-cpu", "cluster-policy");
 
     static final Setting<Boolean> QUICK = Setting.toggle("quick", "false",
             "one rate, smaller inputs; under 2 minutes on 2 cores");

@@ -61,6 +61,10 @@ final class BenchRun {
             if (options.runs("oci")) {
                 failures += section("9 OCI bridge", broker, stateRoot, (b, s) -> OciBenchmark.run(b, s, figures, quick));
             }
+            if (options.runs("pod-change-cpu")) {
+                failures += section("11 pod count change", broker, stateRoot,
+                        (b, s) -> PodChangeBenchmark.run(b, s, figures, quick));
+            }
             if (options.runs("cluster-policy")) {
                 failures += section("10 cluster-wide policy change", broker, stateRoot,
                         (b, s) -> ClusterPolicyBenchmark.run(b, s, figures, quick));

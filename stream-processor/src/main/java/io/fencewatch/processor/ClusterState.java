@@ -25,7 +25,8 @@ import io.fencewatch.schema.inventory.PolicyEngineFacts;
  * collector reports it cannot reach the API server, the error and since when ({@code unreachable}
  * is null when reachable), and whether this task opened the cluster's reachability finding
  * ({@code findingOpen}, FW-CL-001) and its enforcement finding ({@code enforcementFindingOpen},
- * FW-NP-002). Kept per task in {@link CoverageTopology#CLUSTER_STORE}, keyed by cluster id; the
+ * FW-NP-002). Whether the collector watches pods ({@link #watchesPods()}, FW-NP-003) is part of the
+ * facts. Kept per task in {@link CoverageTopology#CLUSTER_STORE}, keyed by cluster id; the
  * query surface reads it through {@link io.fencewatch.query.ClusterLiveness}.
  */
 public record ClusterState(long epoch, long lastSequence, long lastSeen, boolean stale, String collector,
@@ -136,12 +137,24 @@ public record ClusterState(long epoch, long lastSequence, long lastSeen, boolean
      * error: the verdict stays the last known one, as the rows' statuses do.
      */
     public ClusterState withOutageFacts(ClusterFacts value) {
-        if (value == null || value.getPolicyEngines() != null || facts == null || facts.getPolicyEngines() == null) {
+        if (value == null || facts == null) {
             return withFacts(value);
         }
-        return withFacts(ClusterFacts.newBuilder(value).setPolicyEngines(facts.getPolicyEngines())
-                .setPolicyEngineNamespaces(facts.getPolicyEngineNamespaces())
-                .setPolicyEnginesError(facts.getPolicyEnginesError()).build());
+        // Nor can it list pods: whether pods are known stays as it was (the rows are held stale meanwhile).
+        ClusterFacts.Builder kept = ClusterFacts.newBuilder(value).setWatchesPods(facts.getWatchesPods());
+        if (value.getPolicyEngines() == null && facts.getPolicyEngines() != null) {
+            kept.setPolicyEngines(facts.getPolicyEngines()).setPolicyEngineNamespaces(facts.getPolicyEngineNamespaces())
+                    .setPolicyEnginesError(facts.getPolicyEnginesError());
+        }
+        return withFacts(kept.build());
+    }
+
+    /**
+     * Whether the cluster's pods are known (FW-NP-003): its latest marker with facts said its
+     * collector watches pods and publishes every namespace's workload shapes.
+     */
+    public boolean watchesPods() {
+        return facts != null && facts.getWatchesPods();
     }
 
     /** Unreachable since {@code since} (ms) for {@code error}; {@code error} null: reachable again. */
@@ -228,6 +241,8 @@ public record ClusterState(long epoch, long lastSequence, long lastSeen, boolean
      * kind, namespace, name, image, desired and ready), the namespaces looked in and the error.
      * Versions 1 and 2 are still read, as synced, reachable and without facts; version 3 as
      * without engine facts (the collector's next marker brings them) and no FW-NP-002 finding open.
+     * Version 5 (written) adds, with the facts, {@code watchesPods}; version 4 is read as not watching
+     * pods (no collector of its time did).
      */
     public static final class StoreSerde implements Serde<ClusterState>, Serializer<ClusterState>,
             Deserializer<ClusterState> {
@@ -235,6 +250,7 @@ public record ClusterState(long epoch, long lastSequence, long lastSeen, boolean
         static final byte V2 = 2;
         static final byte V3 = 3;
         static final byte V4 = 4;
+        static final byte V5 = 5;
         static final int V1_LENGTH = 1 + 8 + 8 + 8 + 1;
 
         @Override
@@ -246,7 +262,7 @@ public record ClusterState(long epoch, long lastSequence, long lastSeen, boolean
             java.io.DataOutputStream out = new java.io.DataOutputStream(bytes);
             try {
                 byte[] collector = s.collector().getBytes(StandardCharsets.UTF_8);
-                out.writeByte(V4);
+                out.writeByte(V5);
                 out.writeLong(s.epoch());
                 out.writeLong(s.lastSequence());
                 out.writeLong(s.lastSeen());
@@ -287,6 +303,8 @@ public record ClusterState(long epoch, long lastSequence, long lastSeen, boolean
                     }
                     putStrings(out, f.getPolicyEngineNamespaces());
                     putString(out, f.getPolicyEnginesError());
+                    // Version 5 from here.
+                    out.writeBoolean(f.getWatchesPods());
                 }
                 out.flush();
             } catch (java.io.IOException e) {
@@ -306,7 +324,7 @@ public record ClusterState(long epoch, long lastSequence, long lastSeen, boolean
                 if (version == V1 && data.length == V1_LENGTH) {
                     return new ClusterState(b.getLong(), b.getLong(), b.getLong(), b.get() != 0);
                 }
-                if (version != V2 && version != V3 && version != V4) {
+                if (version != V2 && version != V3 && version != V4 && version != V5) {
                     throw new SerializationException("corrupt cluster state (version " + version + ")");
                 }
                 long epoch = b.getLong();
@@ -334,7 +352,7 @@ public record ClusterState(long epoch, long lastSequence, long lastSeen, boolean
                 }
                 boolean removed = b.get() != 0;
                 boolean enforcementFindingOpen = false;
-                if (version == V4) {
+                if (version >= V4) {
                     enforcementFindingOpen = b.get() != 0;
                     if (f != null) {
                         int n = b.getInt();
@@ -352,6 +370,9 @@ public record ClusterState(long epoch, long lastSequence, long lastSeen, boolean
                         }
                         f.setPolicyEngines(engines).setPolicyEngineNamespaces(getStrings(b, "engine namespaces"))
                                 .setPolicyEnginesError(getString(b));
+                        if (version == V5) {
+                            f.setWatchesPods(b.get() != 0);
+                        }
                     }
                 }
                 return new ClusterState(epoch, seq, seen, stale, collector, namespaces, capped, synced,

@@ -51,6 +51,7 @@ import io.fencewatch.schema.inventory.PolicyFacts;
 import io.fencewatch.schema.inventory.PolicyPeer;
 import io.fencewatch.schema.inventory.PolicyRule;
 import io.fencewatch.schema.inventory.Source;
+import io.fencewatch.schema.inventory.WorkloadFacts;
 import io.fencewatch.rules.Rules;
 import io.fencewatch.rules.Verdict;
 import io.fencewatch.rules.CoverageEvaluator;
@@ -242,6 +243,18 @@ final class CoverageProcessor implements Processor<byte[], byte[], Object, Objec
         if (event.getFenceFacts() != null) {
             checkFenceBounds(event.getFenceFacts());
         }
+        WorkloadFacts w = event.getWorkloadFacts();
+        if (w != null) {
+            mapBound("workload labels", w.getLabels());
+            if (size(w.getUnknownLabels()) > Limits.MAX_MAP_ENTRIES) {
+                throw new Rejection("facts-too-large", "workload unknownLabels with " + w.getUnknownLabels().size()
+                        + " keys (at most " + Limits.MAX_MAP_ENTRIES + ")");
+            }
+            if (w.getPods() < 0 || w.getPods() > Limits.MAX_WORKLOAD_PODS) {
+                throw new IllegalArgumentException("workload of " + w.getPods() + " pods (0 to "
+                        + Limits.MAX_WORKLOAD_PODS + ")");
+            }
+        }
         PolicyFacts p = event.getPolicyFacts();
         if (p == null) {
             return;
@@ -366,7 +379,8 @@ final class CoverageProcessor implements Processor<byte[], byte[], Object, Objec
             default -> throw new IllegalArgumentException("unsupported op " + op);
         }
         Kind kind = event.getKind();
-        if (kind == null || (kind != Kind.NAMESPACE && kind != Kind.NETWORK_POLICY && !Fence.isFenceKind(kind))) {
+        if (kind == null || (kind != Kind.NAMESPACE && kind != Kind.NETWORK_POLICY && kind != Kind.WORKLOAD
+                && !Fence.isFenceKind(kind))) {
             throw new IllegalArgumentException("unsupported kind " + kind + " for " + op);
         }
         if (Fence.isClusterScoped(kind)) {
@@ -390,7 +404,9 @@ final class CoverageProcessor implements Processor<byte[], byte[], Object, Objec
             throw new IllegalArgumentException(kind + " " + op + " without namespace or name");
         }
         problem = Names.labelProblem("namespace", event.getNamespace());
-        if (problem == null && kind != Kind.NAMESPACE) {
+        if (problem == null && kind == Kind.WORKLOAD) {
+            problem = workloadProblem(event);
+        } else if (problem == null && kind != Kind.NAMESPACE) {
             problem = Names.subdomainProblem("policy name", event.getName());
         }
         if (problem != null) {
@@ -412,7 +428,61 @@ final class CoverageProcessor implements Processor<byte[], byte[], Object, Objec
             if (Fence.isFenceKind(kind) && event.getFenceFacts() == null) {
                 throw new IllegalArgumentException(kind + " " + op + " without fenceFacts");
             }
+            if (kind == Kind.WORKLOAD && event.getWorkloadFacts() == null) {
+                throw new IllegalArgumentException("WORKLOAD " + op + " without workloadFacts");
+            }
         }
+    }
+
+    /**
+     * Why a WORKLOAD event's names are not what reaches rows and findings, or null: its id is
+     * {@code <ownerKind>/<ownerName>/<hex hash>} (at most {@link Limits#MAX_WORKLOAD_NAME}), the kind
+     * alphanumeric (at most 63), the owner's name a DNS-1123 subdomain; facts, when given, of that owner.
+     */
+    static String workloadProblem(InventoryEvent event) {
+        String name = event.getName();
+        if (name.length() > Limits.MAX_WORKLOAD_NAME) {
+            return "workload name is longer than " + Limits.MAX_WORKLOAD_NAME + " characters";
+        }
+        String[] parts = name.split("/", -1);
+        String shape = "workload name " + Names.quoted(name) + " is not <ownerKind>/<ownerName>/<hash>";
+        if (parts.length != 3 || parts[2].isEmpty() || parts[2].length() > 16 || !only(parts[2], "0123456789abcdef")) {
+            return shape;
+        }
+        String problem = ownerKindProblem(parts[0]);
+        if (problem == null) {
+            problem = Names.subdomainProblem("workload owner name", parts[1]);
+        }
+        if (problem != null) {
+            return problem;
+        }
+        var f = event.getWorkloadFacts();
+        if (f != null && (!parts[0].equals(f.getOwnerKind()) || !parts[1].equals(f.getOwnerName()))) {
+            return shape + " of its facts' owner " + Names.quoted(f.getOwnerKind() + "/" + f.getOwnerName());
+        }
+        return null;
+    }
+
+    private static final String KIND_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+
+    private static boolean only(String s, String allowed) {
+        for (int i = 0; i < s.length(); i++) {
+            if (allowed.indexOf(s.charAt(i)) < 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static String ownerKindProblem(String kind) {
+        if (kind.isEmpty()) {
+            return "workload owner kind is empty";
+        }
+        if (kind.length() > Names.LABEL_MAX || !Character.isLetter(kind.charAt(0)) || !only(kind, KIND_CHARS)) {
+            return "workload owner kind " + Names.quoted(kind) + " is not a Kubernetes kind (letters and digits, at most "
+                    + Names.LABEL_MAX + ")";
+        }
+        return null;
     }
 
     private void apply(String key, NamespaceEntry.Fact fact) {
@@ -496,6 +566,8 @@ final class CoverageProcessor implements Processor<byte[], byte[], Object, Objec
                 && event.getCluster() != null;
         Enforcement verdict = factsMarker ? state.verdict() : null;
         boolean enforcementChanged = factsMarker && !sameVerdict(Enforcement.of(factsBefore), verdict);
+        // FW-NP-003: whether the cluster's pods are known, from the same markers.
+        boolean podsChanged = factsMarker && (factsBefore != null && factsBefore.getWatchesPods()) != state.watchesPods();
         if (factsMarker) {
             state = enforcementFinding(cluster, state, verdict, cause, now);
         }
@@ -519,7 +591,13 @@ final class CoverageProcessor implements Processor<byte[], byte[], Object, Objec
             case SNAPSHOT, UPSERT, DELETE -> applyObject(key, fact, cause, now, state.held(), enforced);
             default -> {
                 // SYNC_START and HEARTBEAT: epoch, liveness and the cluster's facts.
-                if (enforcementChanged) {
+                if (podsChanged) {
+                    // Every namespace is judged again, with its workload shapes or without (and the new enforced).
+                    LOG.info("cluster {}: its collector {} pods: FW-NP-003 is {}", cluster,
+                            state.watchesPods() ? "now watches" : "no longer watches",
+                            state.watchesPods() ? "known" : "unknown");
+                    reevaluateCluster(cluster, DriftReasons.Trigger.PODS_WATCHED, cause, now, state.held(), enforced);
+                } else if (enforcementChanged) {
                     rewriteEnforcement(cluster, verdict, cause, now);
                 }
             }
@@ -810,7 +888,10 @@ final class CoverageProcessor implements Processor<byte[], byte[], Object, Objec
         reevaluateCluster(event.getSource().getCluster(), trigger, cause, now, held, enforced);
     }
 
-    /** Every namespace of {@code cluster} in this task, evaluated again after its cluster-scoped policies changed. */
+    /**
+     * Every namespace of {@code cluster} in this task, evaluated again after its cluster-scoped
+     * policies changed, or whether its pods are known ({@link DriftReasons.Trigger#PODS_WATCHED}).
+     */
     private void reevaluateCluster(String cluster, DriftReasons.Trigger trigger, EventRef cause, long now, boolean held,
             Boolean enforced) {
         List<KeyValue<String, NamespaceEntry>> entries = new ArrayList<>();
@@ -822,10 +903,16 @@ final class CoverageProcessor implements Processor<byte[], byte[], Object, Objec
                 }
             }
         }
-        String token = "cluster-policy|" + tokenOf(cause);
+        String token = (trigger == DriftReasons.Trigger.PODS_WATCHED ? "pods|" : "cluster-policy|") + tokenOf(cause);
         for (KeyValue<String, NamespaceEntry> kv : entries) {
             update(kv.key, kv.value, false, cause, trigger, now, token, held, enforced);
         }
+    }
+
+    /** Whether the pods of {@code cluster}'s namespaces are known: its latest marker's {@code watchesPods}. */
+    private boolean podsKnown(String cluster) {
+        ClusterState state = clusters.get(cluster);
+        return state != null && state.watchesPods();
     }
 
     /** The cluster-scoped policies of {@code cluster} known to this task, as the rule takes them. */
@@ -1033,7 +1120,8 @@ final class CoverageProcessor implements Processor<byte[], byte[], Object, Objec
         NamespaceCoverage next = null;
         long deadline = Verdict.NO_DEADLINE;
         if (entry != null && entry.hasNamespace()) {
-            Verdict verdict = evaluator.evaluate(entry.state(clusterFences(Keys.clusterOf(key))), now);
+            String cluster = Keys.clusterOf(key);
+            Verdict verdict = evaluator.evaluate(entry.state(clusterFences(cluster), podsKnown(cluster)), now);
             // Only events that changed the facts become the record's lastEvent (not a waking heartbeat).
             next = coverageOf(key, entry, verdict, old, factsChanged ? cause : null, now, enforced);
             if (held) {
@@ -1129,6 +1217,17 @@ final class CoverageProcessor implements Processor<byte[], byte[], Object, Objec
         if (wasOpen != isOpen) {
             String findingId = uuid(id + "|finding");
             String json = Findings.toJson(drift, findingId, isOpen, next, productVersion);
+            context.forward(new Record<Object, Object>(key, json, now,
+                    CloudEvents.headers(findingId, cluster, CloudEvents.FINDING_TYPE, detected, namespace,
+                            "application/json", CloudEvents.OCSF_SCHEMA)),
+                    CoverageTopology.FINDINGS_SINK);
+        }
+        // FW-NP-003, independent of FW-NP-001: open while workloadStatus is NON_COMPLIANT.
+        boolean workloadWasOpen = old != null && old.getWorkloadStatus() == Status.NON_COMPLIANT;
+        boolean workloadIsOpen = next != null && next.getWorkloadStatus() == Status.NON_COMPLIANT;
+        if (workloadWasOpen != workloadIsOpen) {
+            String findingId = uuid(id + "|workload-finding");
+            String json = Findings.workloadJson(drift, findingId, workloadIsOpen, next, productVersion);
             context.forward(new Record<Object, Object>(key, json, now,
                     CloudEvents.headers(findingId, cluster, CloudEvents.FINDING_TYPE, detected, namespace,
                             "application/json", CloudEvents.OCSF_SCHEMA)),

@@ -34,7 +34,9 @@ final class DriftReasons {
         /** A cluster-scoped policy went (deleted, or gone at a resync). */
         CLUSTER_POLICY_REMOVED,
         /** The namespace's labels changed, which may change which cluster-scoped policies select it. */
-        RELABEL
+        RELABEL,
+        /** A marker changed whether the cluster's collector watches pods: FW-NP-003 is now known, or no longer. */
+        PODS_WATCHED
     }
 
     private DriftReasons() {
@@ -42,13 +44,29 @@ final class DriftReasons {
 
     /**
      * True when the compared parts of two states differ: status, grades, allow-all flags,
-     * staleness, and whether the cluster enforces NetworkPolicy (FW-NP-002).
+     * staleness, whether the cluster enforces NetworkPolicy (FW-NP-002), and FW-NP-003's
+     * workloadStatus (null when pods are not known). The count of unisolated workloads is carried,
+     * not compared: a count that moves while the status stays is no drift.
      */
     static boolean changed(CoverageState before, CoverageState after) {
         if (before == null || after == null) {
             return before != after;
         }
-        return coverageChanged(before, after) || !Objects.equals(before.getEnforced(), after.getEnforced());
+        return coverageChanged(before, after) || !Objects.equals(before.getEnforced(), after.getEnforced())
+                || before.getWorkloadStatus() != after.getWorkloadStatus();
+    }
+
+    /**
+     * The reason of a change of FW-NP-003's workloadStatus alone: WORKLOAD_UNISOLATED to NON_COMPLIANT
+     * or PENDING, WORKLOAD_ISOLATED to COMPLIANT. Otherwise the change is one of knowing: pods are no
+     * longer known (to null), or became known in an EXEMPT or TERMINATING namespace: UNKNOWN, as the
+     * contract has no symbol of its own for it (an open finding closes with "pods are no longer watched").
+     */
+    static DriftReason workload(Status after) {
+        if (after == Status.NON_COMPLIANT || after == Status.PENDING) {
+            return DriftReason.WORKLOAD_UNISOLATED;
+        }
+        return after == Status.COMPLIANT ? DriftReason.WORKLOAD_ISOLATED : DriftReason.UNKNOWN;
     }
 
     /**
@@ -89,6 +107,12 @@ final class DriftReasons {
                 case TERMINATING -> DriftReason.NAMESPACE_TERMINATING;
                 default -> DriftReason.NAMESPACE_CREATED_WITHOUT_POLICY;
             };
+        }
+        boolean enforcementChanged = !Objects.equals(before.getEnforced(), after.getEnforced());
+        if (!coverageChanged(before, after) && !enforcementChanged
+                && before.getWorkloadStatus() != after.getWorkloadStatus()) {
+            // Only FW-NP-003 changed (a shape came, went or was relabeled, a policy selects it now, pods now watched).
+            return workload(after.getWorkloadStatus());
         }
         if (trigger == Trigger.ENFORCEMENT
                 || (!coverageChanged(before, after) && !Objects.equals(before.getEnforced(), after.getEnforced()))) {

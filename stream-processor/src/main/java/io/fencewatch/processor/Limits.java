@@ -39,6 +39,13 @@ public record Limits(int maxRecordBytes, int dlqMaxPayload, List<String> cluster
     public static final int MAX_POLICY_ELEMENTS = FactLimits.MAX_POLICY_ELEMENTS;
     /** Longest Calico selector expression (spec.selector, spec.namespaceSelector), in characters. */
     public static final int MAX_EXPRESSION_CHARS = FactLimits.MAX_EXPRESSION_CHARS;
+    /**
+     * Longest workload shape id (the WORKLOAD event's name, {@code <ownerKind>/<ownerName>/<hash>}):
+     * a 63-character kind, a 253-character name, a hash of at most 16 hex digits.
+     */
+    public static final int MAX_WORKLOAD_NAME = Names.LABEL_MAX + 1 + Names.SUBDOMAIN_MAX + 1 + 16;
+    /** Most pods one workload shape may count (far beyond any cluster's pod limit; a sum of shapes stays an int). */
+    public static final int MAX_WORKLOAD_PODS = 1_000_000;
     /** Most original headers a dead letter copies, and their bytes. */
     public static final int DLQ_MAX_HEADERS = 32;
     public static final int DLQ_MAX_HEADER_BYTES = 8 * 1024;

@@ -30,7 +30,9 @@ import io.fencewatch.schema.serde.FencewatchSerdes;
  * The facts kept per {@code <cluster>/<namespace>}: the namespace's latest event (null while only
  * its policies are known), the latest event of each of its policies (NetworkPolicies keyed by name,
  * the namespaced Calico and Cilium kinds by {@code <KIND>:<name>}: ':' is not legal in a name), and
- * when the processor first saw the namespace. Events are kept whole, so the verdict can change with
+ * when the processor first saw the namespace, and its workload shapes (kind WORKLOAD, keyed
+ * {@code WORKLOAD:<shape id>}, FW-NP-003) beside the policies: one map, one epoch sweep, one bound on
+ * the entry's bytes. Events are kept whole, so the verdict can change with
  * the rules without a resync, and each keeps its epoch for the sweep at {@code SYNC_END}.
  *
  * <p>The cluster-scoped policies of a cluster (GlobalNetworkPolicy, CiliumClusterwideNetworkPolicy,
@@ -73,16 +75,17 @@ public record NamespaceEntry(Fact namespace, long firstSeen, SortedMap<String, F
         return kind == Kind.NETWORK_POLICY ? name : kind.name() + ":" + name;
     }
 
-    /** The facts the rule evaluates, without cluster-scoped policies (needs the namespace). */
+    /** The facts the rule evaluates, without cluster-scoped policies and pods (needs the namespace). */
     public NamespaceState state() {
-        return state(List.of());
+        return state(List.of(), false);
     }
 
     /**
      * The facts the rule evaluates: the namespace's facts, its NetworkPolicies', its own policies of
-     * other kinds and {@code clusterFences}, its cluster's cluster-scoped ones (needs the namespace).
+     * other kinds and {@code clusterFences}, its cluster's cluster-scoped ones (needs the namespace);
+     * with {@code podsKnown} (its collector watches pods) every workload shape stored, else none.
      */
-    public NamespaceState state(List<Fence> clusterFences) {
+    public NamespaceState state(List<Fence> clusterFences, boolean podsKnown) {
         InventoryEvent ns = namespaceEvent();
         if (ns == null) {
             throw new IllegalArgumentException("no namespace facts to evaluate");
@@ -90,11 +93,16 @@ public record NamespaceEntry(Fact namespace, long firstSeen, SortedMap<String, F
         List<PolicyFacts> facts = new ArrayList<>(policies.size());
         List<String> names = new ArrayList<>(policies.size());
         List<Fence> fences = null;
+        List<NamespaceState.Workload> workloads = podsKnown ? new ArrayList<>() : List.of();
         for (Fact p : policies.values()) {
             InventoryEvent e = p.event();
             if (e.getKind() == Kind.NETWORK_POLICY) {
                 facts.add(e.getPolicyFacts());
                 names.add(e.getName());
+            } else if (e.getKind() == Kind.WORKLOAD) {
+                if (podsKnown) {
+                    workloads.add(new NamespaceState.Workload(e.getName(), e.getWorkloadFacts()));
+                }
             } else {
                 if (fences == null) {
                     fences = new ArrayList<>(clusterFences);
@@ -103,7 +111,7 @@ public record NamespaceEntry(Fact namespace, long firstSeen, SortedMap<String, F
             }
         }
         return new NamespaceState(ns.getName(), ns.getNamespaceFacts(), facts, firstSeen, names,
-                fences == null ? clusterFences : fences);
+                fences == null ? clusterFences : fences, workloads, podsKnown);
     }
 
     /** The policies as fences: for the cluster-scoped entry under {@code <cluster>/*}. */

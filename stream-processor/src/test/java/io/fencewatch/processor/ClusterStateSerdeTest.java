@@ -15,7 +15,7 @@ import io.fencewatch.rules.Enforcement;
 import io.fencewatch.schema.inventory.ClusterFacts;
 import io.fencewatch.schema.inventory.PolicyEngineFacts;
 
-/** The cluster-state store's bytes: version 4 written, versions 1, 2 and 3 (of earlier releases) still read. */
+/** The cluster-state store's bytes: version 5 written, versions 1 to 4 (of earlier releases) still read. */
 class ClusterStateSerdeTest {
     private final ClusterState.StoreSerde serde = new ClusterState.StoreSerde();
 
@@ -59,7 +59,7 @@ class ClusterStateSerdeTest {
     }
 
     @Test
-    void shouldWriteVersionFourAndReadBackFactsOutageAndFlags() {
+    void shouldWriteVersionFiveAndReadBackFactsOutageAndFlags() {
         ClusterFacts facts = Feed.oke("eu-frankfurt-1", "prod/eu").setCniTypes(List.of("FLANNEL_OVERLAY", "OCI_VCN_IP_NATIVE"))
                 .setOcid(null).build();
         ClusterState s = new ClusterState(7L, 42L, 1_000L, false, "collector-ü", 12L, false, false, facts,
@@ -67,7 +67,7 @@ class ClusterStateSerdeTest {
 
         byte[] bytes = serde.serialize("t", s);
 
-        assertThat(bytes[0]).isEqualTo((byte) 4);
+        assertThat(bytes[0]).isEqualTo((byte) 5);
         ClusterState back = serde.deserialize("t", bytes);
         assertThat(back).isEqualTo(s);
         assertThat(back.facts().getCniTypes()).containsExactly("FLANNEL_OVERLAY", "OCI_VCN_IP_NATIVE");
@@ -78,6 +78,33 @@ class ClusterStateSerdeTest {
         ClusterState bare = new ClusterState(ClusterState.NO_EPOCH, Long.MIN_VALUE, 5L, true, "", 0L, false, true, null,
                 null, 0L, false);
         assertThat(serde.deserialize("t", serde.serialize("t", bare))).isEqualTo(bare);
+    }
+
+    @Test
+    void shouldKeepWhetherTheCollectorWatchesPodsAndReadVersionFourAsNotWatching() {
+        ClusterState watching = new ClusterState(7L, 42L, 1_000L, false, "c", 3L, false, true,
+                Feed.oke("r", "c").setPolicyEngines(List.of()).setWatchesPods(true).build(), null, 0L, false);
+        byte[] v5 = serde.serialize("t", watching);
+        assertThat(serde.deserialize("t", v5).watchesPods()).isTrue();
+        assertThat(serde.deserialize("t", v5)).isEqualTo(watching);
+        assertThat(serde.deserialize("t", serde.serialize("t", watching.withFacts(
+                ClusterFacts.newBuilder(watching.facts()).setWatchesPods(false).build()))).watchesPods()).isFalse();
+
+        // Version 4 wrote the same layout without the last byte.
+        byte[] v4 = Arrays.copyOf(v5, v5.length - 1);
+        v4[0] = 4;
+        ClusterState old = serde.deserialize("t", v4);
+        assertThat(old.watchesPods()).isFalse();
+        assertThat(old.withFacts(ClusterFacts.newBuilder(old.facts()).setWatchesPods(true).build())).isEqualTo(watching);
+    }
+
+    @Test
+    void shouldKeepWhetherPodsAreWatchedThroughAnUnreachableMarkerThatCannotTell() {
+        ClusterState watching = new ClusterState(1L, 0L, 0L, false)
+                .withFacts(Feed.oke("r", "c").setWatchesPods(true).build());
+        ClusterState outage = watching.withOutageFacts(Feed.oke("r", "c").setError("timeout").build());
+        assertThat(outage.watchesPods()).as("an unreachable collector cannot list pods: unchanged").isTrue();
+        assertThat(outage.withFacts(Feed.oke("r", "c").build()).watchesPods()).as("a heartbeat tells").isFalse();
     }
 
     @Test
@@ -144,7 +171,7 @@ class ClusterStateSerdeTest {
         assertThat(s.verdict().state()).isEqualTo(Enforcement.State.UNKNOWN);
         assertThat(s.enforcementFindingOpen()).isFalse();
         assertThat(s.removed()).isFalse();
-        // Written back as version 4, it reads the same.
+        // Written back as version 5, it reads the same.
         assertThat(serde.deserialize("t", serde.serialize("t", s))).isEqualTo(s);
 
         ClusterState removed = serde.deserialize("t", versionThree(9L, Long.MAX_VALUE, 5L, "c", 0L, null, 0L, false,

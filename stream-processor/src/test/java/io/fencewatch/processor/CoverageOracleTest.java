@@ -43,6 +43,9 @@ import io.fencewatch.rules.Rules;
 import io.fencewatch.rules.Verdict;
 import io.fencewatch.schema.inventory.FenceFacts;
 import io.fencewatch.schema.inventory.FenceRule;
+import io.fencewatch.schema.inventory.WorkloadFacts;
+import io.fencewatch.rules.WorkloadVerdict;
+import io.fencewatch.schema.drift.DriftReason;
 
 /**
  * The rule's own audit as the oracle. For any sequence of namespace and policy changes, collector
@@ -67,6 +70,23 @@ class CoverageOracleTest {
      */
     static final List<String> CLUSTER_POLICIES = List.of("deny-prod", "deny-most");
     static final Rules EFFECTIVE = RULES.withProfile(Profile.EFFECTIVE);
+
+    /**
+     * Workload shapes the examples add, recount and delete (FW-NP-003): three owners, labels from a
+     * small alphabet that the fixtures' selectors (app=db, every pod) and Calico's select or not, one
+     * whose app label is per revision (unknown: never selected by app=db), and hostNetwork pods.
+     */
+    static final List<String> OWNERS = List.of("Deployment/api", "Deployment/web", "Job/batch");
+    static final List<Map<String, String>> SHAPE_LABELS = List.of(Map.of("app", "db"), Map.of("app", "web"),
+            Map.of("app", "db", "tier", "x"), Map.of());
+
+    static WorkloadFacts shape(int owner, int labels, int pods, boolean hostNetwork) {
+        String[] o = OWNERS.get(owner % OWNERS.size()).split("/");
+        int l = labels % (SHAPE_LABELS.size() + 1);
+        return l == SHAPE_LABELS.size()
+                ? new WorkloadFacts(o[0], o[1], Map.of("tier", "x"), List.of("app"), pods, hostNetwork)
+                : new WorkloadFacts(o[0], o[1], SHAPE_LABELS.get(l), List.of(), pods, hostNetwork);
+    }
 
     static Harness harness;
     static Harness effectiveHarness;
@@ -133,6 +153,10 @@ class CoverageOracleTest {
         /** The cluster-scoped policies as the API server has them: name to variant. */
         final Map<String, Integer> clusterPolicies = new TreeMap<>();
         final Map<String, Map<String, PolicyFacts>> policies = new TreeMap<>();
+        /** Workload shapes per namespace, by shape id. */
+        final Map<String, Map<String, WorkloadFacts>> workloads = new TreeMap<>();
+        /** Whether the collector watches pods (told by its markers' facts). */
+        boolean watching = true;
         final List<KeyValue<String, InventoryEvent>> sent = new ArrayList<>();
         final List<DriftEvent> drift = new ArrayList<>();
         final Map<String, NamespaceCoverage> latest = new HashMap<>();
@@ -178,7 +202,7 @@ class CoverageOracleTest {
         }
 
         void step(int value) {
-            int op = value % 14;
+            int op = value % 17;
             String ns = NAMESPACES.get((value / 11) % NAMESPACES.size());
             String pol = "p" + (value / 66) % 3;
             int flag = (value / 198) % 4;
@@ -195,10 +219,14 @@ class CoverageOracleTest {
                 case 1 -> {
                     Ns gone = namespaces.remove(ns);
                     Map<String, PolicyFacts> its = policies.remove(ns);
-                    log.append("delete namespace ").append(ns).append(flag % 2 == 1 ? " after its policies" : "")
+                    Map<String, WorkloadFacts> shapes = workloads.remove(ns);
+                    log.append("delete namespace ").append(ns).append(flag % 2 == 1 ? " after its policies and pods" : "")
                             .append('\n');
                     if (flag % 2 == 1 && its != null) {
                         its.keySet().forEach(p -> send(policyEvent(Op.DELETE, ns, p, null)));
+                    }
+                    if (flag % 2 == 1 && shapes != null) {
+                        shapes.values().forEach(w -> send(workloadEvent(Op.DELETE, ns, w)));
                     }
                     send(namespaceEvent(Op.DELETE, ns, gone));
                 }
@@ -262,6 +290,15 @@ class CoverageOracleTest {
                         clusterPolicies.remove(gone);
                         log.append("silently delete cluster policy ").append(gone).append('\n');
                         dirty = true;
+                    } else if (idx % 3 == 1 && workloads.containsKey(ns)) {
+                        Map<String, WorkloadFacts> shapes = workloads.get(ns);
+                        String gone = shapes.keySet().iterator().next();
+                        shapes.remove(gone);
+                        if (shapes.isEmpty()) {
+                            workloads.remove(ns);
+                        }
+                        log.append("silently delete shape ").append(ns).append('/').append(gone).append('\n');
+                        dirty = true;
                     } else {
                         silentChange(ns, pol, flag);
                     }
@@ -297,6 +334,32 @@ class CoverageOracleTest {
                     log.append("advance 20s\n");
                     h.advance(Duration.ofSeconds(20));
                 }
+                case 14 -> {
+                    // A new shape, or a count that moves: same id, another count.
+                    WorkloadFacts w = shape(flag, idx, 1 + (idx / 5) % 4, idx % 7 == 0);
+                    workloads.computeIfAbsent(ns, k -> new TreeMap<>()).put(Feed.shapeId(w), w);
+                    log.append("upsert shape ").append(ns).append('/').append(Feed.shapeId(w)).append(' ')
+                            .append(w.getLabels()).append(w.getUnknownLabels()).append(" x").append(w.getPods())
+                            .append(w.getHostNetwork() ? " hostNetwork" : "").append('\n');
+                    send(workloadEvent(Op.UPSERT, ns, w));
+                }
+                case 15 -> {
+                    Map<String, WorkloadFacts> shapes = workloads.get(ns);
+                    if (shapes != null) {
+                        String id = new ArrayList<>(shapes.keySet()).get(idx % shapes.size());
+                        WorkloadFacts gone = shapes.remove(id);
+                        if (shapes.isEmpty()) {
+                            workloads.remove(ns);
+                        }
+                        log.append("delete shape ").append(ns).append('/').append(id).append('\n');
+                        send(workloadEvent(Op.DELETE, ns, gone));
+                    }
+                }
+                case 16 -> {
+                    watching = !watching;
+                    log.append(watching ? "watch pods\n" : "stop watching pods\n");
+                    send(marker(Op.HEARTBEAT));
+                }
                 default -> {
                     Ns current = namespaces.get(ns);
                     if (current != null) {
@@ -317,6 +380,7 @@ class CoverageOracleTest {
                     log.append("delete namespace ").append(ns);
                     namespaces.remove(ns);
                     policies.remove(ns);
+                    workloads.remove(ns);
                 }
                 case 1 -> {
                     log.append("delete policy ").append(ns).append('/').append(pol);
@@ -336,6 +400,7 @@ class CoverageOracleTest {
                     log.append("recreate namespace ").append(ns);
                     namespaces.put(ns, new Ns(ns + "-" + (++uids), h.now(), "Active", Map.of(), Map.of()));
                     policies.remove(ns);
+                    workloads.remove(ns);
                 }
             }
             log.append('\n');
@@ -362,6 +427,7 @@ class CoverageOracleTest {
 
         private void snapshotPolicies() {
             policies.forEach((ns, its) -> its.forEach((p, facts) -> send(policyEvent(Op.SNAPSHOT, ns, p, facts))));
+            workloads.forEach((ns, shapes) -> shapes.values().forEach(w -> send(workloadEvent(Op.SNAPSHOT, ns, w))));
         }
 
         void send(KeyValue<String, InventoryEvent> kv) {
@@ -373,8 +439,15 @@ class CoverageOracleTest {
             return new Source(cluster, cluster + "-collector", epoch, sequence++, h.now());
         }
 
+        /** A marker; SYNC_START and HEARTBEAT carry the cluster's facts: whether pods are watched. */
         KeyValue<String, InventoryEvent> marker(Op op) {
-            return KeyValue.pair(Keys.marker(cluster), InventoryEvent.newBuilder().setSource(source()).setOp(op).build());
+            return KeyValue.pair(Keys.marker(cluster), InventoryEvent.newBuilder().setSource(source()).setOp(op)
+                    .setCluster(op == Op.SYNC_START || op == Op.HEARTBEAT ? Feed.pods(watching) : null).build());
+        }
+
+        KeyValue<String, InventoryEvent> workloadEvent(Op op, String ns, WorkloadFacts w) {
+            return KeyValue.pair(Keys.of(cluster, ns), InventoryEvent.newBuilder().setSource(source()).setOp(op)
+                    .setKind(Kind.WORKLOAD).setNamespace(ns).setName(Feed.shapeId(w)).setWorkloadFacts(w).build());
         }
 
         KeyValue<String, InventoryEvent> namespaceEvent(Op op, String name, Ns ns) {
@@ -486,6 +559,11 @@ class CoverageOracleTest {
                 NamespaceState state = new NamespaceState(name, new NamespaceFacts(ns.phase(), ns.labels(), ns.annotations(),
                         ns.createdAt(), null), new ArrayList<>(its.values()), Long.MAX_VALUE, new ArrayList<>(its.keySet()),
                         fences);
+                if (watching) {
+                    List<NamespaceState.Workload> shapes = new ArrayList<>();
+                    workloads.getOrDefault(name, Map.of()).forEach((id, w) -> shapes.add(new NamespaceState.Workload(id, w)));
+                    state = state.withWorkloads(shapes);
+                }
                 Verdict batch = evaluator.evaluate(state, h.now().toEpochMilli());
                 NamespaceCoverage row = table.get(name);
                 assertThat(row).as("row of %s\n%s", name, log).isNotNull();
@@ -496,6 +574,14 @@ class CoverageOracleTest {
                         .isEqualTo(batch.fencing().effective().egress());
                 assertThat(row.getFencedBy()).as("batch fencedBy of %s\n%s", name, log)
                         .isEqualTo(batch.fencing().fencedBy());
+                WorkloadVerdict pods = batch.workloads();
+                assertThat(row.getWorkloadStatus()).as("batch workloadStatus of %s\n%s", name, log)
+                        .isEqualTo(pods == null ? null : pods.status());
+                assertThat(row.getPods()).as("batch pods of %s\n%s", name, log).isEqualTo(pods == null ? null : pods.counts());
+                assertThat(row.getUnisolatedWorkloadCount()).as("batch unisolated count of %s\n%s", name, log)
+                        .isEqualTo(pods == null ? 0 : pods.unisolatedCount());
+                assertThat(row.getUnisolatedWorkloads()).as("batch unisolated workloads of %s\n%s", name, log)
+                        .isEqualTo(pods == null ? List.of() : pods.unisolated());
             });
         }
 
@@ -554,6 +640,7 @@ class CoverageOracleTest {
                             .as("drift %s of %s changes something\n%s", d.getReason(), ns, log).isTrue();
                     assertThat(key(d.getBefore())).as("drift %s of %s starts where the last ended\n%s",
                             d.getReason(), ns, log).isEqualTo(key(previous));
+                    checkWorkloadReason(d);
                     previous = d.getAfter();
                 }
                 assertThat(key(previous)).as("last drift of %s is the table\n%s", ns, log)
@@ -561,10 +648,30 @@ class CoverageOracleTest {
             }
         }
 
+        /** A drift in which FW-NP-003's status alone moved is named by its new value. */
+        private void checkWorkloadReason(DriftEvent d) {
+            CoverageState b = d.getBefore();
+            CoverageState a = d.getAfter();
+            if (b == null || a == null || b.getWorkloadStatus() == a.getWorkloadStatus()) {
+                return;
+            }
+            CoverageState same = CoverageState.newBuilder(a).setWorkloadStatus(b.getWorkloadStatus())
+                    .setUnisolatedWorkloads(b.getUnisolatedWorkloads()).setFencedBy(b.getFencedBy())
+                    .setPolicyCount(b.getPolicyCount()).build();
+            if (!same.equals(b)) {
+                return; // something FW-NP-001 compares moved too: its reason wins
+            }
+            DriftReason expected = a.getWorkloadStatus() == Status.NON_COMPLIANT || a.getWorkloadStatus() == Status.PENDING
+                    ? DriftReason.WORKLOAD_UNISOLATED
+                    : a.getWorkloadStatus() == Status.COMPLIANT ? DriftReason.WORKLOAD_ISOLATED : DriftReason.UNKNOWN;
+            assertThat(d.getReason()).as("reason of a workload drift of %s %s -> %s\n%s", d.getNamespace(),
+                    b.getWorkloadStatus(), a.getWorkloadStatus(), log).isEqualTo(expected);
+        }
+
         private static String key(CoverageState s) {
             return s == null ? "absent" : s.getStatus() + "/" + s.getIngress() + "/" + s.getEgress() + "/"
                     + s.getIngressAllowsAll() + "/" + s.getEgressAllowsAll() + "/" + s.getStale() + "/"
-                    + s.getEffectiveIngress() + "/" + s.getEffectiveEgress();
+                    + s.getEffectiveIngress() + "/" + s.getEffectiveEgress() + "/" + s.getWorkloadStatus();
         }
     }
 }

@@ -18,6 +18,7 @@ import io.fencewatch.schema.inventory.PolicyEngineFacts;
 import io.fencewatch.schema.inventory.PolicyFacts;
 import io.fencewatch.schema.inventory.Source;
 import io.fencewatch.schema.inventory.SyncInfo;
+import io.fencewatch.schema.inventory.WorkloadFacts;
 
 /** A simulated collector for one cluster: numbers its events per epoch as the real one does. */
 final class Feed {
@@ -147,6 +148,28 @@ final class Feed {
                 .setNamespace(namespace).setName(name).setUid("uid-" + namespace + "-" + name)
                 .setResourceVersion("rv" + sequence).setPolicyFacts(facts).build();
         return KeyValue.pair(Keys.of(cluster, namespace), e);
+    }
+
+    /** A workload shape as the collector sends it: named {@code <ownerKind>/<ownerName>/<hash of its labels>}. */
+    KeyValue<String, InventoryEvent> workload(Op op, String namespace, WorkloadFacts facts) {
+        InventoryEvent e = InventoryEvent.newBuilder().setSource(source()).setOp(op).setKind(Kind.WORKLOAD)
+                .setNamespace(namespace).setName(shapeId(facts)).setUid(null).setResourceVersion("rv" + sequence)
+                .setWorkloadFacts(facts).build();
+        return KeyValue.pair(Keys.of(cluster, namespace), e);
+    }
+
+    static String shapeId(WorkloadFacts f) {
+        String labels = new java.util.TreeMap<>(f.getLabels()) + "|" + f.getUnknownLabels() + "|" + f.getHostNetwork();
+        return f.getOwnerKind() + "/" + f.getOwnerName() + "/" + String.format("%08x", labels.hashCode());
+    }
+
+    static WorkloadFacts shape(String kind, String name, Map<String, String> labels, int pods) {
+        return new WorkloadFacts(kind, name, labels, List.of(), pods, false);
+    }
+
+    /** Facts of a cluster whose collector watches pods ({@code watches}) or not; engines not looked for. */
+    static ClusterFacts pods(boolean watches) {
+        return oke("eu-frankfurt-1", "prod/eu").setWatchesPods(watches).build();
     }
 
     static NamespaceFacts active(Instant createdAt) {

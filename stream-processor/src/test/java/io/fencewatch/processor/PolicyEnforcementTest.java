@@ -287,7 +287,7 @@ class PolicyEnforcementTest {
     @Test
     void shouldNameAChangeOfEnforcedAloneByItsNewValueAndLetOtherChangesNameTheirOwn() {
         CoverageState base = new CoverageState(Status.COMPLIANT, Grade.ALL_PODS, Grade.NONE, false, false, false, 1, false, Grade.ALL_PODS,
-                Grade.NONE, java.util.List.of());
+                Grade.NONE, java.util.List.of(), null, 0);
         CoverageState on = CoverageState.newBuilder(base).setEnforced(true).build();
         CoverageState unknown = CoverageState.newBuilder(base).setEnforced(null).build();
 
