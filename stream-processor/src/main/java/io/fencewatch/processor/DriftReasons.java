@@ -58,13 +58,20 @@ final class DriftReasons {
 
     /**
      * The reason of a change of FW-NP-003's workloadStatus alone: WORKLOAD_UNISOLATED to NON_COMPLIANT
-     * or PENDING, WORKLOAD_ISOLATED to COMPLIANT. Otherwise the change is one of knowing: pods are no
-     * longer known (to null), or became known in an EXEMPT or TERMINATING namespace: UNKNOWN, as the
-     * contract has no symbol of its own for it (an open finding closes with "pods are no longer watched").
+     * or PENDING; PODS_WATCH_STOPPED when pods are no longer known (to null; an open finding closes with
+     * "pods are no longer watched"); PODS_WATCH_STARTED when they became known (from null) with any
+     * other status; else WORKLOAD_ISOLATED (to COMPLIANT) or WORKLOAD_ISOLATED's opposite cases
+     * (EXEMPT, TERMINATING follow the namespace, whose own reason wins).
      */
-    static DriftReason workload(Status after) {
+    static DriftReason workload(Status before, Status after) {
         if (after == Status.NON_COMPLIANT || after == Status.PENDING) {
             return DriftReason.WORKLOAD_UNISOLATED;
+        }
+        if (after == null) {
+            return DriftReason.PODS_WATCH_STOPPED;
+        }
+        if (before == null) {
+            return DriftReason.PODS_WATCH_STARTED;
         }
         return after == Status.COMPLIANT ? DriftReason.WORKLOAD_ISOLATED : DriftReason.UNKNOWN;
     }
@@ -112,7 +119,7 @@ final class DriftReasons {
         if (!coverageChanged(before, after) && !enforcementChanged
                 && before.getWorkloadStatus() != after.getWorkloadStatus()) {
             // Only FW-NP-003 changed (a shape came, went or was relabeled, a policy selects it now, pods now watched).
-            return workload(after.getWorkloadStatus());
+            return workload(before.getWorkloadStatus(), after.getWorkloadStatus());
         }
         if (trigger == Trigger.ENFORCEMENT
                 || (!coverageChanged(before, after) && !Objects.equals(before.getEnforced(), after.getEnforced()))) {

@@ -663,6 +663,8 @@ class CoverageOracleTest {
             }
             DriftReason expected = a.getWorkloadStatus() == Status.NON_COMPLIANT || a.getWorkloadStatus() == Status.PENDING
                     ? DriftReason.WORKLOAD_UNISOLATED
+                    : a.getWorkloadStatus() == null ? DriftReason.PODS_WATCH_STOPPED
+                    : b.getWorkloadStatus() == null ? DriftReason.PODS_WATCH_STARTED
                     : a.getWorkloadStatus() == Status.COMPLIANT ? DriftReason.WORKLOAD_ISOLATED : DriftReason.UNKNOWN;
             assertThat(d.getReason()).as("reason of a workload drift of %s %s -> %s\n%s", d.getNamespace(),
                     b.getWorkloadStatus(), a.getWorkloadStatus(), log).isEqualTo(expected);

@@ -198,9 +198,10 @@ class WorkloadTopologyTest {
             assertThat(drift.keySet()).containsExactlyInAnyOrder("c1/shop", "c1/other", "c1/kube-system");
             assertThat(drift.get("c1/shop").getReason()).isEqualTo(DriftReason.WORKLOAD_UNISOLATED);
             assertThat(drift.get("c1/shop").getBefore().getWorkloadStatus()).isNull();
-            assertThat(drift.get("c1/other").getReason()).isEqualTo(DriftReason.WORKLOAD_ISOLATED);
+            assertThat(drift.get("c1/other").getReason()).isEqualTo(DriftReason.PODS_WATCH_STARTED);
             assertThat(drift.get("c1/other").getAfter().getWorkloadStatus()).isEqualTo(Status.COMPLIANT);
             assertThat(drift.get("c1/kube-system").getAfter().getWorkloadStatus()).isEqualTo(Status.EXEMPT);
+            assertThat(drift.get("c1/kube-system").getReason()).isEqualTo(DriftReason.PODS_WATCH_STARTED);
             assertThat(h.coverage("c1/shop").getPods()).isEqualTo(new PodCounts(3, 0, 0, 0));
             List<TestRecord<String, String>> findings = h.findings();
             assertThat(findings).extracting(r -> json(r).path("metadata").path("correlation_uid").asText())
@@ -211,8 +212,7 @@ class WorkloadTopologyTest {
             h.send(f.heartbeat(Feed.pods(false)));
             drift = byKey(h.drift());
             assertThat(drift.get("c1/shop").getAfter().getWorkloadStatus()).isNull();
-            assertThat(drift.get("c1/shop").getReason()).as("no symbol for 'no longer known'")
-                    .isEqualTo(DriftReason.UNKNOWN);
+            assertThat(drift.get("c1/shop").getReason()).isEqualTo(DriftReason.PODS_WATCH_STOPPED);
             assertThat(h.coverage("c1/shop").getPods()).isNull();
             JsonNode close = json(h.findings().get(0));
             assertThat(close.path("activity_name").asText()).isEqualTo("Close");
