@@ -92,10 +92,12 @@ final class DriftLog implements AutoCloseable {
 
     /**
      * What drift is about: status, grades (NetworkPolicy and every kind), allow-all flags, staleness;
-     * not the policy count or the names of the fencing policies alone (carried, not compared).
+     * FW-NP-003's workloadStatus; not the policy count, the names of the fencing policies or the count of
+     * unisolated workloads alone (carried, not compared).
      */
     private static CoverageState core(CoverageState s) {
-        return s == null ? null : CoverageState.newBuilder(s).setPolicyCount(0).setFencedBy(List.of()).build();
+        return s == null ? null : CoverageState.newBuilder(s).setPolicyCount(0).setFencedBy(List.of())
+                .setUnisolatedWorkloads(0).build();
     }
 
     @Override
