@@ -72,6 +72,13 @@ record ApiPath(String group, String version, String namespace, String plural, St
     return out;
   }
 
+  /** The same path with query parameter {@code key} set to {@code value}. */
+  ApiPath withQuery(String key, String value) {
+    Map<String, String> q = new LinkedHashMap<>(query);
+    q.put(key, value);
+    return new ApiPath(group, version, namespace, plural, name, subresource, q);
+  }
+
   boolean isWatch() {
     String w = query.get("watch");
     return "true".equals(w) || "1".equals(w);

@@ -2,6 +2,7 @@ package io.fencewatch.sandbox.apiserver;
 
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.fabric8.mockwebserver.http.MockResponse;
+import java.util.List;
 import tools.jackson.databind.node.ObjectNode;
 
 /** {@code Status} bodies as a real API server sends them with every error. */
@@ -37,8 +38,18 @@ final class ApiStatus {
 
   /** 422 for one field; {@code kind} as in {@code NetworkPolicy.networking.k8s.io}. */
   static MockResponse invalid(String kind, String group, String name, Cause cause) {
-    return failure(422, "Invalid", kind + " \"" + name + "\" is invalid: " + cause.field() + ": " + cause.message(),
-        kind.contains(".") ? kind.substring(0, kind.indexOf('.')) : kind, group, name, cause);
+    return invalid(kind, group, name, List.of(cause));
+  }
+
+  /**
+   * 422 for one or more fields, as {@code errors.NewInvalid}: one cause each, the message naming one error, or all
+   * of them in brackets ({@code Pod "x" is invalid: [spec.containers[0].name: Required value, ...]}).
+   */
+  static MockResponse invalid(String kind, String group, String name, List<Cause> causes) {
+    List<String> errors = causes.stream().map(c -> c.field() + ": " + c.message()).distinct().toList();
+    String what = errors.size() == 1 ? errors.get(0) : "[" + String.join(", ", errors) + "]";
+    return json(422, body(422, "Invalid", kind + " \"" + name + "\" is invalid: " + what,
+        kind.contains(".") ? kind.substring(0, kind.indexOf('.')) : kind, group, name, causes));
   }
 
   static MockResponse methodNotAllowed(String message) {
@@ -64,15 +75,20 @@ final class ApiStatus {
 
   static MockResponse failure(int code, String reason, String message, String kind, String group, String name,
                               Cause cause) {
-    return json(code, body(code, reason, message, kind, group, name, cause));
+    return json(code, body(code, reason, message, kind, group, name, cause == null ? List.of() : List.of(cause)));
   }
 
   /** A watch ERROR event's object when the requested resourceVersion is compacted away. */
   static String expiredBody(String message) {
-    return body(410, "Expired", message, null, null, null, null);
+    return body(410, "Expired", message, null, null, null, List.of());
   }
 
   static String body(int code, String reason, String message, String kind, String group, String name, Cause cause) {
+    return body(code, reason, message, kind, group, name, cause == null ? List.of() : List.of(cause));
+  }
+
+  private static String body(int code, String reason, String message, String kind, String group, String name,
+                             List<Cause> causes) {
     ObjectNode status = Serialization.jsonMapper().createObjectNode();
     status.put("kind", "Status").put("apiVersion", "v1");
     status.putObject("metadata");
@@ -88,9 +104,10 @@ final class ApiStatus {
       if (kind != null) {
         details.put("kind", kind);
       }
-      if (cause != null) {
-        details.putArray("causes").addObject().put("reason", cause.reason()).put("message", cause.message())
-            .put("field", cause.field());
+      if (!causes.isEmpty()) {
+        tools.jackson.databind.node.ArrayNode list = details.putArray("causes");
+        causes.forEach(c -> list.addObject().put("reason", c.reason()).put("message", c.message())
+            .put("field", c.field()));
       }
     }
     status.put("code", code);

@@ -134,12 +134,23 @@ final class Discovery {
         ArrayNode shorts = item.putArray("shortNames");
         r.shortNames().forEach(shorts::add);
       }
+      if (!r.categories().isEmpty()) {
+        ArrayNode categories = item.putArray("categories");
+        r.categories().forEach(categories::add);
+      }
       if (r == ApiResource.NAMESPACES) {
         ObjectNode finalize = list.addObject().put("name", "namespaces/finalize").put("singularName", "")
             .put("namespaced", false).put("kind", "Namespace");
         finalize.putArray("verbs").add("update");
         ObjectNode status = list.addObject().put("name", "namespaces/status").put("singularName", "")
             .put("namespaced", false).put("kind", "Namespace");
+        status.putArray("verbs").add("get").add("patch").add("update");
+      }
+      if (r == ApiResource.PODS) {
+        // The kubelet (and here a test) writes status there. The other subresources of a real server (log, exec,
+        // attach, portforward, proxy, binding, eviction, ephemeralcontainers) are not served, so not listed.
+        ObjectNode status = list.addObject().put("name", "pods/status").put("singularName", "")
+            .put("namespaced", true).put("kind", "Pod");
         status.putArray("verbs").add("get").add("patch").add("update");
       }
       if (r == ApiResource.CUSTOM_RESOURCE_DEFINITIONS) {

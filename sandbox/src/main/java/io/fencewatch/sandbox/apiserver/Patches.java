@@ -18,10 +18,10 @@ import tools.jackson.databind.node.ObjectNode;
  * <p>Strategic merge patch is JSON merge patch plus per-field list strategies and {@code $}
  * directives. Namespace, NetworkPolicy and Lease declare merge strategies only on
  * {@code metadata.finalizers} (merge), {@code metadata.ownerReferences} (merge by {@code uid}) and
- * {@code status.conditions} (merge by {@code type}); a DaemonSet's pod template adds those of
+ * {@code status.conditions} (merge by {@code type}); a Pod's spec and a DaemonSet's pod template add those of
  * {@code PodSpec} and {@code Container} (containers, init containers, volumes and image pull
  * secrets by {@code name}, env by {@code name}, ports by {@code containerPort}, volume mounts by
- * {@code mountPath}, ...). Every other list is replaced, as the server does.
+ * {@code mountPath}, ...), a Pod's status its IPs by {@code ip}. Every other list is replaced, as the server does.
  */
 final class Patches {
 
@@ -46,20 +46,26 @@ final class Patches {
     keys.put("metadata.finalizers", "");
     keys.put("metadata.ownerReferences", "uid");
     keys.put("status.conditions", "type");
-    String pod = "spec.template.spec.";
-    for (String containers : List.of("containers", "initContainers", "ephemeralContainers")) {
-      keys.put(pod + containers, "name");
-      keys.put(pod + containers + ".env", "name");
-      keys.put(pod + containers + ".ports", "containerPort");
-      keys.put(pod + containers + ".volumeMounts", "mountPath");
-      keys.put(pod + containers + ".volumeDevices", "devicePath");
+    // A PodSpec: a Pod's spec, and a DaemonSet's pod template.
+    for (String pod : List.of("spec.", "spec.template.spec.")) {
+      for (String containers : List.of("containers", "initContainers", "ephemeralContainers")) {
+        keys.put(pod + containers, "name");
+        keys.put(pod + containers + ".env", "name");
+        keys.put(pod + containers + ".ports", "containerPort");
+        keys.put(pod + containers + ".volumeMounts", "mountPath");
+        keys.put(pod + containers + ".volumeDevices", "devicePath");
+        keys.put(pod + containers + ".resizePolicy", "resourceName");
+      }
+      keys.put(pod + "volumes", "name");
+      keys.put(pod + "imagePullSecrets", "name");
+      keys.put(pod + "hostAliases", "ip");
+      keys.put(pod + "topologySpreadConstraints", "topologyKey");
+      keys.put(pod + "schedulingGates", "name");
+      keys.put(pod + "resourceClaims", "name");
     }
-    keys.put(pod + "volumes", "name");
-    keys.put(pod + "imagePullSecrets", "name");
-    keys.put(pod + "hostAliases", "ip");
-    keys.put(pod + "topologySpreadConstraints", "topologyKey");
-    keys.put(pod + "schedulingGates", "name");
-    keys.put(pod + "resourceClaims", "name");
+    // A Pod's status (conditions are above).
+    keys.put("status.podIPs", "ip");
+    keys.put("status.hostIPs", "ip");
     return Map.copyOf(keys);
   }
 

@@ -46,8 +46,9 @@ import tools.jackson.databind.node.ObjectNode;
  * creationTimestamp and resourceVersion, get, list, and delete honouring finalizers. Added here:
  * discovery and OpenAPI, Status bodies on every error, the protobuf Namespace kubectl creates,
  * all three patch types, updates that keep server-owned fields, Namespace, NetworkPolicy and
- * DaemonSet defaulting, namespace existence checks, namespace deletion through Terminating, and watch
- * events with their own resourceVersion (see {@link WatchHub}).
+ * DaemonSet defaulting, Pod defaulting, validation and field selectors (see {@link Pods}), namespace existence
+ * checks, namespace deletion through Terminating, and watch events with their own resourceVersion (see
+ * {@link WatchHub}).
  *
  * <p>Every change and every read happens under one lock, {@link #mutations}: events leave in
  * resourceVersion order and no read sees an update half done. It is held for microseconds.
@@ -59,7 +60,11 @@ final class SimulatedApiDispatcher extends KubernetesCrudDispatcher {
 
   private static final Logger LOG = LoggerFactory.getLogger(SimulatedApiDispatcher.class);
   private static final Logger REQUESTS = LoggerFactory.getLogger("io.fencewatch.sandbox.apiserver.requests");
-  private static final Pattern DNS1123_LABEL = Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?");
+  static final Pattern DNS1123_LABEL = Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?");
+  /** What {@code ValidateDNS1123Label} says after {@code Invalid value: "<value>": }. */
+  static final String DNS1123_LABEL_MESSAGE = "a lowercase RFC 1123 label must consist of lower case alphanumeric"
+      + " characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc',"
+      + " regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')";
   private static final Pattern DNS1123_SUBDOMAIN =
       Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*");
   private static final String TERMINATING_CONFLICT = "The system is ensuring all content is removed from this"
@@ -333,6 +338,32 @@ final class SimulatedApiDispatcher extends KubernetesCrudDispatcher {
     return policyGroup ? Optional.of(ApiStatus.notFound(null, null, null)) : Optional.empty();
   }
 
+  /** Why a watch on {@code ap} is refused before it starts: not served (404), or a bad field selector (400). */
+  Optional<MockResponse> refusedWatch(ApiPath ap) {
+    Optional<MockResponse> unserved = unserved(ap);
+    if (unserved.isPresent()) {
+      return unserved;
+    }
+    try {
+      forStore(ap);
+      return Optional.empty();
+    } catch (IllegalArgumentException e) {
+      return Optional.of(ApiStatus.badRequest(e.getMessage()));
+    }
+  }
+
+  /**
+   * {@code ap} as the store matches it: a pod field selector checked (400 for a field pods cannot be selected by)
+   * and written in the store's terms ({@link Pods#storeFieldSelector}); other kinds as they are.
+   */
+  private static ApiPath forStore(ApiPath ap) {
+    String fields = ap.query().get("fieldSelector");
+    if (fields == null || fields.isEmpty() || !ApiResource.PODS.equals(ap.resource().orElse(null))) {
+      return ap;
+    }
+    return ap.withQuery("fieldSelector", Pods.storeFieldSelector(fields));
+  }
+
   private ObjectNode readBody(RecordedRequest request, boolean protobufAllowed) {
     String contentType = mediaType(request.getHeader("Content-Type"));
     byte[] body = request.getBody() == null ? new byte[0] : request.getBody().getBytes();
@@ -361,7 +392,7 @@ final class SimulatedApiDispatcher extends KubernetesCrudDispatcher {
     // Updates replace an entry in two steps (remove, put): reads wait for them to finish.
     synchronized (mutations) {
       // GET .../<name>/status answers the whole object, as a real server does.
-      r = super.handleGet("status".equals(ap.subresource()) ? itemPath(ap) : ap.storePathWithSelectors());
+      r = super.handleGet("status".equals(ap.subresource()) ? itemPath(ap) : forStore(ap).storePathWithSelectors());
     }
     if (r.code() == 404) {
       return ApiStatus.notFound(ap.plural(), ap.group(), ap.name());
@@ -395,7 +426,7 @@ final class SimulatedApiDispatcher extends KubernetesCrudDispatcher {
 
   /** Opens a watch on {@code ap} (a collection, or a name through its field selector). */
   WatchHub.Watch openWatch(ApiPath ap, String accept, WatchHub.Sink sink) {
-    AttributeSet query = getKey(ap.storePathWithSelectors());
+    AttributeSet query = getKey(forStore(ap).storePathWithSelectors());
     String rv = ap.query().getOrDefault("resourceVersion", "");
     Long from;
     try {
@@ -480,6 +511,12 @@ final class SimulatedApiDispatcher extends KubernetesCrudDispatcher {
         }
       } else if (ApiResource.DAEMON_SETS.equals(resource.orElse(null))) {
         Optional<MockResponse> invalid = defaultDaemonSet(body, null, name);
+        if (invalid.isPresent()) {
+          return invalid.get();
+        }
+      }
+      if (ApiResource.PODS.equals(resource.orElse(null))) {
+        Optional<MockResponse> invalid = Pods.prepareForCreate(body, name);
         if (invalid.isPresent()) {
           return invalid.get();
         }
@@ -654,6 +691,16 @@ final class SimulatedApiDispatcher extends KubernetesCrudDispatcher {
           return invalid.get();
         }
       }
+      if (ApiResource.PODS.equals(resource.orElse(null))) {
+        if ("status".equals(ap.subresource())) {
+          Pods.prepareForStatusUpdate(after, before);
+        } else {
+          Optional<MockResponse> invalid = Pods.prepareForUpdate(after, before, ap.name());
+          if (invalid.isPresent()) {
+            return invalid.get();
+          }
+        }
+      }
       List<String> warnings = new ArrayList<>();
       if (resource.isPresent()) {
         Optional<MockResponse> refused = dropUnknownFields(ap, resource.get(), after, warnings);
@@ -788,20 +835,29 @@ final class SimulatedApiDispatcher extends KubernetesCrudDispatcher {
       newState = asCreated(newState);
     }
     super.processEvent(path, pathAttributes, oldAttributes, resource, newState);
-    if (Objects.equals(before, newState)) {
-      return;
-    }
     AttributeSet after = null;
-    long rv;
+    JsonNode object = null;
     if (newState != null) {
       after = resource != null ? extractor.extract(resource) : extractor.fromResource(newState);
       if (!after.containsKey(KubernetesAttributesExtractor.PLURAL)) {
         after = AttributeSet.merge(pathAttributes, after);
       }
-      rv = mapper.readTree(newState).path("metadata").path("resourceVersion").asLong(0);
-    } else {
-      rv = requestResourceVersion();
+      object = mapper.readTree(newState);
+      if ("Pod".equals(object.path("kind").asString("")) && "v1".equals(object.path("apiVersion").asString(""))) {
+        // The store keys a pod by its selectable fields too, so field selectors select it (see Pods); also when
+        // nothing changed, as the store has put it again under its plain key.
+        AttributeSet keyed = after.add(Pods.fieldAttributes(object).toArray(Attribute[]::new));
+        synchronized (map) {
+          map.remove(after);
+          map.put(keyed, newState);
+        }
+        after = keyed;
+      }
     }
+    if (Objects.equals(before, newState)) {
+      return;
+    }
+    long rv = object != null ? object.path("metadata").path("resourceVersion").asLong(0) : requestResourceVersion();
     watchHub.publish(new WatchHub.Change(rv, before, oldAttributes, newState, after));
   }
 
@@ -986,9 +1042,7 @@ final class SimulatedApiDispatcher extends KubernetesCrudDispatcher {
       return Optional.empty();
     }
     String why = label
-        ? "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and"
-            + " end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is"
-            + " '[a-z0-9]([-a-z0-9]*[a-z0-9])?')"
+        ? DNS1123_LABEL_MESSAGE
         : "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must"
             + " start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is"
             + " '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')";

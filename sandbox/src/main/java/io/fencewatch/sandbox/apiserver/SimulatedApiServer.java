@@ -38,7 +38,7 @@ import org.slf4j.LoggerFactory;
  * A simulated Kubernetes API server for the sandbox: fabric8's CRUD mock server made to behave like
  * a real API server wherever kubectl 1.32 and fabric8 informers depend on it.
  *
- * <p>It serves discovery, OpenAPI v3, Namespaces, DaemonSets, NetworkPolicies, Leases, CustomResourceDefinitions
+ * <p>It serves discovery, OpenAPI v3, Namespaces, Pods, DaemonSets, NetworkPolicies, Leases, CustomResourceDefinitions
  * and the policy kinds of Calico, Cilium and the AdminNetworkPolicy API ({@link #servePolicyKinds}) over plain
  * HTTP on
  * 127.0.0.1, with watches over WebSocket (fabric8) and HTTP streaming (kubectl). It starts with the
@@ -356,10 +356,10 @@ public final class SimulatedApiServer implements AutoCloseable {
       return;
     }
     if (request.method() == io.vertx.core.http.HttpMethod.GET && path.isPresent() && path.get().isWatch()) {
-      Optional<io.fabric8.mockwebserver.http.MockResponse> unserved = dispatcher.unserved(path.get());
-      if (unserved.isPresent()) {
-        request.response().setStatusCode(404).putHeader("Content-Type", "application/json")
-            .end(unserved.get().getBody().readUtf8());
+      Optional<io.fabric8.mockwebserver.http.MockResponse> notWatched = dispatcher.refusedWatch(path.get());
+      if (notWatched.isPresent()) {
+        request.response().setStatusCode(notWatched.get().code()).putHeader("Content-Type", "application/json")
+            .end(notWatched.get().getBody().readUtf8());
         return;
       }
       watch(request, path.get());

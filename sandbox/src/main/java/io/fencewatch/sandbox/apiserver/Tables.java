@@ -39,6 +39,24 @@ final class Tables {
       ApiResource.NAMESPACES, List.of(NAME,
           new Column("Status", "", "The status of the namespace", o -> o.path("status").path("phase").asString("")),
           AGE),
+      // As printPod: READY, STATUS and RESTARTS from the status (0/1 Pending until a client writes one); IP, node,
+      // nominated node and readiness gates with -o wide.
+      ApiResource.PODS, List.of(NAME,
+          new Column("Ready", "", "The aggregate readiness state of this pod for accepting traffic.",
+              o -> printed(o).ready()),
+          new Column("Status", "", "The aggregate status of the containers in this pod.", o -> printed(o).status()),
+          new Column("Restarts", "", "The number of times the containers in this pod have been restarted and when the"
+              + " last container in this pod has restarted.", o -> printed(o).restarts()),
+          AGE,
+          new Column("IP", "string", "", "podIP address allocated to the pod. Routable at least within the cluster."
+              + " Empty if not yet allocated.", 1, o -> printed(o).ip()),
+          new Column("Node", "string", "", "NodeName indicates in which node this pod is scheduled. If empty, this pod"
+              + " is a candidate for scheduling by the scheduler defined in schedulerName.", 1, o -> printed(o).node()),
+          new Column("Nominated Node", "string", "", "nominatedNodeName is set only when this pod preempts other pods"
+              + " on the node, but it cannot be scheduled right away as preemption victims receive their graceful"
+              + " termination periods.", 1, o -> printed(o).nominatedNode()),
+          new Column("Readiness Gates", "string", "", "If specified, all readiness gates will be evaluated for pod"
+              + " readiness.", 1, o -> printed(o).readinessGates())),
       ApiResource.NETWORK_POLICIES, List.of(NAME,
           new Column("Pod-Selector", "", "podSelector selects the pods to which this NetworkPolicy object applies.",
               o -> selector(o.path("spec").path("podSelector"))),
@@ -71,6 +89,25 @@ final class Tables {
               o -> selector(o.path("spec").path("selector")))));
 
   private Tables() {
+  }
+
+  private static Pods.Printed printed(JsonNode pod) {
+    return Pods.print(pod, Instant.now());
+  }
+
+  /** A row's conditions: a Succeeded or Failed pod's {@code Completed}, as printPod sets it; else none. */
+  private static Optional<ArrayNode> rowConditions(ApiResource resource, JsonNode o) {
+    if (!ApiResource.PODS.equals(resource)) {
+      return Optional.empty();
+    }
+    String phase = o.path("status").path("phase").asString("");
+    if (!phase.equals("Succeeded") && !phase.equals("Failed")) {
+      return Optional.empty();
+    }
+    ArrayNode conditions = Serialization.jsonMapper().createArrayNode();
+    conditions.addObject().put("type", "Completed").put("status", "True").put("reason", phase)
+        .put("message", phase.equals("Succeeded") ? "The pod has completed successfully." : "The pod failed.");
+    return Optional.of(conditions);
   }
 
   private static Column count(String name, String statusField, String description) {
@@ -133,7 +170,8 @@ final class Tables {
     List<JsonNode> objects = list ? new ArrayList<>(listOrObject.path("items").values()) : List.of(listOrObject);
     String rv = list ? listOrObject.path("metadata").path("resourceVersion").asString("")
         : listOrObject.path("metadata").path("resourceVersion").asString("");
-    return Optional.of(table(columns, objects, rv, ap.query().getOrDefault("includeObject", "Metadata")).toString());
+    return Optional.of(table(ap.resource().orElseThrow(), columns, objects, rv,
+        ap.query().getOrDefault("includeObject", "Metadata")).toString());
   }
 
   /** Turns each watched object into a one-row Table, as for {@code kubectl get -w}; empty if not asked. */
@@ -145,12 +183,14 @@ final class Tables {
     String includeObject = ap.query().getOrDefault("includeObject", "Metadata");
     return Optional.of(json -> {
       JsonNode o = Serialization.jsonMapper().readTree(json);
-      return table(columns, List.of(o), o.path("metadata").path("resourceVersion").asString(""), includeObject)
+      return table(ap.resource().orElseThrow(), columns, List.of(o),
+          o.path("metadata").path("resourceVersion").asString(""), includeObject)
           .toString();
     });
   }
 
-  private static ObjectNode table(List<Column> columns, List<JsonNode> objects, String rv, String includeObject) {
+  private static ObjectNode table(ApiResource resource, List<Column> columns, List<JsonNode> objects, String rv,
+                                  String includeObject) {
     ObjectNode t = Serialization.jsonMapper().createObjectNode().put("kind", "Table").put("apiVersion", "meta.k8s.io/v1");
     t.putObject("metadata").put("resourceVersion", rv);
     ArrayNode defs = t.putArray("columnDefinitions");
@@ -162,6 +202,7 @@ final class Tables {
     for (JsonNode o : objects) {
       ObjectNode row = rows.addObject();
       ArrayNode cells = row.putArray("cells");
+      rowConditions(resource, o).ifPresent(c -> row.set("conditions", c));
       for (Column c : columns) {
         Object cell = c.cell().apply(o);
         if (cell instanceof Long n) {

@@ -2,6 +2,7 @@ package io.fencewatch.sandbox.apiserver;
 
 import io.fabric8.kubernetes.api.model.FieldsV1;
 import io.fabric8.kubernetes.api.model.Namespace;
+import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
@@ -28,6 +29,7 @@ final class UnknownFields {
 
   private static final Map<ApiResource, Class<?>> MODELS = Map.of(
       ApiResource.NAMESPACES, Namespace.class,
+      ApiResource.PODS, Pod.class,
       ApiResource.NETWORK_POLICIES, NetworkPolicy.class,
       ApiResource.LEASES, Lease.class,
       ApiResource.DAEMON_SETS, DaemonSet.class);

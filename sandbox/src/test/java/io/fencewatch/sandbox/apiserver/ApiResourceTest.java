@@ -31,6 +31,25 @@ class ApiResourceTest {
   }
 
   @Test
+  void shouldListPodsWithShortNameCategoryAndStatusSubresourceWhenCoreDiscoveryIsAsked() {
+    JsonNode core = Serialization.jsonMapper().readTree(new Discovery(ApiResource.ALL).document("/api/v1")
+        .orElseThrow());
+    List<String> names = new ArrayList<>();
+    core.path("resources").forEach(r -> names.add(r.path("name").asString()));
+
+    assertThat(names).containsExactly("namespaces", "namespaces/finalize", "namespaces/status", "pods",
+        "pods/status");
+    JsonNode pods = core.path("resources").path(3);
+    assertThat(pods.path("singularName").asString()).isEqualTo("pod");
+    assertThat(pods.path("namespaced").asBoolean()).isTrue();
+    assertThat(pods.path("shortNames").toString()).isEqualTo("[\"po\"]");
+    assertThat(pods.path("categories").toString()).isEqualTo("[\"all\"]");
+    assertThat(pods.path("verbs").toString()).contains("deletecollection", "watch");
+    assertThat(core.path("resources").path(4).path("verbs").toString()).isEqualTo("[\"get\",\"patch\",\"update\"]");
+    assertThat(core.path("resources").path(0).has("categories")).as("namespaces have none").isFalse();
+  }
+
+  @Test
   void shouldPreferHighestVersionWhenGroupHasSeveral() {
     List<String> versions = new ArrayList<>(List.of("v1alpha1", "v1beta1", "v1", "v1alpha2", "v2", "v2beta1"));
     versions.sort(Discovery::byVersionPriority);
