@@ -94,7 +94,7 @@ public final class EventTranslator {
         NamespaceFacts facts = new NamespaceFacts(phase, stringMap(m.getLabels()), forwardedAnnotations(m.getAnnotations()),
                 timestamp(m.getCreationTimestamp()), timestamp(m.getDeletionTimestamp()));
         return new InventoryEvent(source, op, Kind.NAMESPACE, m.getName(), m.getName(), m.getUid(),
-                m.getResourceVersion(), facts, null, null, false, null, null);
+                m.getResourceVersion(), facts, null, null, false, null, null, null);
     }
 
     public InventoryEvent policyEvent(NetworkPolicy np, Op op, Source source) {
@@ -103,7 +103,7 @@ public final class EventTranslator {
             return null;
         }
         return new InventoryEvent(source, op, Kind.NETWORK_POLICY, m.getNamespace(), m.getName(), m.getUid(),
-                m.getResourceVersion(), null, policyFacts(np.getSpec()), null, false, null, null);
+                m.getResourceVersion(), null, policyFacts(np.getSpec()), null, false, null, null, null);
     }
 
     /**

@@ -664,7 +664,7 @@ public final class InventoryPublisher implements AutoCloseable {
             facts = facts(engines);
         }
         return new InventoryEvent(new Source(cluster, collectorId, epoch, sequence, at), op, null, null, null, null, null,
-                null, null, info, false, facts, null);
+                null, null, info, false, facts, null, null);
     }
 
     /**
