@@ -80,7 +80,7 @@ public final class PodWatch implements AutoCloseable {
         inf.removeNamespaceIndex(); // nothing looks pods up by namespace: no index entry per pod
         inf.addEventHandler(new Lists(inf));
         inf.exceptionHandler((isStarted, t) -> {
-            int code = t instanceof KubernetesClientException k ? k.getCode() : 0;
+            int code = statusCode(t);
             if (!isStarted && code == 403) {
                 if (!refused) {
                     LOG.warn("cluster {}: list of pods refused (HTTP 403): epochs go without workload shapes"
@@ -119,6 +119,16 @@ public final class PodWatch implements AutoCloseable {
                 requestEpoch.accept("pods informer restarted");
             }, RESTART_DELAY);
         });
+    }
+
+    /** The HTTP status of a failure (fabric8 wraps it in a CompletionException), or 0. */
+    static int statusCode(Throwable t) {
+        for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+            if (c instanceof KubernetesClientException k && k.getCode() > 0) {
+                return k.getCode();
+            }
+        }
+        return 0;
     }
 
     /** Follows the informer's lists: the first makes the shapes whole, a later one is a relist. */
