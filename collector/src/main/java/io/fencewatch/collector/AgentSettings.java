@@ -15,7 +15,11 @@ import io.fencewatch.schema.Keys;
 /** What one {@link ClusterAgent} needs to know; built from {@link CollectorConfig} or directly in tests. */
 public record AgentSettings(String clusterId, String collectorId, String topic, int queueCapacity,
         Duration heartbeatInterval, List<String> annotationPatterns, int listPageSize, LeaseSettings lease,
-        Duration unreachableAfter, List<String> policyEngineNamespaces, Set<PolicyKind> policyKinds) {
+        Duration unreachableAfter, List<String> policyEngineNamespaces, Set<PolicyKind> policyKinds, boolean watchPods,
+        Duration podShapeDelay) {
+
+    /** How long the shape changes of one namespace are gathered before they are published, unless configured. */
+    public static final Duration DEFAULT_POD_SHAPE_DELAY = Duration.ofSeconds(1);
 
     /** How long the API server may fail before the agent reports the cluster UNREACHABLE, unless configured. */
     public static final Duration DEFAULT_UNREACHABLE_AFTER = Duration.ofSeconds(10);
@@ -41,8 +45,17 @@ public record AgentSettings(String clusterId, String collectorId, String topic, 
                 unreachableAfter, policyEngineNamespaces, Set.of());
     }
 
+    /** Without pods (--watch-pods=false): tests that do not need them. */
+    public AgentSettings(String clusterId, String collectorId, String topic, int queueCapacity, Duration heartbeatInterval,
+            List<String> annotationPatterns, int listPageSize, LeaseSettings lease, Duration unreachableAfter,
+            List<String> policyEngineNamespaces, Set<PolicyKind> policyKinds) {
+        this(clusterId, collectorId, topic, queueCapacity, heartbeatInterval, annotationPatterns, listPageSize, lease,
+                unreachableAfter, policyEngineNamespaces, policyKinds, false, DEFAULT_POD_SHAPE_DELAY);
+    }
+
     public AgentSettings {
         Keys.requireClusterId(clusterId);
+        Objects.requireNonNull(podShapeDelay, "podShapeDelay");
         Objects.requireNonNull(collectorId, "collectorId");
         Objects.requireNonNull(topic, "topic");
         Objects.requireNonNull(heartbeatInterval, "heartbeatInterval");
@@ -74,26 +87,33 @@ public record AgentSettings(String clusterId, String collectorId, String topic, 
         return new AgentSettings(target.clusterId(), config.collectorId(), config.topics().inventory(),
                 config.get(CollectorConfig.QUEUE_CAPACITY), config.get(CollectorConfig.HEARTBEAT_INTERVAL),
                 config.annotationPatterns(), config.get(CollectorConfig.LIST_PAGE_SIZE), lease,
-                config.get(CollectorConfig.UNREACHABLE_AFTER), config.policyEngineNamespaces(), config.policyKinds());
+                config.get(CollectorConfig.UNREACHABLE_AFTER), config.policyEngineNamespaces(), config.policyKinds(),
+                config.get(CollectorConfig.WATCH_PODS), config.get(CollectorConfig.POD_SHAPE_DELAY));
     }
 
     public AgentSettings withLease(LeaseSettings newLease) {
         return new AgentSettings(clusterId, collectorId, topic, queueCapacity, heartbeatInterval, annotationPatterns,
-                listPageSize, newLease, unreachableAfter, policyEngineNamespaces, policyKinds);
+                listPageSize, newLease, unreachableAfter, policyEngineNamespaces, policyKinds, watchPods, podShapeDelay);
     }
 
     public AgentSettings withPolicyEngineNamespaces(List<String> namespaces) {
         return new AgentSettings(clusterId, collectorId, topic, queueCapacity, heartbeatInterval, annotationPatterns,
-                listPageSize, lease, unreachableAfter, namespaces, policyKinds);
+                listPageSize, lease, unreachableAfter, namespaces, policyKinds, watchPods, podShapeDelay);
     }
 
     public AgentSettings withPolicyKinds(Set<PolicyKind> kinds) {
         return new AgentSettings(clusterId, collectorId, topic, queueCapacity, heartbeatInterval, annotationPatterns,
-                listPageSize, lease, unreachableAfter, policyEngineNamespaces, kinds);
+                listPageSize, lease, unreachableAfter, policyEngineNamespaces, kinds, watchPods, podShapeDelay);
     }
 
     public AgentSettings withCollectorId(String id) {
         return new AgentSettings(clusterId, id, topic, queueCapacity, heartbeatInterval, annotationPatterns,
-                listPageSize, lease, unreachableAfter, policyEngineNamespaces, policyKinds);
+                listPageSize, lease, unreachableAfter, policyEngineNamespaces, policyKinds, watchPods, podShapeDelay);
+    }
+
+    /** With or without pods (--watch-pods) and their shapes' gathering delay (--pod-shape-delay). */
+    public AgentSettings withPods(boolean watch, Duration shapeDelay) {
+        return new AgentSettings(clusterId, collectorId, topic, queueCapacity, heartbeatInterval, annotationPatterns,
+                listPageSize, lease, unreachableAfter, policyEngineNamespaces, policyKinds, watch, shapeDelay);
     }
 }

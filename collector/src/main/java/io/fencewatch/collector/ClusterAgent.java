@@ -32,12 +32,15 @@ import io.fencewatch.collector.kube.FenceWatch;
 import io.fencewatch.collector.kube.NamespaceEventHandler;
 import io.fencewatch.collector.kube.PolicyEngineWatch;
 import io.fencewatch.collector.kube.PolicyEventHandler;
+import io.fencewatch.collector.kube.PodWatch;
+import io.fencewatch.collector.kube.WorkloadShapes;
 import io.fencewatch.collector.publish.InventoryPublisher;
 import io.fencewatch.collector.publish.InventorySink;
 import io.fencewatch.schema.inventory.InventoryEvent;
 
 /**
- * Watches one cluster: shared informers on Namespaces and NetworkPolicies (all namespaces) feed a
+ * Watches one cluster: shared informers on Namespaces and NetworkPolicies (all namespaces), and where
+ * asked the policy kinds beyond them and pods ({@link PodWatch}, workload shapes), feed a
  * bounded queue that one {@link InventoryPublisher} drains. Optionally elects a leader on a Lease so
  * that only one replica publishes; each leadership gain opens an epoch.
  *
@@ -81,6 +84,8 @@ public final class ClusterAgent implements AutoCloseable {
     /** How often the served policy kinds are looked up again whatever the CRD watch says. */
     static final Duration POLICY_KINDS_REDISCOVERY = Duration.ofMinutes(5);
     private volatile Duration policyKindsRediscovery = POLICY_KINDS_REDISCOVERY;
+    /** The pod informer and its workload shapes (issue 16); null unless --watch-pods. */
+    private volatile PodWatch podWatch;
     private final java.util.List<Runnable> onClosed = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     public ClusterAgent(AgentSettings settings, KubernetesClient client, Producer<String, InventoryEvent> producer,
@@ -124,6 +129,7 @@ public final class ClusterAgent implements AutoCloseable {
         namespaceInformer = startNamespaceInformer();
         policyInformer = startPolicyInformer();
         startFenceWatch();
+        startPodWatch();
         startPolicyEngineWatch();
         if (settings.lease() == null) {
             publisher.setPublishing(true, "no leader election");
@@ -166,6 +172,22 @@ public final class ClusterAgent implements AutoCloseable {
         fenceWatch = new FenceWatch(settings.clusterId(), client, settings.policyKinds(), this::enqueue, clock,
                 publisher::requestEpoch, policyKindsRediscovery, settings.listPageSize());
         fenceWatch.start();
+    }
+
+    /** Issue 16 (--watch-pods): the pod informer; its shape changes go out after --pod-shape-delay. */
+    private void startPodWatch() {
+        if (!settings.watchPods()) {
+            return;
+        }
+        podWatch = new PodWatch(settings.clusterId(), client, this::enqueue, clock, publisher::requestEpoch,
+                settings.listPageSize(), settings.podShapeDelay(), scheduler);
+        podWatch.start();
+    }
+
+    /** The workload shapes now (null unless --watch-pods), for tests and diagnostics. */
+    public WorkloadShapes workloadShapes() {
+        PodWatch w = podWatch;
+        return w == null ? null : w.shapes();
     }
 
     /** Test hook, before {@link #start()}: re-discover the policy kinds this often (default 5 minutes). */
@@ -512,6 +534,11 @@ public final class ClusterAgent implements AutoCloseable {
         if (w != null) {
             w.states().forEach((resource, s) -> states.add(new InformerState(resource, s[0], s[1], s[2])));
         }
+        PodWatch pods = podWatch;
+        if (pods != null) {
+            boolean[] s = pods.state();
+            states.add(new InformerState("pods", s[0], s[1], s[2]));
+        }
         return states;
     }
 
@@ -559,6 +586,9 @@ public final class ClusterAgent implements AutoCloseable {
         if (fenceWatch != null) {
             fenceWatch.close();
         }
+        if (podWatch != null) {
+            podWatch.close();
+        }
         if (engineWatch != null) {
             engineWatch.close();
         }
@@ -595,6 +625,10 @@ public final class ClusterAgent implements AutoCloseable {
             if (fences != null && !fences.ready()) {
                 return false; // the kinds found at start take part in the epoch's snapshot
             }
+            PodWatch pods = podWatch;
+            if (pods != null && !pods.ready()) {
+                return false; // so do the workload shapes, once the first list of pods is in
+            }
             PolicyEngineWatch engines = engineWatch;
             if (engines == null) {
                 return informersSynced();
@@ -618,6 +652,24 @@ public final class ClusterAgent implements AutoCloseable {
         public java.util.Map<io.fencewatch.collector.kube.PolicyKind, List<io.fabric8.kubernetes.api.model.GenericKubernetesResource>> fences() {
             FenceWatch fences = fenceWatch;
             return fences == null ? java.util.Map.of() : fences.caches();
+        }
+
+        @Override
+        public boolean watchesPods() {
+            PodWatch pods = podWatch;
+            return pods != null && pods.watchesPods();
+        }
+
+        @Override
+        public List<WorkloadShapes.Change> workloads() {
+            PodWatch pods = podWatch;
+            return pods == null ? List.of() : pods.snapshot();
+        }
+
+        @Override
+        public List<WorkloadShapes.Change> workloadChanges(String namespace) {
+            PodWatch pods = podWatch;
+            return pods == null ? List.of() : pods.drain(namespace);
         }
 
         @Override

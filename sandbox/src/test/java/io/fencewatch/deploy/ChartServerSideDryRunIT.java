@@ -81,8 +81,10 @@ class ChartServerSideDryRunIT {
     void shouldBeAcceptedByARealApiServerWhenEveryComponentIsOn() {
         assertThat(dryRunApply(c -> c.set("namespace.create", true).set("remediation.enabled", true)
                 .set("ociBridge.enabled", true).set("ociBridge.streamOcid", OCID)
-                .set("processor.persistence.enabled", false).set("kafka.processorEnvSecret", "processor-sasl")))
-                .contains("Namespace/fencewatch", "ClusterRole/fencewatch-remediator", "StatefulSet/fencewatch-oci-bridge");
+                .set("processor.persistence.enabled", false).set("kafka.processorEnvSecret", "processor-sasl")
+                .set("collector.watchPods", true).set("collector.podShapeDelay", "2s")))
+                .contains("Namespace/fencewatch", "ClusterRole/fencewatch-remediator", "StatefulSet/fencewatch-oci-bridge",
+                        "ClusterRole/fencewatch-collector-pods", "ClusterRoleBinding/fencewatch-collector-pods");
     }
 
     @Test

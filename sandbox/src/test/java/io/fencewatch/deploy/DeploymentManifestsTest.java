@@ -45,7 +45,30 @@ class DeploymentManifestsTest {
     void shouldGrantOnlyListAndWatchOnClusterObjectsAndNoWildcards() {
         ManifestChecks.assertLeastPrivilege(manifests);
         assertThat(manifests).filteredOn(m -> m.kind().equals("ClusterRole")).isNotEmpty()
-                .allSatisfy(m -> assertThat(m.name()).isEqualTo("fencewatch-collector"));
+                .allSatisfy(m -> assertThat(m.name()).isIn("fencewatch-collector", "fencewatch-collector-pods"));
+    }
+
+    @Test
+    void shouldGrantPodsListAndWatchInFilesOfTheirOwnAndLeaveWatchPodsOff() {
+        Manifest role = manifests.stream().filter(m -> m.kind().equals("ClusterRole")
+                && m.name().equals("fencewatch-collector-pods")).findFirst().orElseThrow();
+        assertThat(role.file()).isEqualTo("11-clusterrole-collector-pods.yaml");
+        assertThat(role.doc().path("rules").toString())
+                .isEqualTo("[{\"apiGroups\":[\"\"],\"resources\":[\"pods\"],\"verbs\":[\"list\",\"watch\"]}]");
+        Manifest binding = manifests.stream().filter(m -> m.kind().equals("ClusterRoleBinding")
+                && m.name().equals("fencewatch-collector-pods")).findFirst().orElseThrow();
+        assertThat(binding.file()).isEqualTo("12-clusterrolebinding-collector-pods.yaml");
+        assertThat(binding.doc().at("/roleRef/name").asText()).isEqualTo("fencewatch-collector-pods");
+        assertThat(binding.doc().at("/subjects/0/name").asText()).isEqualTo("fencewatch-collector");
+        assertThat(binding.doc().at("/subjects/0/namespace").asText()).isEqualTo("fencewatch");
+        // The base ClusterRole stays without pods: they come only with --watch-pods, which is off here.
+        Manifest base = manifests.stream().filter(m -> m.kind().equals("ClusterRole")
+                && m.name().equals("fencewatch-collector")).findFirst().orElseThrow();
+        assertThat(base.doc().path("rules").toString()).doesNotContain("\"pods\"");
+        Manifest collector = manifests.stream().filter(m -> m.kind().equals("Deployment")
+                && m.name().equals("fencewatch-collector")).findFirst().orElseThrow();
+        assertThat(collector.doc().at("/spec/template/spec/containers/0/env").toString())
+                .contains("{\"name\":\"FENCEWATCH_WATCH_PODS\",\"value\":\"false\"}");
     }
 
     @Test

@@ -70,9 +70,17 @@ class HelmChartTest {
         assertThat(result.isFailed()).as("%s", result.getMessages()).isFalse();
     }
 
+    /** k8s/ without its two files needed only with --watch-pods (11-, 12-): what the defaults render. */
+    private static Map<String, JsonNode> k8sWithoutPods() {
+        Map<String, JsonNode> k8s = byKindAndName(ManifestChecks.readDir(ManifestChecks.ROOT.resolve("k8s")));
+        assertThat(k8s.remove("ClusterRole//fencewatch-collector-pods")).isNotNull();
+        assertThat(k8s.remove("ClusterRoleBinding//fencewatch-collector-pods")).isNotNull();
+        return k8s;
+    }
+
     @Test
     void shouldRenderExactlyTheK8sManifestsWhenValuesAreDefault() {
-        Map<String, JsonNode> k8s = byKindAndName(ManifestChecks.readDir(ManifestChecks.ROOT.resolve("k8s")));
+        Map<String, JsonNode> k8s = k8sWithoutPods();
         Map<String, JsonNode> withNamespace = byKindAndName(render(c -> c.set("namespace.create", true)));
         assertThat(withNamespace.keySet()).isEqualTo(k8s.keySet());
         k8s.forEach((key, doc) -> assertThat(withNamespace.get(key)).as(key).isEqualTo(doc));
@@ -81,6 +89,43 @@ class HelmChartTest {
         Map<String, JsonNode> k8sWithoutNamespace = new TreeMap<>(k8s);
         assertThat(k8sWithoutNamespace.remove("Namespace//fencewatch")).isNotNull();
         assertThat(defaults).isEqualTo(k8sWithoutNamespace);
+    }
+
+    @Test
+    void shouldRenderK8sPodsRbacAndTurnTheFlagOnWhenWatchPodsIsSet() {
+        Map<String, JsonNode> k8s = byKindAndName(ManifestChecks.readDir(ManifestChecks.ROOT.resolve("k8s")));
+        List<Manifest> rendered = render(c -> c.set("namespace.create", true).set("collector.watchPods", true));
+        assertPassesChecks(rendered);
+        Map<String, JsonNode> withPods = byKindAndName(rendered);
+        assertThat(withPods.keySet()).isEqualTo(k8s.keySet());
+        String deployment = "Deployment/fencewatch/fencewatch-collector";
+        k8s.forEach((key, doc) -> {
+            if (!key.equals(deployment)) {
+                assertThat(withPods.get(key)).as(key).isEqualTo(doc);
+            }
+        });
+        // The Deployment is k8s/10's with its FENCEWATCH_WATCH_PODS turned to "true".
+        assertThat(env(k8s.get(deployment))).containsEntry("FENCEWATCH_WATCH_PODS", "false");
+        JsonNode expected = k8s.get(deployment).deepCopy();
+        expected.at("/spec/template/spec/containers/0/env").forEach(e -> {
+            if (e.path("name").asText().equals("FENCEWATCH_WATCH_PODS")) {
+                ((com.fasterxml.jackson.databind.node.ObjectNode) e).put("value", "true");
+            }
+        });
+        assertThat(withPods.get(deployment)).isEqualTo(expected);
+        assertThat(one(rendered, "ClusterRole", "fencewatch-collector-pods").at("/rules").toString())
+                .isEqualTo("[{\"apiGroups\":[\"\"],\"resources\":[\"pods\"],\"verbs\":[\"list\",\"watch\"]}]");
+
+        // The delay is passed on only when set; in fleet mode the remote clusters grant pods, not this one.
+        assertThat(env(one(render(c -> c.set("collector.watchPods", true).set("collector.podShapeDelay", "500ms")),
+                "Deployment", "fencewatch-collector"))).containsEntry("FENCEWATCH_POD_SHAPE_DELAY", "500ms");
+        assertThat(env(one(render(c -> c), "Deployment", "fencewatch-collector")))
+                .doesNotContainKey("FENCEWATCH_POD_SHAPE_DELAY");
+        List<Manifest> fleet = render(c -> c.set("collector.mode", "fleet").set("collector.fleet.contexts[0]", "a")
+                .set("collector.watchPods", true));
+        assertPassesChecks(fleet);
+        assertThat(fleet).noneMatch(m -> m.name().equals("fencewatch-collector-pods"));
+        assertThat(env(one(fleet, "Deployment", "fencewatch-collector"))).containsEntry("FENCEWATCH_WATCH_PODS", "true");
     }
 
     @Test

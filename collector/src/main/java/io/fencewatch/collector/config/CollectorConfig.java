@@ -125,6 +125,16 @@ public final class CollectorConfig implements Configured {
                             .map(io.fencewatch.collector.kube.PolicyKind::flagName).toList())
                     + "; needs list/watch on them and on customresourcedefinitions.");
 
+    public static final Setting<Boolean> WATCH_PODS = key("watch-pods", Boolean.class, "false",
+            CollectorConfig::parseBoolean,
+            "Watch pods (all namespaces) and publish each namespace's workload shapes (kind WORKLOAD: owner, labels,"
+                    + " hostNetwork, pod count) for FW-NP-003; costs memory per pod and needs list/watch on pods"
+                    + " (k8s/11-clusterrole-collector-pods.yaml). The same for every cluster of the process.");
+    public static final Setting<Duration> POD_SHAPE_DELAY = key("pod-shape-delay", Duration.class, "1s",
+            v -> parseDuration(v, Duration.ZERO, Duration.ofMinutes(10)),
+            "With --watch-pods: how long the shape changes of one namespace are gathered before they are published"
+                    + " (a rollout's pods then move one count a few times, not once per pod); 0 publishes at once.");
+
     public static final Setting<String> SINK = key("sink", String.class, "kafka",
             v -> parseChoice(v, "kafka", "oci-streaming"),
             "Where events go: kafka (the inventory topic) or oci-streaming (an OCI stream that the oci-bridge forwards to Kafka).");
@@ -692,7 +702,9 @@ public final class CollectorConfig implements Configured {
         Duration d;
         String s = v.toLowerCase(Locale.ROOT);
         try {
-            if (s.startsWith("pt") || s.startsWith("p")) {
+            if (s.equals("0")) {
+                d = Duration.ZERO; // needs no unit
+            } else if (s.startsWith("pt") || s.startsWith("p")) {
                 d = Duration.parse(v.toUpperCase(Locale.ROOT));
             } else if (s.endsWith("ms")) {
                 d = Duration.ofMillis(Long.parseLong(s.substring(0, s.length() - 2)));

@@ -56,7 +56,13 @@ public final class OkeFleet implements AutoCloseable {
 
     /** What to discover and how often. {@code regions} are resolved (all-subscribed already read) by {@code regionsSource}. */
     public record Plan(List<String> compartments, boolean subtree, RegionsSource regions, List<String> include,
-            List<String> exclude, String endpointType, Duration interval, Duration retireTimeout) {
+            List<String> exclude, String endpointType, Duration interval, Duration retireTimeout, boolean watchesPods) {
+        /** Without pods (--watch-pods off). */
+        public Plan(List<String> compartments, boolean subtree, RegionsSource regions, List<String> include,
+                List<String> exclude, String endpointType, Duration interval, Duration retireTimeout) {
+            this(compartments, subtree, regions, include, exclude, endpointType, interval, retireTimeout, false);
+        }
+
         public Plan {
             compartments = List.copyOf(compartments);
             include = List.copyOf(include);
@@ -229,11 +235,14 @@ public final class OkeFleet implements AutoCloseable {
         m.agent().retire(plan.retireTimeout());
     }
 
-    /** The cluster facts an OKE cluster's markers carry. */
+    /**
+     * The cluster facts an OKE cluster's markers carry. {@code watchesPods} says what the collector is
+     * configured to do; an agent's own markers say whether its epoch's snapshot held the pods.
+     */
     ClusterFacts facts(OkeCluster c, String id) {
         return ClusterFacts.newBuilder().setProvider("oke").setOcid(c.ocid()).setRegion(c.region())
                 .setCompartmentId(c.compartmentId()).setCompartment(c.compartmentPath())
-                .setEndpointType(plan.endpointType())
+                .setEndpointType(plan.endpointType()).setWatchesPods(plan.watchesPods())
                 .setKubernetesVersion(blankToNull(c.kubernetesVersion())).setCniTypes(c.cniTypes()).build();
     }
 

@@ -51,7 +51,8 @@ public final class OkeFleets {
         }
         return new OkeFleet.Plan(config.ociCompartments(), config.get(CollectorConfig.OCI_SUBTREE), regions,
                 config.ociClusterIncludes(), config.ociClusterExcludes(), config.get(CollectorConfig.OCI_ENDPOINT_TYPE),
-                config.get(CollectorConfig.OCI_REDISCOVER_INTERVAL), config.get(CollectorConfig.SHUTDOWN_TIMEOUT));
+                config.get(CollectorConfig.OCI_REDISCOVER_INTERVAL), config.get(CollectorConfig.SHUTDOWN_TIMEOUT),
+                config.get(CollectorConfig.WATCH_PODS));
     }
 
     /** {@code --oci-region}, else the auth's region (the config file's, the instance's). */

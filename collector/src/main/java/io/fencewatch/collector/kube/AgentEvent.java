@@ -24,6 +24,18 @@ public sealed interface AgentEvent {
             implements AgentEvent {
     }
 
+    /**
+     * The workload shapes of a namespace changed (pods came, went or changed their labels): the publisher
+     * asks {@link WorkloadShapes#drain(String)} what changed when it takes the event. {@code observedAt}:
+     * when the first change it carries was seen.
+     */
+    record WorkloadsChanged(String namespace, Instant observedAt) implements AgentEvent {
+        @Override
+        public ChangeType change() {
+            return ChangeType.UPSERT;
+        }
+    }
+
     /** A NetworkPolicy was added, modified or deleted. */
     record PolicyChanged(ChangeType change, NetworkPolicy policy, Instant observedAt) implements AgentEvent {
     }

@@ -36,6 +36,7 @@ import io.fencewatch.schema.inventory.PolicyPeer;
 import io.fencewatch.schema.inventory.PolicyPort;
 import io.fencewatch.schema.inventory.PolicyRule;
 import io.fencewatch.schema.inventory.Source;
+import io.fencewatch.schema.inventory.WorkloadFacts;
 
 /**
  * Turns fabric8 objects into inventory events: facts as written, never verdicts. Total on odd
@@ -67,6 +68,9 @@ public final class EventTranslator {
         if (event instanceof AgentEvent.NamespaceChanged nc) {
             return ObjectRefs.name(nc.namespace());
         }
+        if (event instanceof AgentEvent.WorkloadsChanged wc) {
+            return wc.namespace();
+        }
         if (event instanceof AgentEvent.FenceChanged fc) {
             // A cluster-scoped kind concerns every namespace: keyed <cluster>/*, sent to every partition.
             return fc.kind().clusterScoped() ? io.fencewatch.schema.Keys.MARKER_NAMESPACE : ObjectRefs.namespace(fc.policy());
@@ -94,7 +98,7 @@ public final class EventTranslator {
         NamespaceFacts facts = new NamespaceFacts(phase, stringMap(m.getLabels()), forwardedAnnotations(m.getAnnotations()),
                 timestamp(m.getCreationTimestamp()), timestamp(m.getDeletionTimestamp()));
         return new InventoryEvent(source, op, Kind.NAMESPACE, m.getName(), m.getName(), m.getUid(),
-                m.getResourceVersion(), facts, null, null, false, null, null);
+                m.getResourceVersion(), facts, null, null, false, null, null, null);
     }
 
     public InventoryEvent policyEvent(NetworkPolicy np, Op op, Source source) {
@@ -103,7 +107,19 @@ public final class EventTranslator {
             return null;
         }
         return new InventoryEvent(source, op, Kind.NETWORK_POLICY, m.getNamespace(), m.getName(), m.getUid(),
-                m.getResourceVersion(), null, policyFacts(np.getSpec()), null, false, null, null);
+                m.getResourceVersion(), null, policyFacts(np.getSpec()), null, false, null, null, null);
+    }
+
+    /**
+     * A workload shape's event (kind WORKLOAD): keyed by its namespace, named by its id, no uid and no
+     * resourceVersion (a shape is no one object). A DELETE carries the shape's last facts with 0 pods.
+     */
+    public static InventoryEvent workloadEvent(WorkloadShapes.Change change, Op op, Source source) {
+        WorkloadShapes.Shape s = change.shape();
+        WorkloadFacts facts = new WorkloadFacts(s.ownerKind(), s.ownerName(), new HashMap<>(s.labels()),
+                new ArrayList<>(s.unknownLabels()), change.pods(), s.hostNetwork());
+        return new InventoryEvent(source, op, Kind.WORKLOAD, s.namespace(), s.id(), null, null, null, null, null, false,
+                null, null, facts);
     }
 
     /**
@@ -129,6 +145,10 @@ public final class EventTranslator {
                 return true;
             }
         }
+        WorkloadFacts w = e.getWorkloadFacts();
+        if (w != null && w.getLabels().size() > FactLimits.MAX_MAP_ENTRIES) {
+            return true;
+        }
         FenceFacts f = e.getFenceFacts();
         if (f != null) {
             int rules = size(f.getIngress()) + size(f.getEgress());
@@ -150,23 +170,20 @@ public final class EventTranslator {
      * rules; an oversized pod selector becomes a selector of some pods (those labelled
      * {@code fencewatch.io/truncated-selector}), so the policy still counts as a policy of the
      * namespace. A namespace keeps its fencewatch.io/* and kubernetes.io/* labels, then others up to
-     * the bound.
+     * the bound; so do a workload shape's labels (its name, the hash of all its labels, stays).
      */
     public static InventoryEvent truncated(InventoryEvent e, int maxBytes) {
         InventoryEvent.Builder b = InventoryEvent.newBuilder(e).setTruncated(true);
+        WorkloadFacts w = e.getWorkloadFacts();
+        if (w != null) {
+            b.setWorkloadFacts(WorkloadFacts.newBuilder(w).setLabels(boundedLabels(w.getLabels(), maxBytes)).build());
+        }
         NamespaceFacts n = e.getNamespaceFacts();
         if (n != null) {
-            Map<String, String> labels = new LinkedHashMap<>();
+            Map<String, String> labels = boundedLabels(n.getLabels(), maxBytes);
             long bytes = 0;
-            for (boolean own : new boolean[] {true, false}) {
-                for (Map.Entry<String, String> l : new TreeMap<>(n.getLabels()).entrySet()) {
-                    boolean isOwn = l.getKey().startsWith("fencewatch.io/") || l.getKey().contains("kubernetes.io/");
-                    long size = l.getKey().length() + (long) l.getValue().length() + 8;
-                    if (isOwn == own && labels.size() < FactLimits.MAX_MAP_ENTRIES && bytes + size < maxBytes / 4) {
-                        labels.put(l.getKey(), l.getValue());
-                        bytes += size;
-                    }
-                }
+            for (Map.Entry<String, String> l : labels.entrySet()) {
+                bytes += l.getKey().length() + (long) l.getValue().length() + 8;
             }
             Map<String, String> annotations = new LinkedHashMap<>();
             for (Map.Entry<String, String> a : new TreeMap<>(n.getAnnotations()).entrySet()) {
@@ -212,6 +229,23 @@ public final class EventTranslator {
             b.setFenceFacts(fb.build());
         }
         return b.build();
+    }
+
+    /** The labels that fit a quarter of {@code maxBytes} and the map bound: fencewatch.io/*, *kubernetes.io/* first. */
+    private static Map<String, String> boundedLabels(Map<String, String> all, int maxBytes) {
+        Map<String, String> labels = new LinkedHashMap<>();
+        long bytes = 0;
+        for (boolean own : new boolean[] {true, false}) {
+            for (Map.Entry<String, String> l : new TreeMap<>(all).entrySet()) {
+                boolean isOwn = l.getKey().startsWith("fencewatch.io/") || l.getKey().contains("kubernetes.io/");
+                long size = l.getKey().length() + (long) l.getValue().length() + 8;
+                if (isOwn == own && labels.size() < FactLimits.MAX_MAP_ENTRIES && bytes + size < maxBytes / 4) {
+                    labels.put(l.getKey(), l.getValue());
+                    bytes += size;
+                }
+            }
+        }
+        return labels;
     }
 
     private static List<PolicyRule> allowAllIfAny(List<PolicyRule> rules) {
@@ -262,6 +296,13 @@ public final class EventTranslator {
         NamespaceFacts f = e.getNamespaceFacts();
         if (f != null) {
             n += mapBytes(f.getLabels()) + mapBytes(f.getAnnotations());
+        }
+        WorkloadFacts w = e.getWorkloadFacts();
+        if (w != null) {
+            n += 16 + len(w.getOwnerKind()) + len(w.getOwnerName()) + mapBytes(w.getLabels());
+            for (String k : w.getUnknownLabels()) {
+                n += len(k);
+            }
         }
         FenceFacts ff = e.getFenceFacts();
         if (ff != null) {

@@ -50,7 +50,7 @@ public final class ClusterMarkers implements AutoCloseable {
             throw new IllegalArgumentException("not an epoch-neutral marker: " + op);
         }
         return new InventoryEvent(new Source(cluster, collectorId, epoch, 0L, at), op, null, null, null, null, null, null,
-                null, null, false, facts, null);
+                null, null, false, facts, null, null);
     }
 
     /** Sends {@code op} for {@code cluster} at the clock's epoch; see {@link #send(String, Op, ClusterFacts, long, Duration)}. */

@@ -38,6 +38,7 @@ import io.fencewatch.collector.kube.ChangeType;
 import io.fencewatch.collector.kube.EventTranslator;
 import io.fencewatch.collector.kube.ObjectRefs;
 import io.fencewatch.collector.kube.PolicyKind;
+import io.fencewatch.collector.kube.WorkloadShapes;
 import io.fencewatch.schema.FactLimits;
 import io.fencewatch.schema.Keys;
 import io.fencewatch.schema.common.Op;
@@ -84,6 +85,24 @@ public final class InventoryPublisher implements AutoCloseable {
          */
         default Map<PolicyKind, List<GenericKubernetesResource>> fences() {
             return Map.of();
+        }
+
+        /**
+         * True when pods are watched and their workload shapes known (--watch-pods, the first list handed
+         * over): the epoch's snapshot then holds every shape and its markers say {@code watchesPods}.
+         */
+        default boolean watchesPods() {
+            return false;
+        }
+
+        /** Every workload shape, for the snapshot; later {@link #workloadChanges} count from it. */
+        default List<WorkloadShapes.Change> workloads() {
+            return List.of();
+        }
+
+        /** What changed in a namespace's workload shapes since they were last published. */
+        default List<WorkloadShapes.Change> workloadChanges(String namespace) {
+            return List.of();
         }
 
         /** Why the API server cannot be reached now, or null while it can (asked at the heartbeat interval). */
@@ -145,6 +164,8 @@ public final class InventoryPublisher implements AutoCloseable {
     private volatile PolicyEngineWatch.Facts engineFacts;
     /** The engine facts the last marker carried (publisher thread): when they differ, a HEARTBEAT goes at once. */
     private PolicyEngineWatch.Facts sentEngineFacts;
+    /** Whether the open epoch's snapshot held the workload shapes: its markers say {@code watchesPods}. */
+    private volatile boolean epochWatchesPods;
     /** The outage last reported (UNREACHABLE), or null. */
     private volatile Outage reportedOutage;
     private long nextOutageReportNanos;
@@ -408,6 +429,8 @@ public final class InventoryPublisher implements AutoCloseable {
         openEpoch = -1;
         sequence = 0;
         metrics.epochOpened();
+        boolean pods = source.watchesPods();
+        epochWatchesPods = pods; // SYNC_START says so, and the snapshot below holds the shapes
 
         // 1. SYNC_START everywhere, and wait for the acks: no snapshot goes into a dead broker's buffer.
         Instant now = clock.instant();
@@ -466,6 +489,12 @@ public final class InventoryPublisher implements AutoCloseable {
                 }
             }
         }
+        long shapeTotal = 0;
+        for (WorkloadShapes.Change shape : pods ? source.workloads() : List.<WorkloadShapes.Change>of()) {
+            if (sendShape(shape, Op.SNAPSHOT, epoch, partitions, now) >= 0) {
+                shapeTotal++;
+            }
+        }
         if (resyncNeeded.get()) {
             return false;
         }
@@ -473,12 +502,14 @@ public final class InventoryPublisher implements AutoCloseable {
             return true;
         }
 
-        // 3. SYNC_END everywhere, with counts; readiness follows its acks.
+        // 3. SYNC_END everywhere, with counts (namespaces and NetworkPolicies: shapes are not counted); readiness
+        // follows its acks.
         AtomicInteger pendingEnds = new AtomicInteger(partitions);
         Instant endAt = clock.instant();
         final long namespacesTotal = nsTotal;
         final long policiesTotal = npTotal;
         final long fencesTotal = fenceTotal;
+        final long shapesTotal = shapeTotal;
         for (int p = 0; p < partitions; p++) {
             SyncInfo info = new SyncInfo(partitions, p, nsTotal, npTotal, nsPerPartition[p], npPerPartition[p]);
             InventoryEvent end = marker(Op.SYNC_END, epoch, endAt, info);
@@ -487,9 +518,9 @@ public final class InventoryPublisher implements AutoCloseable {
             if (!trySend(rec, epoch, "SYNC_END", (md, ex) -> {
                 if (ex == null && pendingEnds.decrementAndGet() == 0 && lastEpoch == epoch) {
                     syncedEpoch = epoch;
-                    LOG.info("cluster {}: epoch {} synced: {} namespaces, {} policies, {} policies of other kinds on {}"
-                            + " partitions of {} in {} ms", cluster, epoch, namespacesTotal, policiesTotal, fencesTotal,
-                            partitions, topic,
+                    LOG.info("cluster {}: epoch {} synced: {} namespaces, {} policies, {} policies of other kinds, {}"
+                            + " workload shapes on {} partitions of {} in {} ms", cluster, epoch, namespacesTotal,
+                            policiesTotal, fencesTotal, pods ? shapesTotal : "no", partitions, topic,
                             TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - begin));
                 } else if (ex != null) {
                     LOG.debug("cluster {}: SYNC_END to {}-{} failed", cluster, topic, partition);
@@ -513,6 +544,13 @@ public final class InventoryPublisher implements AutoCloseable {
      * skipped (it would say nothing new). The first event of each object ends the check for it.
      */
     private void publish(AgentEvent event) {
+        if (event instanceof AgentEvent.WorkloadsChanged changed) {
+            for (WorkloadShapes.Change c : source.workloadChanges(changed.namespace())) {
+                sendShape(c, c.change() == ChangeType.DELETE ? Op.DELETE : Op.UPSERT, openEpoch, partitionCount,
+                        changed.observedAt());
+            }
+            return;
+        }
         Op op = event.change() == ChangeType.DELETE ? Op.DELETE : Op.UPSERT;
         if (!snapshotVersions.isEmpty()) {
             String rv = snapshotVersions.remove(objectKey(event));
@@ -565,8 +603,21 @@ public final class InventoryPublisher implements AutoCloseable {
                     ObjectRefs.where(cluster, obj), op);
             return -1;
         }
+        return sendRecord(record, ns, ObjectRefs.where(cluster, obj), epoch, partitions);
+    }
+
+    /** Sends one workload shape (kind WORKLOAD, keyed by its namespace); its partition, or -1. */
+    private int sendShape(WorkloadShapes.Change shape, Op op, long epoch, int partitions, Instant observedAt) {
+        InventoryEvent record = EventTranslator.workloadEvent(shape, op,
+                new Source(cluster, collectorId, epoch, sequence, observedAt));
+        return sendRecord(record, shape.shape().namespace(),
+                cluster + "/" + shape.shape().namespace() + "/" + shape.shape().id(), epoch, partitions);
+    }
+
+    /** Sends one object's record under {@code <cluster>/<ns>}; {@code where} names it in logs. */
+    private int sendRecord(InventoryEvent record, String ns, String where, long epoch, int partitions) {
         String key = Keys.of(cluster, ns);
-        record = withinLimits(record, key, obj);
+        record = withinLimits(record, key, where);
         if (record == null) {
             metrics.skippedObject();
             return -1;
@@ -576,7 +627,7 @@ public final class InventoryPublisher implements AutoCloseable {
             // with one sequence number (the OCI sink reports one partition: the bridge fans it out by its key).
             sequence++;
             for (int p = 0; p < partitions; p++) {
-                if (!trySend(new ProducerRecord<>(topic, p, key, record), epoch, ObjectRefs.where(cluster, obj), null)) {
+                if (!trySend(new ProducerRecord<>(topic, p, key, record), epoch, where, null)) {
                     return -1;
                 }
             }
@@ -584,8 +635,7 @@ public final class InventoryPublisher implements AutoCloseable {
         }
         int partition = partitionOf(key, partitions);
         sequence++;
-        boolean sent = trySend(new ProducerRecord<>(topic, partition, key, record), epoch, ObjectRefs.where(cluster, obj),
-                null);
+        boolean sent = trySend(new ProducerRecord<>(topic, partition, key, record), epoch, where, null);
         return sent ? partition : -1;
     }
 
@@ -594,7 +644,7 @@ public final class InventoryPublisher implements AutoCloseable {
      * (flagged, never over-stating isolation: see {@link EventTranslator#truncated}) so the object
      * still counts; null when even that does not fit. Says which object, never its content.
      */
-    private InventoryEvent withinLimits(InventoryEvent record, String key, HasMetadata obj) {
+    private InventoryEvent withinLimits(InventoryEvent record, String key, String where) {
         // Room for the key, the record's framing in its batch and the single-object header.
         int budget = maxRecordBytes - key.length() * 3 - 1024;
         if (!EventTranslator.exceedsBounds(record)) {
@@ -608,13 +658,12 @@ public final class InventoryPublisher implements AutoCloseable {
         int size = FencewatchSerdes.inventoryEvent().serialize(topic, cut).length;
         if (size > budget) {
             LOG.error("cluster {}: {} does not fit the inventory limit of {} bytes even truncated ({} bytes): not sent",
-                    cluster, ObjectRefs.where(cluster, obj), maxRecordBytes, size);
+                    cluster, where, maxRecordBytes, size);
             return null;
         }
         metrics.truncatedObject();
         LOG.warn("cluster {}: {} exceeds the inventory limits (max.request.size {} bytes, or the bounds on labels and"
-                + " rules): published as a truncated fact ({} bytes)", cluster, ObjectRefs.where(cluster, obj),
-                maxRecordBytes, size);
+                + " rules): published as a truncated fact ({} bytes)", cluster, where, maxRecordBytes, size);
         return cut;
     }
 
@@ -664,7 +713,7 @@ public final class InventoryPublisher implements AutoCloseable {
             facts = facts(engines);
         }
         return new InventoryEvent(new Source(cluster, collectorId, epoch, sequence, at), op, null, null, null, null, null,
-                null, null, info, false, facts, null);
+                null, null, info, false, facts, null, null);
     }
 
     /**
@@ -754,12 +803,22 @@ public final class InventoryPublisher implements AutoCloseable {
 
     private ClusterFacts facts(PolicyEngineWatch.Facts engines) {
         ClusterFacts provider = clusterFacts;
-        if (engines == null) {
+        boolean pods = epochWatchesPods;
+        if (engines == null && (provider == null ? !pods : provider.getWatchesPods() == pods)) {
             return provider;
         }
-        return (provider != null ? ClusterFacts.newBuilder(provider) : ClusterFacts.newBuilder())
-                .setPolicyEngines(engines.engines()).setPolicyEngineNamespaces(engines.namespaces())
-                .setPolicyEnginesError(engines.error()).build();
+        ClusterFacts.Builder b = (provider != null ? ClusterFacts.newBuilder(provider) : ClusterFacts.newBuilder())
+                .setWatchesPods(pods); // this agent's own knowledge wins over the fleet's configured value
+        if (engines != null) {
+            b.setPolicyEngines(engines.engines()).setPolicyEngineNamespaces(engines.namespaces())
+                    .setPolicyEnginesError(engines.error());
+        }
+        return b.build();
+    }
+
+    /** Whether the open (or last) epoch's snapshot held the workload shapes. */
+    public boolean epochWatchesPods() {
+        return epochWatchesPods;
     }
 
     /**

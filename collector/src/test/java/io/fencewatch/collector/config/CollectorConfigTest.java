@@ -52,6 +52,10 @@ class CollectorConfigTest {
         "http-port|70000|--http-port: '70000' is outside -1..65535",
         "forward-annotations|a*b|--forward-annotations: 'a*b' may use '*' only at the end of a key",
         "lease-name|Not_A_Name|--lease-name: 'Not_A_Name' is not a valid Kubernetes name (lower-case letters, digits, '-'; at most 63)",
+        "watch-pods|sometimes|--watch-pods: 'sometimes' is not a boolean (true or false)",
+        "pod-shape-delay|soon|--pod-shape-delay: 'soon' is not a duration (use e.g. 30s, 500ms, 2m or PT30S)",
+        "pod-shape-delay|-1s|--pod-shape-delay: '-1s' is outside 0s..600s",
+        "pod-shape-delay|11m|--pod-shape-delay: '11m' is outside 0s..600s",
     })
     void shouldStopWithOneLineNamingTheFlagWhenValueIsBad(String key, String value, String message) {
         assertThatThrownBy(() -> with(key, value)).isInstanceOf(ConfigException.class).hasMessage(message)
@@ -242,5 +246,27 @@ class CollectorConfigTest {
         assertThat(io.fencewatch.collector.AgentSettings.from(CollectorConfig.fromMap(Map.of("cluster-id", "a",
                 "bootstrap-servers", "k:1", "policy-kinds", "none")), new ClusterTarget("a", null)).policyKinds())
                 .isEmpty();
+    }
+
+    @Test
+    void shouldWatchNoPodsUnlessAskedAndGatherShapeChangesForASecond() {
+        CollectorConfig defaults = CollectorConfig.fromMap(MINIMAL);
+        assertThat(defaults.get(CollectorConfig.WATCH_PODS)).isFalse();
+        assertThat(defaults.get(CollectorConfig.POD_SHAPE_DELAY)).isEqualTo(Duration.ofSeconds(1));
+        io.fencewatch.collector.AgentSettings off = io.fencewatch.collector.AgentSettings.from(defaults,
+                defaults.targets().get(0));
+        assertThat(off.watchPods()).isFalse();
+
+        CollectorConfig on = CollectorConfig.fromArgs(new String[] {"--cluster-id=a", "--bootstrap-servers=k:1",
+                "--watch-pods", "--pod-shape-delay=0"}, Map.of());
+        io.fencewatch.collector.AgentSettings settings = io.fencewatch.collector.AgentSettings.from(on,
+                on.targets().get(0));
+        assertThat(settings.watchPods()).isTrue();
+        assertThat(settings.podShapeDelay()).isZero();
+        assertThat(CollectorConfig.fromArgs(new String[] {"--cluster-id=a", "--bootstrap-servers=k:1"},
+                Map.of("FENCEWATCH_WATCH_PODS", "true", "FENCEWATCH_POD_SHAPE_DELAY", "250ms")).get(
+                        CollectorConfig.POD_SHAPE_DELAY)).isEqualTo(Duration.ofMillis(250));
+        assertThat(CollectorConfig.usage()).contains("--watch-pods", "FENCEWATCH_WATCH_PODS", "--pod-shape-delay",
+                "FENCEWATCH_POD_SHAPE_DELAY");
     }
 }

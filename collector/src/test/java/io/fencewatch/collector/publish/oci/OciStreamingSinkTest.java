@@ -68,7 +68,7 @@ class OciStreamingSinkTest {
 
     private static InventoryEvent event(long seq, String pad) {
         return new InventoryEvent(new Source("c1", "test", 1L, seq, Instant.ofEpochMilli(1)), Op.HEARTBEAT, null,
-                pad, null, null, null, null, null, null, false, null, null);
+                pad, null, null, null, null, null, null, false, null, null, null);
     }
 
     /**
