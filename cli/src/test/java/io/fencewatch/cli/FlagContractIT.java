@@ -37,7 +37,8 @@ class FlagContractIT {
     @Test
     void shouldListEverySandboxFlagWhenAskedForHelp() throws Exception {
         assertThat(flags("sandbox")).containsAll(List.of("--api-port", "--cluster-id", "--context", "--data-dir",
-                "--grace", "--http-bind", "--http-port", "--kafka-port", "--kubeconfig", "--scenario"));
+                "--grace", "--http-bind", "--http-port", "--kafka-port", "--kubeconfig", "--scenario", "--profile",
+                "--transport", "--control-plane", "--watch-pods"));
     }
 
     @Test
@@ -106,6 +107,9 @@ class FlagContractIT {
         // Issue 13: where the collector looks for NetworkPolicy engines.
         assertThat(matches(FLAG, collectorHelp)).contains("--policy-engine-namespaces");
         assertThat(matches(ENV, collectorHelp)).contains(env("policy-engine-namespaces"));
+        // Issues 15 and 16: the policy kinds beyond NetworkPolicy, and pods.
+        assertThat(matches(FLAG, collectorHelp)).contains("--policy-kinds", "--watch-pods", "--pod-shape-delay");
+        assertThat(matches(ENV, collectorHelp)).contains(env("policy-kinds"), env("watch-pods"), env("pod-shape-delay"));
     }
 
     @Test

@@ -11,6 +11,7 @@ import org.slf4j.LoggerFactory;
 
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -21,7 +22,8 @@ import io.fabric8.kubernetes.client.utils.Serialization;
 /**
  * The {@code --scenario demo} story, played once on the simulated cluster with pauses so that each
  * drift shows as it happens: three teams' namespaces appear (two fenced by default-deny, one not),
- * a policy is deleted, a legacy namespace is exempted with {@code fencewatch.io/exempt}; last, the
+ * a policy is deleted, a legacy namespace is exempted with {@code fencewatch.io/exempt}, a team fences
+ * only some of its pods (FW-NP-003) and then all of them; last, the
  * platform team installs Calico ({@link CalicoNode}), so that the policies are enforced (FW-NP-002),
  * and adds a Calico GlobalNetworkPolicy default deny that fences every team's namespace, the
  * forgotten one included. Then the cluster is the user's.
@@ -36,6 +38,9 @@ final class DemoScenario extends ScenarioThread {
     static final String GLOBAL_DENY = "the platform team adds a Calico GlobalNetworkPolicy 'default-deny' for every"
             + " namespace with a team label → it fences analytics too (FW-NP-001 still counts NetworkPolicy objects;"
             + " --profile=effective counts it)";
+    static final String SHOP_PARTIAL = "team shop creates 'shop' with 2 api and 2 web pods, and a policy for its api"
+            + " pods only → FW-NP-001 passes, yet FW-NP-003 finds Deployment shop-web unfenced";
+    static final String SHOP_FENCED = "shop adds a default-deny for every pod → every workload is selected";
     private static final ResourceDefinitionContext GNP = new ResourceDefinitionContext.Builder()
             .withGroup("projectcalico.org").withVersion("v3").withKind("GlobalNetworkPolicy")
             .withPlural("globalnetworkpolicies").withNamespaced(false).build();
@@ -79,6 +84,15 @@ final class DemoScenario extends ScenarioThread {
                                     .addToLabels("fencewatch.io/exempt", "batch-jobs-until-q3-migration").endMetadata()
                                     .build())),
                     new Step("checkout restores its default-deny", () -> policy(k, defaultDeny("checkout"))),
+                    new Step(SHOP_PARTIAL, () -> {
+                        namespace(k, "shop", Map.of("team", "shop"));
+                        policy(k, allowApi("shop"));
+                        for (int i = 0; i < 2; i++) {
+                            pod(k, "shop", "api", i);
+                            pod(k, "shop", "web", i);
+                        }
+                    }),
+                    new Step(SHOP_FENCED, () -> policy(k, defaultDeny("shop"))),
                     new Step(INSTALL_CALICO, () -> k.apps().daemonSets().inNamespace(CalicoNode.NAMESPACE)
                             .resource(CalicoNode.daemonSet()).create()),
                     new Step(GLOBAL_DENY, () -> k.genericKubernetesResources(GNP).resource(globalDefaultDeny())
@@ -109,6 +123,36 @@ final class DemoScenario extends ScenarioThread {
 
     private static void policy(KubernetesClient k, NetworkPolicy p) {
         k.network().v1().networkPolicies().inNamespace(p.getMetadata().getNamespace()).resource(p).create();
+    }
+
+    /**
+     * A pod of Deployment {@code shop-<app>} as its ReplicaSet would create it (the simulated cluster
+     * runs no controllers): the ReplicaSet as controlling owner, {@code pod-template-hash}, phase Pending.
+     */
+    private static void pod(KubernetesClient k, String namespace, String app, int i) {
+        String hash = "5d8f7c9b4";
+        String rs = namespace + "-" + app + "-" + hash;
+        k.pods().inNamespace(namespace).resource(new PodBuilder()
+                .withNewMetadata().withName(rs + "-" + i).withNamespace(namespace)
+                .addToLabels("app", app).addToLabels("pod-template-hash", hash)
+                .addNewOwnerReference().withApiVersion("apps/v1").withKind("ReplicaSet").withName(rs)
+                .withUid("00000000-0000-4000-8000-00000000000" + (app.equals("api") ? 1 : 2)).withController(true)
+                .endOwnerReference().endMetadata()
+                .withNewSpec().addNewContainer().withName(app).withImage("registry.example/" + app + ":1.0").endContainer()
+                .endSpec().build()).create();
+    }
+
+    /** Ingress to the api pods from the web pods only: it selects app=api, nothing else. */
+    static NetworkPolicy allowApi(String namespace) {
+        return new NetworkPolicyBuilder()
+                .withNewMetadata().withName("allow-web-to-api").withNamespace(namespace).endMetadata()
+                .withNewSpec()
+                .withNewPodSelector().addToMatchLabels("app", "api").endPodSelector()
+                .withPolicyTypes("Ingress")
+                .addNewIngress().addNewFrom().withNewPodSelector().addToMatchLabels("app", "web").endPodSelector()
+                .endFrom().endIngress()
+                .endSpec()
+                .build();
     }
 
     /**

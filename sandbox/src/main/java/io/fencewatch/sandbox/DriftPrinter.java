@@ -21,6 +21,7 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.fencewatch.schema.common.Status;
 import io.fencewatch.schema.drift.CoverageState;
 import io.fencewatch.schema.drift.DriftEvent;
 import io.fencewatch.schema.serde.FencewatchSerdes;
@@ -132,9 +133,25 @@ final class DriftPrinter implements AutoCloseable {
             before = before + " " + grades(d.getBefore());
             after = after + " " + grades(d.getAfter());
         }
-        return String.format(Locale.ROOT, "%s  drift  %s/%s  %s → %s  %s%s", TIME.format(Instant.ofEpochMilli(
+        return String.format(Locale.ROOT, "%s  drift  %s/%s  %s → %s  %s%s%s", TIME.format(Instant.ofEpochMilli(
                 d.getDetectedAt().toEpochMilli())), d.getCluster(), d.getNamespace(), before, after, d.getReason(),
-                fencedBy(d.getAfter()));
+                workloads(d.getBefore(), d.getAfter()), fencedBy(d.getAfter()));
+    }
+
+    /** FW-NP-003 when it changed, e.g. "workloads COMPLIANT → NON_COMPLIANT (1 unfenced)"; nothing when pods are not known. */
+    private static String workloads(CoverageState before, CoverageState after) {
+        Status was = before == null ? null : before.getWorkloadStatus();
+        Status now = after == null ? null : after.getWorkloadStatus();
+        if (was == now || (now == null && before == null) || (was == null && after == null)) {
+            return "";
+        }
+        String unfenced = after != null && after.getUnisolatedWorkloads() > 0
+                ? " (" + after.getUnisolatedWorkloads() + " unfenced)" : "";
+        if (before == null) {
+            // A new namespace: say so only when a workload is open.
+            return now == Status.NON_COMPLIANT || now == Status.PENDING ? "  workloads " + now + unfenced : "";
+        }
+        return "  workloads " + (was == null ? "(not known)" : was) + " → " + (now == null ? "(not known)" : now) + unfenced;
     }
 
     /** The policies of kinds other than NetworkPolicy that fence the namespace, e.g. "GlobalNetworkPolicy default-deny". */

@@ -359,6 +359,7 @@ public final class Sandbox implements AutoCloseable {
         c.put("http-port", "-1"); // one HTTP port in the sandbox: the dashboard's
         c.put("collector-id", "sandbox-collector");
         c.put("shutdown-timeout", "2s");
+        c.put("watch-pods", String.valueOf(config.watchPods()));
         if (oke != null) {
             c.putAll(oke.collectorFlags());
             return new Collector(CollectorConfig.fromMap(withTransport(c)), target -> {

@@ -44,10 +44,11 @@ import io.fencewatch.controlplane.KubeControlPlane;
  *                     of the simulated API server (same port, same kubeconfig)
  * @param transport    how the collector's events reach the broker: directly, or through the OCI Streaming
  *                     stand-in and the oci-bridge
+ * @param watchPods    the collector watches pods (--watch-pods, on by default here), so FW-NP-003 is judged
  */
 public record SandboxConfig(int httpPort, String httpBind, int kafkaPort, int apiPort, Path dataDir, Scenario scenario,
         Duration grace, Path kubeconfig, String context, String clusterId, boolean realControlPlane,
-        Transport transport, Profile profile) {
+        Transport transport, Profile profile, boolean watchPods) {
 
     /** What the sandbox plays on the simulated cluster once it is ready. */
     public enum Scenario {
@@ -131,7 +132,9 @@ public record SandboxConfig(int httpPort, String httpBind, int kafkaPort, int ap
                     + "kube-controller-manager, built once by test-support/control-plane/build.sh (needs Go)"),
             flag("transport", "kafka", "kafka: the collector writes to the in-process broker; oci-streaming: it writes to a "
                     + "local OCI Streaming stand-in (signature-checking, not OCI) and the oci-bridge forwards the stream into "
-                    + "the broker, the whole OCI path in one JVM"));
+                    + "the broker, the whole OCI path in one JVM"),
+            flag("watch-pods", "true", "the collector watches pods and FW-NP-003 judges every workload (are all pods "
+                    + "selected by a NetworkPolicy?); false: namespaces and policies only, as the collector's default"));
 
     public SandboxConfig {
         Objects.requireNonNull(httpBind);
@@ -229,8 +232,9 @@ public record SandboxConfig(int httpPort, String httpBind, int kafkaPort, int ap
         }
         Transport transport = parse("transport", v, Transport::parse);
         Profile profile = parse("profile", v, Profile::parse);
+        boolean watchPods = parse("watch-pods", v, SandboxConfig::bool);
         return new SandboxConfig(httpPort, httpBind, kafkaPort, apiPort, dataDir, scenario, grace, kubeconfig,
-                context, clusterId, realControlPlane, transport, profile);
+                context, clusterId, realControlPlane, transport, profile, watchPods);
     }
 
     /**
@@ -242,7 +246,7 @@ public record SandboxConfig(int httpPort, String httpBind, int kafkaPort, int ap
         int kafka = choose("kafka-port", "127.0.0.1", kafkaPort);
         int api = simulated() ? choose("api-port", "127.0.0.1", apiPort) : apiPort;
         return new SandboxConfig(http, httpBind, kafka, api, dataDir, scenario, grace, kubeconfig, context, clusterId,
-                realControlPlane, transport, profile);
+                realControlPlane, transport, profile, watchPods);
     }
 
     /** True with {@code --scenario oke}: a simulated OKE fleet instead of the one simulated cluster. */
@@ -323,6 +327,15 @@ public record SandboxConfig(int httpPort, String httpBind, int kafkaPort, int ap
         } catch (IllegalArgumentException e) {
             throw new BadFlag("--" + name + ": " + e.getMessage());
         }
+    }
+
+    /** {@code true} or {@code false}. */
+    static boolean bool(String v) {
+        return switch (v.toLowerCase(Locale.ROOT)) {
+            case "true" -> true;
+            case "false" -> false;
+            default -> throw new IllegalArgumentException("'" + shorten(v) + "' is not true or false");
+        };
     }
 
     /** {@code simulated} or {@code real}; real needs the built binaries. */

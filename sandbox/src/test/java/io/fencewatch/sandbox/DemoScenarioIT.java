@@ -33,13 +33,15 @@ class DemoScenarioIT {
     }
 
     @Test
-    void shouldInstallCalicoThenAGlobalDefaultDenyAndSayHowToTurnItBackWhenTheDemoPlays() {
+    void shouldFenceSomePodsThenAllThenInstallCalicoAndAGlobalDefaultDenyAndSayHowToTurnItBackWhenTheDemoPlays() {
         new DemoScenario(api::client, terminal, Duration.ZERO).play();
 
         List<String> lines = bytes.toString(StandardCharsets.UTF_8).lines().toList();
         assertThat(lines).as("nothing stopped the story").noneMatch(l -> l.startsWith("demo:  stopped"));
         assertThat(lines).endsWith(
                 "demo:  checkout restores its default-deny",
+                "demo:  " + DemoScenario.SHOP_PARTIAL,
+                "demo:  " + DemoScenario.SHOP_FENCED,
                 "demo:  the platform team installs Calico (a calico-node DaemonSet in kube-system) → policies are now"
                         + " enforced",
                 "demo:  " + DemoScenario.GLOBAL_DENY,
@@ -57,7 +59,14 @@ class DemoScenarioIT {
                         .isEqualTo(CalicoNode.IMAGE);
             });
             assertThat(k.network().v1().networkPolicies().inAnyNamespace().list().getItems())
-                    .extracting(p -> p.getMetadata().getNamespace()).containsExactlyInAnyOrder("payments", "checkout");
+                    .extracting(p -> p.getMetadata().getNamespace() + "/" + p.getMetadata().getName())
+                    .containsExactlyInAnyOrder("payments/default-deny", "checkout/default-deny", "shop/allow-web-to-api",
+                            "shop/default-deny");
+            assertThat(k.pods().inNamespace("shop").list().getItems())
+                    .extracting(p -> p.getMetadata().getLabels().get("app") + " " + p.getMetadata().getOwnerReferences()
+                            .get(0).getName())
+                    .containsExactlyInAnyOrder("api shop-api-5d8f7c9b4", "api shop-api-5d8f7c9b4", "web shop-web-5d8f7c9b4",
+                            "web shop-web-5d8f7c9b4");
             assertThat(k.genericKubernetesResources("projectcalico.org/v3", "GlobalNetworkPolicy").list().getItems())
                     .singleElement().satisfies(gnp -> {
                         assertThat(gnp.getMetadata().getName()).isEqualTo("default-deny");
