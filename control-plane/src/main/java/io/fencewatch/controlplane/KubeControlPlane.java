@@ -29,7 +29,7 @@ import org.slf4j.LoggerFactory;
 /**
  * A real Kubernetes control plane on 127.0.0.1, for tests: etcd, kube-apiserver and
  * kube-controller-manager (namespace and garbage-collector controllers, so a namespace deletion
- * completes), run as child processes from the binaries that {@code test-support/control-plane/build.sh}
+ * completes; {@link #WORKLOAD_CONTROLLERS} for the sandbox, where a Deployment makes its pods), run as child processes from the binaries that {@code test-support/control-plane/build.sh}
  * builds from their Go modules. The flags are the minimal ones envtest uses: etcd with its data in a
  * temporary directory, the API server with TLS, a client CA, a service-account signing key and
  * {@code --authorization-mode=RBAC}. The admin user ({@code system:masters}) authenticates with a
@@ -55,6 +55,7 @@ public final class KubeControlPlane implements AutoCloseable {
     private final Path binaries;
     private final Path dir;
     private final String contextName;
+    private final List<String> controllers;
     private final ControlPlaneCerts certs = new ControlPlaneCerts();
     private final ControlPlaneCerts.Issued admin;
     private final SSLContext adminTls;
@@ -66,7 +67,8 @@ public final class KubeControlPlane implements AutoCloseable {
     private final Thread reaper;
     private boolean closed;
 
-    private KubeControlPlane(Path binaries, int apiPort, String contextName) {
+    private KubeControlPlane(Path binaries, int apiPort, String contextName, List<String> controllers) {
+        this.controllers = List.copyOf(controllers);
         this.binaries = binaries;
         this.contextName = contextName;
         try {
@@ -105,6 +107,18 @@ public final class KubeControlPlane implements AutoCloseable {
                         + " (built by test-support/control-plane/build.sh, which needs Go)";
     }
 
+    /** The controllers the tests' control plane runs: a namespace deletion completes, owners' dependents are collected. */
+    public static final List<String> MINIMAL_CONTROLLERS = List.of("namespace-controller", "garbage-collector-controller");
+    /**
+     * Also the workload controllers (no scheduler, no kubelet: their pods stay Pending), and the one that gives each
+     * namespace the default ServiceAccount pods need to be admitted: what {@code fencewatch sandbox
+     * --control-plane=real} runs, so that {@code kubectl create deployment} makes pods as on a cluster.
+     */
+    public static final List<String> WORKLOAD_CONTROLLERS = List.of("namespace-controller",
+            "garbage-collector-controller", "serviceaccount-controller", "deployment-controller",
+            "replicaset-controller", "statefulset-controller", "daemonset-controller", "job-controller",
+            "cronjob-controller");
+
     /** Starts etcd, the API server and the controller manager from {@link #binariesDir()}; returns once the API is ready. */
     public static KubeControlPlane start() {
         return start(binariesDir(), 0, "fencewatch-real");
@@ -115,11 +129,16 @@ public final class KubeControlPlane implements AutoCloseable {
      * names the cluster, user and context of the kubeconfig.
      */
     public static KubeControlPlane start(Path binaries, int apiPort, String contextName) {
+        return start(binaries, apiPort, contextName, MINIMAL_CONTROLLERS);
+    }
+
+    /** As {@link #start(Path, int, String)}, with kube-controller-manager running {@code controllers}. */
+    public static KubeControlPlane start(Path binaries, int apiPort, String contextName, List<String> controllers) {
         String missing = missingBinaries(binaries);
         if (missing != null) {
             throw new IllegalStateException(missing);
         }
-        KubeControlPlane cp = new KubeControlPlane(binaries, apiPort, contextName);
+        KubeControlPlane cp = new KubeControlPlane(binaries, apiPort, contextName, controllers);
         try {
             cp.boot();
             return cp;
@@ -279,7 +298,7 @@ public final class KubeControlPlane implements AutoCloseable {
 
         launch("kube-controller-manager", List.of(
                 "--kubeconfig=" + kubeconfig(),
-                "--controllers=namespace-controller,garbage-collector-controller",
+                "--controllers=" + String.join(",", controllers),
                 "--leader-elect=false", "--secure-port=0", "--v=1"));
         LOG.info("control plane ready at {} in {} ms (dir {})", url(), (System.nanoTime() - t0) / 1_000_000, dir);
     }

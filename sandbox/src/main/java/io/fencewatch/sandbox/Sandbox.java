@@ -133,7 +133,8 @@ public final class Sandbox implements AutoCloseable {
             api.writeKubeconfig(kubeconfig());
         }
         if (config.realControlPlane()) {
-            controlPlane = KubeControlPlane.start(KubeControlPlane.binariesDir(), config.apiPort(), config.clusterId());
+            controlPlane = KubeControlPlane.start(KubeControlPlane.binariesDir(), config.apiPort(), config.clusterId(),
+                    KubeControlPlane.WORKLOAD_CONTROLLERS);
             controlPlane.writeKubeconfig(kubeconfig());
         }
         if (config.okeFleet()) {
