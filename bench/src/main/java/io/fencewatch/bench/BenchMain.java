@@ -33,7 +33,7 @@ public final class BenchMain {
     static final int EXIT_USAGE = 2;
 
     static final List<String> SECTIONS = List.of("latency", "throughput", "sync", "query", "polling", "scale", "audit", "real",
-            "oci", "pod-change-cpu", "cluster-policy");
+            "oci", "pod-change-cpu", "cluster-policy", "pod-churn");
 
     static final Setting<Boolean> QUICK = Setting.toggle("quick", "false",
             "one rate, smaller inputs; under 2 minutes on 2 cores");
@@ -48,7 +48,8 @@ public final class BenchMain {
             drift latency (API write -> drift readable, read_committed), processor throughput against a
             bare count, initial sync, queries (point local/forwarded, list), scale and polling (full only),
             the OCI Streaming path through oci-bridge on the stand-in against the direct Kafka path, one
-            cluster-wide policy change in a cluster of 10,000 namespaces.
+            cluster-wide policy change in a cluster of 10,000 namespaces, the inventory events and heap of
+            --watch-pods under pod churn (simulated time).
             Prints a table, then one name=value line per figure.
             """, SETTINGS, List.of());
 

@@ -69,6 +69,9 @@ final class BenchRun {
                 failures += section("10 cluster-wide policy change", broker, stateRoot,
                         (b, s) -> ClusterPolicyBenchmark.run(b, s, figures, quick));
             }
+            if (options.runs("pod-churn")) {
+                failures += section("12 pod churn", broker, stateRoot, (b, s) -> PodChurnBenchmark.run(figures, quick));
+            }
             if (!quick && options.runs("scale")) {
                 failures += section("4 scale", broker, stateRoot, (b, s) -> ScaleBenchmark.run(b, s, figures));
             }

@@ -41,8 +41,28 @@ class BenchMainTest {
     }
 
     @Test
+    void shouldKnowThePodChurnSectionLast() {
+        assertThat(BenchMain.SECTIONS).endsWith("cluster-policy", "pod-churn");
+        BenchMain.Options o = BenchMain.parse(new String[] {"--quick", "--only=pod-churn"});
+        assertThat(o.runs("pod-churn")).isTrue();
+        assertThat(o.runs("cluster-policy")).isFalse();
+    }
+
+    @Test
+    void shouldCountFewerEventsForShapesThanForPodsWhenADeploymentRollsAndPodsCrashLoop() {
+        PodChurnBenchmark.Counts delayed = PodChurnBenchmark.churn(java.time.Duration.ofSeconds(1));
+        PodChurnBenchmark.Counts immediate = PodChurnBenchmark.churn(java.time.Duration.ZERO);
+        // Per pod: 6 rolls x 200 pods x (add, update, delete) + 50 pods x 29 status updates.
+        assertThat(delayed.perPod()).isEqualTo(6 * 200 * 3 + 50 * 29);
+        assertThat(immediate.perPod()).isEqualTo(delayed.perPod());
+        // No delay: a count per pod created or deleted; the crash loop never moves one.
+        assertThat(immediate.shapes()).isEqualTo(6 * 200 * 2);
+        assertThat(delayed.shapes()).isPositive().isLessThan(immediate.shapes() / 10);
+    }
+
+    @Test
     void shouldKnowTheClusterPolicySection() {
-        assertThat(BenchMain.SECTIONS).endsWith("cluster-policy");
+        assertThat(BenchMain.SECTIONS).contains("cluster-policy");
         BenchMain.Options o = BenchMain.parse(new String[] {"--only=cluster-policy"});
         assertThat(o.runs("cluster-policy")).isTrue();
         assertThat(o.runs("oci")).isFalse();

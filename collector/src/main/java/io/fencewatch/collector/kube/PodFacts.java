@@ -24,6 +24,7 @@ import io.fabric8.kubernetes.api.model.PodBuilder;
  */
 record PodFacts(String uid, String resourceVersion, String[] labels, String ownerKind, String ownerName,
         boolean hostNetwork, String phase) {
+    private static final String[] NO_LABELS = new String[0];
 
     /** The facts of a pod (null for null). */
     static PodFacts of(Pod pod) {
@@ -31,7 +32,7 @@ record PodFacts(String uid, String resourceVersion, String[] labels, String owne
             return null;
         }
         ObjectMeta m = pod.getMetadata();
-        String[] labels = new String[0];
+        String[] labels = NO_LABELS;
         String ownerKind = null;
         String ownerName = null;
         String uid = null;
@@ -58,7 +59,7 @@ record PodFacts(String uid, String resourceVersion, String[] labels, String owne
 
     private static String[] labels(Map<String, String> in) {
         if (in == null || in.isEmpty()) {
-            return new String[0];
+            return NO_LABELS;
         }
         TreeMap<String, String> sorted = new TreeMap<>();
         in.forEach((k, v) -> {

@@ -9,6 +9,7 @@ import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -76,8 +77,7 @@ public final class WorkloadShapes {
             unknownLabels.forEach(k -> writeString(out, k));
             out.write(hostNetwork ? 1 : 0);
             byte[] digest = sha256(out.toByteArray());
-            return ownerKind + "/" + ownerName + "/" + String.format("%02x%02x%02x%02x", digest[0], digest[1], digest[2],
-                    digest[3]);
+            return ownerKind + "/" + ownerName + "/" + HexFormat.of().formatHex(digest, 0, 4);
         }
     }
 
