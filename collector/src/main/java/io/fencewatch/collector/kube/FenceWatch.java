@@ -269,7 +269,7 @@ public final class FenceWatch implements AutoCloseable {
                 () -> requestEpoch.accept(s.resource() + " relisted after the watch was lost")));
         refused.remove(k);
         inf.exceptionHandler((isStarted, t) -> {
-            int code = t instanceof KubernetesClientException kce ? kce.getCode() : 0;
+            int code = PodWatch.statusCode(t); // fabric8 may wrap it in a CompletionException
             if (!isStarted && (code == 403 || code == 404) && refused.add(k)) {
                 LOG.warn("cluster {}: list of {} refused ({}): left out of the snapshot until it can be listed{}", cluster,
                         s.resource(), describe(t), code == 404 ? "; looking again" : "");
