@@ -147,29 +147,34 @@ class ClusterAgentIT {
         ClusterAgent agent = start();
         long epoch = agent.publisher().openEpoch();
 
-        cluster.api().namespaces().resource(new NamespaceBuilder().withNewMetadata().withName("shop")
-                .addToLabels("env", "prod").addToAnnotations("team.example.com/owner", "payments")
-                .addToAnnotations("fencewatch.io/exempt-reason", "none").addToAnnotations("secret.example.com/x", "no")
-                .endMetadata().withNewStatus().withPhase("Active").endStatus().build()).create();
-        cluster.createDefaultDeny("shop", "deny-all");
-        NetworkPolicy allowDns = cluster.api().network().v1().networkPolicies().inNamespace("shop")
-                .resource(new NetworkPolicyBuilder().withNewMetadata().withName("allow-dns").withNamespace("shop")
-                        .endMetadata().withNewSpec().withNewPodSelector().endPodSelector()
-                        .addNewEgress().addNewTo().withNewNamespaceSelector()
-                        .addToMatchLabels("kubernetes.io/metadata.name", "kube-system").endNamespaceSelector().endTo()
-                        .addNewPort().withProtocol("UDP").withNewPort(53).endPort().endEgress()
-                        .withPolicyTypes("Egress").endSpec().build())
-                .create();
-        cluster.api().network().v1().networkPolicies().inNamespace("shop").withName("allow-dns")
-                .edit(np -> new NetworkPolicyBuilder(np).editSpec().editFirstEgress().addNewPort().withProtocol("TCP")
-                        .withNewPort(53).endPort().endEgress().endSpec().build());
-        cluster.deletePolicy("shop", "deny-all");
-        cluster.deletePolicy("shop", "allow-dns");
-
         try (TopicReader<String, InventoryEvent> reader = TestAgents.reader(broker, topic)) {
-            // Namespaces and policies arrive on two watches with no order between them: a namespace
-            // deleted while its policies' deletions are still in flight may come first. What the
-            // collector promises is order per object, so the namespace goes once the policy's delete is out.
+            cluster.api().namespaces().resource(new NamespaceBuilder().withNewMetadata().withName("shop")
+                    .addToLabels("env", "prod").addToAnnotations("team.example.com/owner", "payments")
+                    .addToAnnotations("fencewatch.io/exempt-reason", "none").addToAnnotations("secret.example.com/x", "no")
+                    .endMetadata().withNewStatus().withPhase("Active").endStatus().build()).create();
+            // Namespaces and policies arrive on two watches with no order between them (a loaded machine
+            // delivers the policies' events first): what the collector promises is order per object. So
+            // each kind's change waits until the other's is out: the policies once the namespace is, and
+            // the namespace's delete once the last policy's delete is.
+            reader.pollUntil(rs -> rs.stream().anyMatch(r -> r.value().getOp() == Op.UPSERT
+                    && r.value().getKind() == Kind.NAMESPACE && "shop".equals(r.value().getName())),
+                    Duration.ofSeconds(30));
+
+            cluster.createDefaultDeny("shop", "deny-all");
+            NetworkPolicy allowDns = cluster.api().network().v1().networkPolicies().inNamespace("shop")
+                    .resource(new NetworkPolicyBuilder().withNewMetadata().withName("allow-dns").withNamespace("shop")
+                            .endMetadata().withNewSpec().withNewPodSelector().endPodSelector()
+                            .addNewEgress().addNewTo().withNewNamespaceSelector()
+                            .addToMatchLabels("kubernetes.io/metadata.name", "kube-system").endNamespaceSelector().endTo()
+                            .addNewPort().withProtocol("UDP").withNewPort(53).endPort().endEgress()
+                            .withPolicyTypes("Egress").endSpec().build())
+                    .create();
+            cluster.api().network().v1().networkPolicies().inNamespace("shop").withName("allow-dns")
+                    .edit(np -> new NetworkPolicyBuilder(np).editSpec().editFirstEgress().addNewPort().withProtocol("TCP")
+                            .withNewPort(53).endPort().endEgress().endSpec().build());
+            cluster.deletePolicy("shop", "deny-all");
+            cluster.deletePolicy("shop", "allow-dns");
+
             reader.pollUntil(rs -> rs.stream().anyMatch(r -> r.value().getOp() == Op.DELETE
                     && r.value().getKind() == Kind.NETWORK_POLICY && "allow-dns".equals(r.value().getName())),
                     Duration.ofSeconds(30));
