@@ -22,7 +22,8 @@ import io.fencewatch.schema.Keys;
 /**
  * The flags {@code fencewatch audit} and {@code fencewatch remediate} share: which clusters (as the
  * collector takes them: {@code --kubeconfig}, {@code --contexts}, else in-cluster or the current
- * context) and the rule's flags, with the processor's names, defaults and meaning.
+ * context) and the rule's flags, with the processor's names, defaults and meaning; and the audit's
+ * own ({@link #POLICY_ENGINE_NAMESPACES}, {@link #PODS}), which remediate does not declare.
  */
 public final class AuditConfig {
     public static final Setting<Path> KUBECONFIG = new Setting<>("kubeconfig", null, AuditConfig::readableFile,
@@ -33,7 +34,7 @@ public final class AuditConfig {
     public static final Setting<String> CLUSTER_ID = new Setting<>("cluster-id", null, AuditConfig::clusterId,
             "cluster id of the single cluster when --contexts is empty (default: the context's name, or 'in-cluster')");
     public static final Setting<Integer> PAGE_SIZE = new Setting<>("page-size", "500", v -> intIn(v, 1, 10_000),
-            "page size of the namespace and NetworkPolicy lists");
+            "page size of every list (namespaces, policies, DaemonSets, pods)");
     public static final Setting<Duration> REQUEST_TIMEOUT = new Setting<>("request-timeout", "30s", Parsers::duration,
             "timeout of each request to an API server");
     /** FW-NP-002: where to look for NetworkPolicy engines; the collector's flag of the same name and default. */
@@ -42,6 +43,11 @@ public final class AuditConfig {
             "comma-separated namespaces whose DaemonSets are matched against the NetworkPolicy engines Fencewatch"
                     + " knows (FW-NP-002; default: where those engines install themselves); empty: do not look"
                     + " (enforcement UNKNOWN)");
+    /** FW-NP-003: whether to list every pod (one paged list of all namespaces) and judge the workload shapes. */
+    public static final Setting<Boolean> PODS = Setting.toggle("pods", "false",
+            "FW-NP-003: also list every pod (one paged list of all namespaces, a read of each pod) and judge whether"
+                    + " a NetworkPolicy selects every workload (the WORKLOADS column, the rows' pods and"
+                    + " workloadStatus, FW-NP-003 findings)");
 
     // The rule's flags: the processor's names, defaults and parsers (pinned against ProcessorConfig in tests).
     public static final Setting<Profile> PROFILE = new Setting<>("profile", "baseline", Profile::parse,

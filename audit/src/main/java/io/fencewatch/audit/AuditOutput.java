@@ -46,17 +46,23 @@ public final class AuditOutput {
      * CLUSTER, NAMESPACE, STATUS, REASON, POLICIES, INGRESS, EGRESS, FENCED BY (the policies of
      * other kinds than networking.k8s.io NetworkPolicy that isolate its pods); then one summary line
      * per cluster, followed by its FW-NP-002 line when it was looked for, and a line saying which
-     * policy kinds could not be read, if any.
+     * policy kinds could not be read, if any. With {@code --pods} also WORKLOADS (FW-NP-003: its
+     * status, with "N unfenced" when not COMPLIANT; "-" when the pods could not be listed) and a line
+     * per cluster whose pods could not be.
      */
     static String table(List<Auditor.ClusterResult> results) {
-        String[] head = {"CLUSTER", "NAMESPACE", "STATUS", "REASON", "POLICIES", "INGRESS", "EGRESS", "FENCED BY"};
+        boolean pods = results.stream().anyMatch(Auditor.ClusterResult::pods);
+        String[] head = pods
+                ? new String[] {"CLUSTER", "NAMESPACE", "STATUS", "REASON", "POLICIES", "INGRESS", "EGRESS", "FENCED BY",
+                        "WORKLOADS"}
+                : new String[] {"CLUSTER", "NAMESPACE", "STATUS", "REASON", "POLICIES", "INGRESS", "EGRESS", "FENCED BY"};
         int[] w = new int[head.length];
         for (int i = 0; i < head.length; i++) {
             w[i] = head[i].length();
         }
         for (Auditor.ClusterResult r : results) {
             for (NamespaceCoverage c : r.rows()) {
-                String[] row = row(c);
+                String[] row = row(c, pods);
                 for (int i = 0; i < row.length; i++) {
                     w[i] = Math.max(w[i], row[i].length());
                 }
@@ -66,7 +72,7 @@ public final class AuditOutput {
         line(b, head, w);
         for (Auditor.ClusterResult r : results) {
             for (NamespaceCoverage c : r.rows()) {
-                line(b, row(c), w);
+                line(b, row(c, pods), w);
             }
         }
         b.append('\n');
@@ -78,6 +84,10 @@ public final class AuditOutput {
             if (!r.failed() && r.fencesProblem() != null) {
                 b.append("cluster ").append(r.cluster()).append(": policy kinds not all read (")
                         .append(oneLine(r.fencesProblem())).append("): isolation may be under-stated\n");
+            }
+            if (!r.failed() && r.podsProblem() != null) {
+                b.append("cluster ").append(r.cluster()).append(": pods not read (").append(oneLine(r.podsProblem()))
+                        .append("): no FW-NP-003 verdict\n");
             }
         }
         return b.toString();
@@ -100,10 +110,26 @@ public final class AuditOutput {
                 n.getOrDefault(Status.TERMINATING, 0));
     }
 
-    private static String[] row(NamespaceCoverage c) {
-        return new String[] {c.getCluster(), c.getNamespace(), c.getStatus().name(), oneLine(c.getReason()),
+    private static String[] row(NamespaceCoverage c, boolean pods) {
+        String[] cells = {c.getCluster(), c.getNamespace(), c.getStatus().name(), oneLine(c.getReason()),
                 Integer.toString(c.getPolicies().size()), grade(c.getIngress().name(), c.getIngressAllowsAll()),
                 grade(c.getEgress().name(), c.getEgressAllowsAll()), fencedBy(c)};
+        if (!pods) {
+            return cells;
+        }
+        String[] out = java.util.Arrays.copyOf(cells, cells.length + 1);
+        out[cells.length] = workloads(c);
+        return out;
+    }
+
+    /** FW-NP-003's cell: {@code COMPLIANT}, {@code NON_COMPLIANT (2 unfenced)}, or "-" when the pods are not known. */
+    static String workloads(NamespaceCoverage c) {
+        Status s = c.getWorkloadStatus();
+        if (s == null) {
+            return "-";
+        }
+        return s != Status.COMPLIANT && c.getUnisolatedWorkloadCount() > 0
+                ? s.name() + " (" + c.getUnisolatedWorkloadCount() + " unfenced)" : s.name();
     }
 
     /**
@@ -142,7 +168,9 @@ public final class AuditOutput {
      * each with {@code enforced} (the row's: true, false, null when unknown) and, when it was looked
      * for, its cluster's FW-NP-002 verdict {@code enforcement: {rule, state, reason, engines: [{id,
      * name, version, namespace, workload, desired, ready}]}}; {@code policyKindsError} when some policy
-     * kinds could not be listed (fencedBy and the effective grades may then be under-stated).
+     * kinds could not be listed (fencedBy and the effective grades may then be under-stated);
+     * {@code podsError} when {@code --pods} was asked for and the pods could not be listed (the
+     * FW-NP-003 fields, {@code pods} to {@code workloadReason}, are then the REST API's "not known").
      */
     static String json(List<Auditor.ClusterResult> results) {
         StringBuilder b = new StringBuilder("[");
@@ -159,6 +187,9 @@ public final class AuditOutput {
                 }
                 if (r.fencesProblem() != null) {
                     row.put("policyKindsError", r.fencesProblem());
+                }
+                if (r.podsProblem() != null) {
+                    row.put("podsError", r.podsProblem());
                 }
                 b.append(first ? "\n  " : ",\n  ").append(write(row));
                 first = false;
@@ -189,13 +220,19 @@ public final class AuditOutput {
         }
     }
 
-    /** One OCSF Compliance Finding per NON_COMPLIANT namespace, one per line (the findings topic's JSON). */
+    /**
+     * One OCSF Compliance Finding per NON_COMPLIANT namespace (FW-NP-001), and one per namespace whose
+     * workloadStatus is NON_COMPLIANT (FW-NP-003, with {@code --pods}), one per line (the findings topic's JSON).
+     */
     static String ocsf(List<Auditor.ClusterResult> results, String productVersion) {
         StringBuilder b = new StringBuilder();
         for (Auditor.ClusterResult r : results) {
             for (NamespaceCoverage c : r.rows()) {
                 if (c.getStatus() == Status.NON_COMPLIANT) {
                     b.append(Auditor.finding(c, productVersion)).append('\n');
+                }
+                if (c.getWorkloadStatus() == Status.NON_COMPLIANT) {
+                    b.append(Auditor.workloadFinding(c, productVersion)).append('\n');
                 }
             }
         }

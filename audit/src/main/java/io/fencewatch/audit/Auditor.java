@@ -24,7 +24,8 @@ import io.fencewatch.schema.inventory.ClusterFacts;
 
 /**
  * The rule's audit procedure on one listing: each namespace evaluated by {@code rules/} as of one
- * instant, as the coverage record the processor keeps (and the REST API shows).
+ * instant, as the coverage record the processor keeps (and the REST API shows); with the pods
+ * read, FW-NP-003 too.
  */
 public final class Auditor {
     private final CoverageEvaluator evaluator;
@@ -37,16 +38,22 @@ public final class Auditor {
 
     /**
      * One cluster's result: its rows, or why it could not be read; and FW-NP-002's verdict, null
-     * when not asked for (remediate) or when the cluster could not be read.
+     * when not asked for (remediate) or when the cluster could not be read; whether FW-NP-003 was
+     * asked for ({@code --pods}) and, if so, why the pods could not be listed (null: they were).
      */
     public record ClusterResult(String cluster, List<NamespaceCoverage> rows, String error, Enforcement enforcement,
-            String fencesProblem) {
+            String fencesProblem, boolean pods, String podsProblem) {
         public ClusterResult(String cluster, List<NamespaceCoverage> rows, String error) {
             this(cluster, rows, error, null, null);
         }
 
         public ClusterResult(String cluster, List<NamespaceCoverage> rows, String error, Enforcement enforcement) {
             this(cluster, rows, error, enforcement, null);
+        }
+
+        public ClusterResult(String cluster, List<NamespaceCoverage> rows, String error, Enforcement enforcement,
+                String fencesProblem) {
+            this(cluster, rows, error, enforcement, fencesProblem, false, null);
         }
 
         public boolean failed() {
@@ -97,6 +104,15 @@ public final class Auditor {
      */
     public List<NamespaceCoverage> evaluate(String cluster, List<ClusterReader.Listed> listing,
             ClusterReader.PolicyFences fences, Enforcement enforcement, Instant now) {
+        return evaluate(cluster, listing, fences, null, enforcement, now);
+    }
+
+    /**
+     * The rows as above and, when {@code pods} is not null and was read, FW-NP-003 on every
+     * namespace's workload shapes (none for a namespace without pods); else no workload verdict.
+     */
+    public List<NamespaceCoverage> evaluate(String cluster, List<ClusterReader.Listed> listing,
+            ClusterReader.PolicyFences fences, ClusterReader.PodShapes pods, Enforcement enforcement, Instant now) {
         Boolean enforced = enforcement == null ? null : enforcement.enforced();
         long t = now.toEpochMilli();
         List<NamespaceCoverage> rows = new ArrayList<>(listing.size());
@@ -104,6 +120,10 @@ public final class Auditor {
             // First seen now: the grace clock starts at the namespace's creation (the earlier of the two).
             NamespaceState state = new NamespaceState(ns.name(), ns.facts(), new ArrayList<>(ns.policies().values()), t,
                     new ArrayList<>(ns.policies().keySet()), fences.of(ns.name()));
+            List<NamespaceState.Workload> workloads = pods == null ? null : pods.of(ns.name());
+            if (workloads != null) {
+                state = state.withWorkloads(workloads);
+            }
             Verdict v = evaluator.evaluate(state, t);
             rows.add(CoverageRecords.of(cluster, ns.name(), ns.uid(), v, new ArrayList<>(ns.policies().keySet()),
                     rules.profile(), ns.facts().getCreatedAt(), now, now, null, enforced));
@@ -122,6 +142,18 @@ public final class Auditor {
         DriftEvent drift = new DriftEvent(id, row.getCluster(), row.getNamespace(), null, after,
                 DriftReason.NAMESPACE_CREATED_WITHOUT_POLICY, null, row.getUpdatedAt(), row.getProfile());
         return Findings.toJson(drift, uuid(id + "|finding"), true, row, productVersion);
+    }
+
+    /**
+     * The OCSF Compliance Finding (FW-NP-003) of a row whose workloadStatus is NON_COMPLIANT, as a
+     * processor that had just started on this cluster would open it (workloads found unisolated).
+     */
+    public static String workloadFinding(NamespaceCoverage row, String productVersion) {
+        String key = row.getCluster() + "/" + row.getNamespace();
+        String id = uuid("audit|" + key + "|" + row.getUpdatedAt().toEpochMilli() + "|workloads");
+        DriftEvent drift = new DriftEvent(id, row.getCluster(), row.getNamespace(), null, CoverageRecords.stateOf(row),
+                DriftReason.WORKLOAD_UNISOLATED, null, row.getUpdatedAt(), row.getProfile());
+        return Findings.workloadJson(drift, uuid(id + "|workload-finding"), true, row, productVersion);
     }
 
     static String uuid(String text) {

@@ -15,6 +15,8 @@ import io.fabric8.kubernetes.api.model.ListOptionsBuilder;
 import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.NamespaceList;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodList;
 import io.fabric8.kubernetes.api.model.PodTemplateSpec;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.api.model.apps.DaemonSetList;
@@ -27,7 +29,10 @@ import io.fencewatch.collector.config.CollectorConfig;
 import io.fencewatch.collector.kube.EventTranslator;
 import io.fencewatch.collector.kube.FenceTranslator;
 import io.fencewatch.collector.kube.PolicyKind;
+import io.fencewatch.collector.kube.ChangeType;
+import io.fencewatch.collector.kube.WorkloadShapes;
 import io.fencewatch.rules.Fence;
+import io.fencewatch.rules.NamespaceState;
 import io.fencewatch.rules.PolicyEngines;
 import io.fencewatch.schema.inventory.ClusterFacts;
 import io.fencewatch.schema.inventory.PolicyEngineFacts;
@@ -42,7 +47,8 @@ import io.fencewatch.schema.inventory.Source;
  * same translation the collector publishes, so the audit sees what the processor sees; so are the
  * policies of the other kinds it serves (Calico, Cilium, admin network policies). For
  * FW-NP-002 also the DaemonSets of the policy-engine namespaces, matched by the rule's detection
- * table ({@link PolicyEngines}), as the cluster facts a collector reports.
+ * table ({@link PolicyEngines}), as the cluster facts a collector reports. For FW-NP-003 (when
+ * asked) every pod, grouped into the collector's workload shapes ({@link WorkloadShapes}).
  */
 public final class ClusterReader {
 
@@ -73,6 +79,18 @@ public final class ClusterReader {
         /** Why the listing is incomplete, or null. */
         public String problem() {
             return errors.isEmpty() ? null : String.join("; ", errors);
+        }
+    }
+
+    /**
+     * The cluster's workload shapes by namespace, as the collector publishes them (a namespace without
+     * pods is absent); or, when the pods could not be listed, none and why ({@code problem}): the
+     * audit then has no FW-NP-003 verdict, as a processor whose collector does not watch pods.
+     */
+    public record PodShapes(Map<String, List<NamespaceState.Workload>> byNamespace, String problem) {
+        /** The shapes of {@code namespace} ([] when it has no pods), or null when the pods are not known. */
+        public List<NamespaceState.Workload> of(String namespace) {
+            return problem != null ? null : byNamespace.getOrDefault(namespace, List.of());
         }
     }
 
@@ -189,6 +207,53 @@ public final class ClusterReader {
             }
         }
         return new PolicyFences(byNamespace, List.copyOf(clusterWide), List.copyOf(errors));
+    }
+
+    /**
+     * Every pod of every namespace, one paged list, counted by {@link WorkloadShapes#shapeOf} (an ended
+     * pod counts nowhere) and translated by {@link EventTranslator#workloadEvent} as the collector's
+     * snapshot would be. A 403 or another failure gives no shapes and a one-line problem.
+     */
+    public PodShapes workloads(KubernetesClient client, String cluster) {
+        Map<WorkloadShapes.Shape, Integer> counts = new LinkedHashMap<>();
+        try {
+            String token = null;
+            do {
+                PodList page = client.pods().inAnyNamespace()
+                        .list(new ListOptionsBuilder().withLimit((long) pageSize).withContinue(token).build());
+                count(counts, page.getItems());
+                token = page.getMetadata() == null ? null : page.getMetadata().getContinue();
+            } while (token != null && !token.isEmpty());
+        } catch (KubernetesClientException e) {
+            return new PodShapes(Map.of(), e.getCode() == 403 ? "forbidden: list pods"
+                    : "list pods failed: " + Targets.oneLine(e));
+        }
+        return shapes(cluster, counts);
+    }
+
+    /** Adds each pod that has not ended to its shape's count; returns {@code counts}. */
+    static Map<WorkloadShapes.Shape, Integer> count(Map<WorkloadShapes.Shape, Integer> counts, List<Pod> pods) {
+        for (Pod pod : pods) {
+            WorkloadShapes.Shape shape = WorkloadShapes.shapeOf(pod);
+            if (shape != null) {
+                counts.merge(shape, 1, Integer::sum);
+            }
+        }
+        return counts;
+    }
+
+    /** Counted shapes as the collector's snapshot events carry them, by namespace, each namespace's by id. */
+    static PodShapes shapes(String cluster, Map<WorkloadShapes.Shape, Integer> counts) {
+        Source source = new Source(cluster, "fencewatch-audit", 0L, 0L, java.time.Instant.now());
+        Map<String, List<NamespaceState.Workload>> byNamespace = new TreeMap<>();
+        counts.forEach((shape, n) -> {
+            InventoryEvent e = EventTranslator.workloadEvent(new WorkloadShapes.Change(ChangeType.UPSERT, shape, n),
+                    Op.SNAPSHOT, source);
+            byNamespace.computeIfAbsent(e.getNamespace(), k -> new ArrayList<>())
+                    .add(new NamespaceState.Workload(e.getName(), e.getWorkloadFacts()));
+        });
+        byNamespace.values().forEach(l -> l.sort(java.util.Comparator.comparing(NamespaceState.Workload::name)));
+        return new PodShapes(byNamespace, null);
     }
 
     /**

@@ -27,6 +27,7 @@ final class Targets {
             String command, BiConsumer<KubernetesClient, Auditor.ClusterResult> each) {
         List<Auditor.ClusterResult> results = new ArrayList<>();
         ClusterReader reader = new ClusterReader(config.get(AuditConfig.PAGE_SIZE));
+        boolean pods = Boolean.TRUE.equals(config.get(AuditConfig.PODS));
         for (AuditConfig.Target t : config.targets()) {
             String cluster = t.clusterId();
             try (KubernetesClient client = ClusterReader.client(config.get(AuditConfig.KUBECONFIG), t.context(),
@@ -42,8 +43,11 @@ final class Targets {
                         : Auditor.enforcement(reader.policyEngines(client, engineNamespaces,
                                 listing.stream().map(ClusterReader.Listed::name).toList()));
                 ClusterReader.PolicyFences fences = reader.fences(client, cluster, config.get(AuditConfig.POLICY_KINDS));
+                // Only audit declares --pods (FW-NP-003): one list of every pod.
+                ClusterReader.PodShapes shapes = pods ? reader.workloads(client, cluster) : null;
                 Auditor.ClusterResult r = new Auditor.ClusterResult(cluster,
-                        auditor.evaluate(cluster, listing, fences, enforcement, now), null, enforcement, fences.problem());
+                        auditor.evaluate(cluster, listing, fences, shapes, enforcement, now), null, enforcement,
+                        fences.problem(), pods, shapes == null ? null : shapes.problem());
                 results.add(r);
                 if (each != null) {
                     each.accept(client, r);
@@ -52,7 +56,7 @@ final class Targets {
                 String name = cluster != null ? cluster : t.context() != null ? t.context() : "(default)";
                 String why = oneLine(e);
                 err.println("fencewatch " + command + ": cluster " + name + " could not be read: " + why);
-                results.add(new Auditor.ClusterResult(name, List.of(), why));
+                results.add(new Auditor.ClusterResult(name, List.of(), why, null, null, pods, null));
             }
         }
         return results;

@@ -8,6 +8,7 @@ import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -19,13 +20,15 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.apps.DaemonSetBuilder;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fencewatch.sandbox.CalicoNode;
 import io.fencewatch.sandbox.apiserver.SimulatedApiServer;
 
 /**
  * fencewatch audit against the sandbox's simulated API server: exit statuses, contexts, unreadable
- * clusters, and FW-NP-002 (no engine, Calico, a forbidden engine namespace).
+ * clusters, FW-NP-002 (no engine, Calico, a forbidden engine namespace), and FW-NP-003 with
+ * {@code --pods} (a namespace whose policy selects some of its pods; pods forbidden).
  */
 class AuditCommandIT {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -243,16 +246,109 @@ class AuditCommandIT {
                 + " (--policy-engine-namespaces is empty))");
     }
 
+    /** Namespace shop: a NetworkPolicy selecting app=api, Deployments api (2 pods) and web (1), a hostNetwork pod. */
+    private void shopWithPods() {
+        try (KubernetesClient k = api.client()) {
+            k.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName("shop").endMetadata().build())
+                    .create();
+            k.network().v1().networkPolicies().inNamespace("shop").resource(new NetworkPolicyBuilder().withNewMetadata()
+                    .withName("allow-api").endMetadata().withNewSpec().withNewPodSelector()
+                    .addToMatchLabels("app", "api").endPodSelector().withPolicyTypes("Ingress").endSpec().build()).create();
+            for (var pod : List.of(
+                    ClusterReaderPodsTest.deploymentPod("shop", "api-1a2b-x", "api", "1a2b", Map.of("app", "api"), "Running"),
+                    ClusterReaderPodsTest.deploymentPod("shop", "api-1a2b-y", "api", "1a2b", Map.of("app", "api"), "Running"),
+                    ClusterReaderPodsTest.deploymentPod("shop", "web-3c4d-x", "web", "3c4d", Map.of("app", "web"), "Running"),
+                    ClusterReaderPodsTest.hostNetworkPod("shop", "agent"))) {
+                k.pods().inNamespace("shop").resource(pod).create();
+            }
+        }
+    }
+
+    @Test
+    void shouldJudgeFwNp003WithPodsAndFailOnItOnlyWhenAskedTo() throws IOException {
+        shopWithPods();
+        String kubeconfig = "--kubeconfig=" + api.writeKubeconfig(dir.resolve("kubeconfig"));
+
+        var without = run(AuditCommand::run, kubeconfig);
+        var table = run(AuditCommand::run, kubeconfig, "--pods", "--page-size=2");
+        var json = run(AuditCommand::run, kubeconfig, "--pods", "-o", "json");
+        var ocsf = run(AuditCommand::run, kubeconfig, "--pods", "-o", "ocsf");
+        var failOn = run(AuditCommand::run, kubeconfig, "--pods", "--fail-on=workloads");
+
+        // Inside the grace period the team-* namespaces are PENDING: only FW-NP-003 can fail the run.
+        assertThat(without.exit()).isEqualTo(AuditCommand.EXIT_OK);
+        assertThat(without.out()).doesNotContain("WORKLOADS");
+        assertThat(table.exit()).as("FW-NP-003 is reported, not failed on, by default").isEqualTo(AuditCommand.EXIT_OK);
+        assertThat(table.out().lines().findFirst().orElseThrow()).endsWith("  WORKLOADS");
+        assertThat(table.out().lines().filter(l -> l.startsWith("sandbox  shop ")).findFirst().orElseThrow())
+                .contains("  COMPLIANT  ").endsWith("  NON_COMPLIANT (1 unfenced)");
+        assertThat(failOn.exit()).isEqualTo(AuditCommand.EXIT_NON_COMPLIANT);
+        JsonNode shop = null;
+        for (JsonNode row : JSON.readTree(json.out())) {
+            if (row.path("namespace").asText().equals("shop")) {
+                shop = row;
+            } else {
+                assertThat(row.path("workloadStatus").asText()).as(row.path("namespace").asText())
+                        .isIn("EXEMPT", "COMPLIANT");
+            }
+        }
+        assertThat(shop).isNotNull();
+        assertThat(shop.path("status").asText()).as("FW-NP-001").isEqualTo("COMPLIANT");
+        assertThat(shop.path("workloadStatus").asText()).isEqualTo("NON_COMPLIANT");
+        assertThat(shop.at("/unisolatedWorkloads/0/kind").asText()).isEqualTo("Deployment");
+        assertThat(shop.at("/unisolatedWorkloads/0/name").asText()).isEqualTo("web");
+        assertThat(shop.path("unisolatedWorkloads")).hasSize(1);
+        assertThat(shop.at("/pods/total").asInt()).isEqualTo(4);
+        assertThat(shop.at("/pods/hostNetwork").asInt()).as("apart").isEqualTo(1);
+        assertThat(shop.at("/pods/isolatedIngress").asInt()).isEqualTo(2);
+        assertThat(shop.path("workloadReason").asText()).contains("Deployment web", "1 hostNetwork pod apart");
+        assertThat(ocsf.out().lines().toList()).singleElement().satisfies(l -> assertThat(JSON.readTree(l)
+                .at("/finding_info/uid").asText()).isEqualTo("FW-NP-003:sandbox/shop"));
+        // FENCEWATCH_PODS turns it on as well.
+        var env = new java.io.ByteArrayOutputStream();
+        AuditCommand.run(new String[] {kubeconfig}, Map.of("FENCEWATCH_PODS", "true"),
+                new java.io.PrintStream(env, true, java.nio.charset.StandardCharsets.UTF_8), System.err,
+                java.time.Clock.systemUTC());
+        assertThat(env.toString(java.nio.charset.StandardCharsets.UTF_8)).contains("NON_COMPLIANT (1 unfenced)");
+    }
+
+    @Test
+    void shouldSayThePodsWereNotReadAndGiveNoPodVerdictWhenPodsAreForbidden() throws IOException {
+        shopWithPods();
+        api.forbid("", "pods", null);
+        String kubeconfig = "--kubeconfig=" + api.writeKubeconfig(dir.resolve("kubeconfig"));
+
+        var table = run(AuditCommand::run, kubeconfig, "--pods");
+        var json = run(AuditCommand::run, kubeconfig, "--pods", "-o", "json");
+        var failOn = run(AuditCommand::run, kubeconfig, "--pods", "--fail-on=workloads");
+
+        assertThat(table.exit()).as("the namespaces are audited all the same").isEqualTo(AuditCommand.EXIT_OK);
+        assertThat(table.err()).isEmpty();
+        assertThat(table.out()).contains("cluster sandbox: 30 namespaces")
+                .contains("cluster sandbox: pods not read (forbidden: list pods): no FW-NP-003 verdict");
+        assertThat(table.out().lines().filter(l -> l.startsWith("sandbox  shop ")).findFirst().orElseThrow())
+                .endsWith("  -");
+        assertThat(JSON.readTree(json.out())).hasSize(30).allSatisfy(row -> {
+            assertThat(row.path("workloadStatus").isNull()).isTrue();
+            assertThat(row.path("pods").isNull()).isTrue();
+            assertThat(row.path("podsError").asText()).isEqualTo("forbidden: list pods");
+        });
+        assertThat(failOn.exit()).as("a gate on FW-NP-003 does not pass unseen pods")
+                .isEqualTo(AuditCommand.EXIT_NON_COMPLIANT);
+    }
+
     @Test
     void shouldStopWithOneLineAndExitTwoWhenAFlagIsBad() {
         for (List<String> args : List.of(List.of("-o", "xml"), List.of("--profile=lax"), List.of("--colour"),
                 List.of("--kubeconfig=/nope"), List.of("--policy-engine-namespaces=Kube_System"),
-                List.of("--require-enforcement=maybe"))) {
+                List.of("--require-enforcement=maybe"), List.of("--pods=some"), List.of("--fail-on=workloads"))) {
             var r = run(AuditCommand::run, args.toArray(String[]::new));
             assertThat(r.exit()).as(args.toString()).isEqualTo(2);
             assertThat(r.err().strip()).as(args.toString()).startsWith("fencewatch audit: --").doesNotContain("\n");
         }
         assertThat(run(AuditCommand::run, "-o", "xml").err().strip())
                 .isEqualTo("fencewatch audit: --output: must be table, json, ocsf or junit, not 'xml'");
+        assertThat(run(AuditCommand::run, "--fail-on=workloads").err().strip())
+                .isEqualTo("fencewatch audit: --fail-on: workloads needs --pods (FW-NP-003 is judged on the pods)");
     }
 }

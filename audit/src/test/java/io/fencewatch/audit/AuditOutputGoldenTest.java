@@ -68,15 +68,127 @@ class AuditOutputGoldenTest {
                 new Auditor.ClusterResult("prod-us", List.of(), "connect timed out"));
     }
 
+    /**
+     * With --pods: prod-eu's pods read (an api Deployment fenced, a web one not, a hostNetwork agent,
+     * an ended Job pod), prod-ap's refused (403), prod-us not read at all.
+     */
+    static List<Auditor.ClusterResult> podsResults() {
+        Auditor auditor = new Auditor(Rules.defaults());
+        PolicyFacts defaultDeny = new PolicyFacts(new LabelSelector(Map.of(), List.of()), List.of("Ingress", "Egress"),
+                null, null);
+        PolicyFacts allowApi = new PolicyFacts(new LabelSelector(Map.of("app", "api"), List.of()), List.of("Ingress"),
+                null, null);
+        List<ClusterReader.Listed> listing = List.of(
+                ns("fresh", Map.of(), Map.of(), NOW.minusSeconds(10)),
+                ns("kube-system", Map.of(), Map.of(), OLD),
+                withPolicies(ns("partial", Map.of(), Map.of(), OLD), Map.of("allow-api", allowApi)),
+                ns("quiet", Map.of(), Map.of(), OLD),
+                withPolicies(ns("web", Map.of(), Map.of(), OLD), Map.of("fencewatch-default-deny", defaultDeny)));
+        List<io.fabric8.kubernetes.api.model.Pod> pods = List.of(
+                ClusterReaderPodsTest.deploymentPod("fresh", "web-5c6d-a", "web", "5c6d", Map.of("app", "web"), "Running"),
+                ClusterReaderPodsTest.hostNetworkPod("kube-system", "kube-proxy-x"),
+                ClusterReaderPodsTest.deploymentPod("partial", "api-1a2b-a", "api", "1a2b", Map.of("app", "api"), "Running"),
+                ClusterReaderPodsTest.deploymentPod("partial", "api-1a2b-b", "api", "1a2b", Map.of("app", "api"), "Running"),
+                ClusterReaderPodsTest.deploymentPod("partial", "web-9f8e-a", "web", "9f8e", Map.of("app", "web"), "Running"),
+                ClusterReaderPodsTest.deploymentPod("partial", "old-0000-a", "old", "0000", Map.of("app", "old"), "Failed"),
+                ClusterReaderPodsTest.hostNetworkPod("partial", "agent"),
+                ClusterReaderPodsTest.deploymentPod("web", "api-3c4d-a", "api", "3c4d", Map.of("app", "api"), "Running"));
+        ClusterReader.PodShapes shapes = ClusterReader.shapes("prod-eu",
+                ClusterReader.count(new java.util.LinkedHashMap<>(), pods));
+        ClusterReader.PodShapes refused = new ClusterReader.PodShapes(Map.of(), "forbidden: list pods");
+        return List.of(
+                new Auditor.ClusterResult("prod-eu", auditor.evaluate("prod-eu", listing, ClusterReader.PolicyFences.NONE,
+                        shapes, null, NOW), null, null, null, true, null),
+                new Auditor.ClusterResult("prod-ap", auditor.evaluate("prod-ap", List.of(ns("shop", Map.of(), Map.of(),
+                        OLD)), ClusterReader.PolicyFences.NONE, refused, null, NOW), null, null, null, true,
+                        refused.problem()),
+                new Auditor.ClusterResult("prod-us", List.of(), "connect timed out", null, null, true, null));
+    }
+
     @ParameterizedTest
     @EnumSource(AuditOutput.Format.class)
     void shouldPrintTheGoldenOutputWhenAuditingTheFixedListing(AuditOutput.Format format) throws IOException {
-        String actual = AuditOutput.render(format, results(), "0.1.0-test");
-        Path golden = Path.of("src/test/resources/golden/audit." + format.name().toLowerCase(java.util.Locale.ROOT));
+        assertGolden("audit", format, results());
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = AuditOutput.Format.class, names = {"TABLE", "JSON", "OCSF"})
+    void shouldPrintTheGoldenOutputWhenAuditingTheFixedListingWithPods(AuditOutput.Format format) throws IOException {
+        assertGolden("audit-pods", format, podsResults());
+    }
+
+    private static void assertGolden(String name, AuditOutput.Format format, List<Auditor.ClusterResult> results)
+            throws IOException {
+        String actual = AuditOutput.render(format, results, "0.1.0-test");
+        Path golden = Path.of("src/test/resources/golden/" + name + "."
+                + format.name().toLowerCase(java.util.Locale.ROOT));
         if (Boolean.getBoolean("golden.update")) {
             Files.writeString(golden, actual, StandardCharsets.UTF_8);
         }
         assertThat(actual).isEqualTo(Files.readString(golden, StandardCharsets.UTF_8));
+    }
+
+    @org.junit.jupiter.api.Test
+    void shouldShowFwNp003InAWorkloadsColumnOnlyWithPods() {
+        assertThat(AuditOutput.render(AuditOutput.Format.TABLE, results(), "v")).doesNotContain("WORKLOADS");
+        List<String> lines = AuditOutput.render(AuditOutput.Format.TABLE, podsResults(), "v").lines().toList();
+        assertThat(lines.get(0)).endsWith("  FENCED BY  WORKLOADS");
+        assertThat(lines).filteredOn(l -> l.startsWith("prod-eu  partial ")).singleElement().satisfies(l -> assertThat(l)
+                .contains("  COMPLIANT  ").endsWith("  NON_COMPLIANT (1 unfenced)"));
+        assertThat(lines).filteredOn(l -> l.startsWith("prod-eu  fresh ")).singleElement()
+                .satisfies(l -> assertThat(l).endsWith("  PENDING (1 unfenced)"));
+        assertThat(lines).filteredOn(l -> l.startsWith("prod-eu  quiet ")).singleElement().satisfies(l -> assertThat(l)
+                .contains("NON_COMPLIANT").endsWith("  COMPLIANT"));
+        assertThat(lines).filteredOn(l -> l.startsWith("prod-ap  shop ")).singleElement()
+                .satisfies(l -> assertThat(l).endsWith("  -"));
+        assertThat(lines).contains("cluster prod-ap: pods not read (forbidden: list pods): no FW-NP-003 verdict")
+                .noneMatch(l -> l.startsWith("cluster prod-eu: pods not read"));
+    }
+
+    @org.junit.jupiter.api.Test
+    void shouldPrintTheRestApisWorkloadFieldsAndThePodsErrorWhenTheOutputIsJsonWithPods() throws IOException {
+        List<Auditor.ClusterResult> results = podsResults();
+        JsonNode array = JSON.readTree(AuditOutput.render(AuditOutput.Format.JSON, results, "v"));
+        List<NamespaceCoverage> rows = new java.util.ArrayList<>(results.get(0).rows());
+        rows.addAll(results.get(1).rows());
+        assertThat(array.size()).isEqualTo(rows.size());
+        for (int i = 0; i < rows.size(); i++) {
+            ObjectNode printed = (ObjectNode) array.get(i).deepCopy();
+            boolean refused = rows.get(i).getCluster().equals("prod-ap");
+            assertThat(printed.path("podsError").isMissingNode()).isEqualTo(!refused);
+            printed.remove("podsError");
+            assertThat(printed).as("the REST API's object").isEqualTo(JsonViews.coverage(rows.get(i)));
+        }
+        JsonNode partial = array.get(2);
+        assertThat(partial.path("namespace").asText()).isEqualTo("partial");
+        assertThat(partial.path("workloadStatus").asText()).isEqualTo("NON_COMPLIANT");
+        assertThat(partial.at("/pods/total").asInt()).as("the Failed pod is not counted").isEqualTo(4);
+        assertThat(partial.at("/pods/hostNetwork").asInt()).isEqualTo(1);
+        assertThat(partial.at("/unisolatedWorkloads/0/name").asText()).isEqualTo("web");
+        assertThat(partial.path("unisolatedWorkloadCount").asInt()).isEqualTo(1);
+        JsonNode shop = array.get(5);
+        assertThat(shop.path("pods").isNull()).as("not known").isTrue();
+        assertThat(shop.path("workloadStatus").isNull()).isTrue();
+        assertThat(shop.path("podsError").asText()).isEqualTo("forbidden: list pods");
+    }
+
+    @org.junit.jupiter.api.Test
+    void shouldAddOneFwNp003FindingPerNamespaceWhoseWorkloadsAreNonCompliantWhenTheOutputIsOcsf() throws IOException {
+        String[] lines = AuditOutput.render(AuditOutput.Format.OCSF, podsResults(), "v").split("\n");
+        List<String> uids = new java.util.ArrayList<>();
+        for (String l : lines) {
+            uids.add(JSON.readTree(l).at("/finding_info/uid").asText());
+        }
+        assertThat(uids).containsExactly("FW-NP-003:prod-eu/partial", "FW-NP-001:prod-eu/quiet",
+                "FW-NP-001:prod-ap/shop");
+        OcsfChecks.assertOpenFinding(lines[1], "prod-eu", "quiet", NOW.toEpochMilli());
+        JsonNode partial = JSON.readTree(lines[0]);
+        assertThat(partial.at("/compliance/control").asText()).isEqualTo("FW-NP-003");
+        assertThat(partial.get("activity_name").asText()).isEqualTo("Create");
+        assertThat(partial.get("time").asLong()).isEqualTo(NOW.toEpochMilli());
+        assertThat(partial.at("/resources/2/type").asText()).isEqualTo("Kubernetes Deployment");
+        assertThat(partial.at("/resources/2/name").asText()).isEqualTo("web");
+        assertThat(partial.at("/unmapped/drift_reason").asText()).isEqualTo("WORKLOAD_UNISOLATED");
     }
 
     @org.junit.jupiter.api.Test
