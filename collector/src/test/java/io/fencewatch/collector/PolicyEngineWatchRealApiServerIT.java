@@ -116,11 +116,15 @@ class PolicyEngineWatchRealApiServerIT {
             assertThat(found.getNamespace()).isEqualTo(ns);
             assertThat(found.getName()).isEqualTo(ds.getMetadata().getName());
             assertThat(PolicyEngines.versionOf(found.getImage())).isEqualTo(version);
-            assertThat(reported).last().satisfies(f -> assertThat(f.engines()).containsExactly(found));
+            // current() reads the informer's store, which holds the DaemonSet a moment before the informer's
+            // handler has reported it: the report is awaited, not assumed to be there already.
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(reported).last()
+                    .satisfies(f -> assertThat(f.engines()).containsExactly(found)));
 
             client.apps().daemonSets().inNamespace(ns).withName(ds.getMetadata().getName()).delete();
             await().atMost(Duration.ofSeconds(30)).until(() -> watch.current().engines().isEmpty());
-            assertThat(reported).last().satisfies(f -> assertThat(f.engines()).isEmpty());
+            await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(reported).last()
+                    .satisfies(f -> assertThat(f.engines()).isEmpty()));
         }
     }
 
