@@ -117,7 +117,7 @@ public final class Findings {
             g.writeEndArray();
 
             g.writeObjectFieldStart("remediation");
-            g.writeStringField("desc", remediationText(namespace));
+            writeTemplated(g, "desc", NP_001_DESC, namespace, () -> remediationText(namespace));
             g.writeArrayFieldStart("references");
             g.writeString("https://kubernetes.io/docs/concepts/services-networking/network-policies/#default-policies");
             g.writeEndArray();
@@ -210,10 +210,7 @@ public final class Findings {
             g.writeEndArray();
 
             g.writeObjectFieldStart("remediation");
-            g.writeStringField("desc", "Select every workload of namespace " + namespace + " with a NetworkPolicy:"
-                    + " a default-deny policy with an empty podSelector selects them all; or widen the podSelector of"
-                    + " the policies that miss these workloads. Apply with: kubectl apply -f - <<'EOF'\n"
-                    + defaultDenyPolicy(namespace) + "EOF\n");
+            writeTemplated(g, "desc", NP_003_DESC, namespace, () -> workloadRemediationText(namespace));
             g.writeArrayFieldStart("references");
             g.writeString("https://kubernetes.io/docs/concepts/services-networking/network-policies/#the-two-sorts-of-pod-isolation");
             g.writeEndArray();
@@ -434,6 +431,52 @@ public final class Findings {
             case TERMINATING -> "namespace is being deleted";
             default -> after.getReason();
         };
+    }
+
+    /** FW-NP-003's remediation text for {@code namespace}. */
+    static String workloadRemediationText(String namespace) {
+        return "Select every workload of namespace " + namespace + " with a NetworkPolicy:"
+                + " a default-deny policy with an empty podSelector selects them all; or widen the podSelector of"
+                + " the policies that miss these workloads. Apply with: kubectl apply -f - <<'EOF'\n"
+                + defaultDenyPolicy(namespace) + "EOF\n";
+    }
+
+    private static final String PLACEHOLDER = "fencewatch-namespace-placeholder";
+    /**
+     * The remediation texts as JSON strings (quoted, escaped), split around the namespace: a finding
+     * carries some 3 KB of them, and escaping them char by char was most of writing a finding.
+     */
+    static final String[] NP_001_DESC = jsonTemplate(remediationText(PLACEHOLDER));
+    static final String[] NP_003_DESC = jsonTemplate(workloadRemediationText(PLACEHOLDER));
+
+    private static String[] jsonTemplate(String text) {
+        StringWriter out = new StringWriter(text.length() + 256);
+        try (JsonGenerator g = JSON.createGenerator(out)) {
+            g.writeString(text);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return out.toString().split(java.util.regex.Pattern.quote(PLACEHOLDER), -1);
+    }
+
+    /**
+     * Field {@code name} with the text {@code full} gives: from the pre-escaped template when the
+     * namespace is a plain YAML scalar (letters, digits, {@code _ . / -}, nothing JSON escapes, so
+     * the bytes are those {@code writeString} writes), else {@code full} written as usual.
+     */
+    static void writeTemplated(JsonGenerator g, String name, String[] template, String namespace,
+            java.util.function.Supplier<String> full) throws java.io.IOException {
+        g.writeFieldName(name);
+        if (!RemediationPolicy.Yaml.scalar(namespace).equals(namespace)) {
+            g.writeString(full.get());
+            return;
+        }
+        StringBuilder b = new StringBuilder(template[0].length() * 2 + 4096);
+        b.append(template[0]);
+        for (int i = 1; i < template.length; i++) {
+            b.append(namespace).append(template[i]);
+        }
+        g.writeRawValue(b.toString());
     }
 
     public static String remediationText(String namespace) {

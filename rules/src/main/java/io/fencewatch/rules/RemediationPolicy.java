@@ -107,7 +107,44 @@ public record RemediationPolicy(String namespace, boolean allowDns, Types types)
 
     /** One YAML document (no leading {@code ---}), ending in a newline; every string safely quoted where needed. */
     public String toYaml() {
+        if (allowDns && types == Types.BOTH) {
+            String fast = DefaultYaml.INSTANCE.forNamespace(namespace);
+            if (fast != null) {
+                return fast;
+            }
+        }
         return Yaml.render(toObject());
+    }
+
+    /**
+     * The default policy's YAML, rendered once around a placeholder namespace: a finding carries
+     * it, and rendering the object each time was a tenth of the stream thread. Used only when the
+     * namespace is a plain scalar (written as is, as the placeholder is), so the text is the one
+     * {@link Yaml#render} gives; any other namespace is rendered in full.
+     */
+    private static final class DefaultYaml {
+        static final DefaultYaml INSTANCE = new DefaultYaml();
+        private static final String PLACEHOLDER = "fencewatch-namespace-placeholder";
+        private final String head;
+        private final String tail;
+
+        private DefaultYaml() {
+            String yaml = Yaml.render(defaultFor(PLACEHOLDER).toObject());
+            int at = yaml.indexOf(PLACEHOLDER);
+            if (at < 0 || yaml.indexOf(PLACEHOLDER, at + 1) >= 0 || !Yaml.scalar(PLACEHOLDER).equals(PLACEHOLDER)) {
+                throw new IllegalStateException("the default policy's YAML must hold its namespace once, plain");
+            }
+            head = yaml.substring(0, at);
+            tail = yaml.substring(at + PLACEHOLDER.length());
+        }
+
+        String forNamespace(String namespace) {
+            if (!Yaml.scalar(namespace).equals(namespace)) {
+                return null;
+            }
+            return new StringBuilder(head.length() + namespace.length() + tail.length()).append(head)
+                    .append(namespace).append(tail).toString();
+        }
     }
 
     private static Map<String, Object> port(String protocol) {

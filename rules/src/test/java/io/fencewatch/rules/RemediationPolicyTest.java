@@ -81,6 +81,14 @@ class RemediationPolicyTest {
         assertThat(RemediationPolicy.Yaml.scalar("a\nb\u0001")).isEqualTo("\"a\\nb\\u0001\"");
     }
 
+    @ParameterizedTest
+    @CsvSource(value = {"analytics", "ns-1", "a", "true", "Yes", "null", "1abc", "9", "team.web", "_x", "has space",
+            "fencewatch-namespace-placeholder", "q\"uote", "x:y"}, delimiter = '|')
+    void shouldRenderTheDefaultFromItsTemplateAsTheObjectRendersWhateverTheNamespace(String namespace) {
+        RemediationPolicy p = RemediationPolicy.defaultFor(namespace);
+        assertThat(p.toYaml()).isEqualTo(RemediationPolicy.Yaml.render(p.toObject()));
+    }
+
     @SuppressWarnings("unchecked")
     private static Map<String, Object> spec(RemediationPolicy p) {
         return (Map<String, Object>) p.toObject().get("spec");
