@@ -1145,7 +1145,7 @@ final class CoverageProcessor implements Processor<byte[], byte[], Object, Objec
     private void storeFacts(String key, NamespaceEntry entry) {
         boolean existed = getFacts(key) != null;
         if (entry == null) {
-            factsCache.remove(key);
+            factsCache.put(key, NO_FACTS);
             facts.delete(key);
         } else {
             factsCache.put(key, entry);
@@ -1235,16 +1235,22 @@ final class CoverageProcessor implements Processor<byte[], byte[], Object, Objec
         }
     }
 
+    /**
+     * The facts of {@code key}, or null. An absent key is remembered too ({@link #NO_FACTS}): every
+     * event of a cluster without cluster-scoped policies asks for {@code <cluster>/*}, and each ask
+     * was a miss through the store cache down to RocksDB.
+     */
     private NamespaceEntry getFacts(String key) {
         NamespaceEntry e = factsCache.get(key);
         if (e == null) {
             e = facts.get(key);
-            if (e != null) {
-                factsCache.put(key, e);
-            }
+            factsCache.put(key, e == null ? NO_FACTS : e);
         }
-        return e;
+        return e == NO_FACTS ? null : e;
     }
+
+    /** In {@link #factsCache}: the store holds nothing for the key. Never stored or returned. */
+    private static final NamespaceEntry NO_FACTS = NamespaceEntry.empty();
 
     private NamespaceCoverage getCoverage(String key) {
         NamespaceCoverage c = coverageCache.get(key);
