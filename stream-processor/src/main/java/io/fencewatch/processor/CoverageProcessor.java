@@ -96,6 +96,7 @@ final class CoverageProcessor implements Processor<byte[], byte[], Object, Objec
      */
     private final LruCache<String, NamespaceEntry> factsCache = new LruCache<>(CACHE_ENTRIES);
     private final LruCache<String, NamespaceCoverage> coverageCache = new LruCache<>(CACHE_ENTRIES);
+    private final LruCache<String, ClusterState> clusterCache = new LruCache<>(CACHE_ENTRIES);
     private static final int CACHE_ENTRIES = 10_000;
 
     /** Per cluster: its cluster-scoped policies as fences, for the entry they were read from. */
@@ -137,6 +138,7 @@ final class CoverageProcessor implements Processor<byte[], byte[], Object, Objec
         this.clusterFindings = context.taskId().partition() == 0;
         factsCache.clear();
         coverageCache.clear();
+        clusterCache.clear();
         fenceMemo.clear();
         deadlines.clear();
         deadlineQueue.clear();
@@ -494,7 +496,7 @@ final class CoverageProcessor implements Processor<byte[], byte[], Object, Objec
         }
         Source source = event.getSource();
         String cluster = source.getCluster();
-        ClusterState state = clusters.get(cluster);
+        ClusterState state = getCluster(cluster);
         long epoch = source.getEpoch();
         boolean rewound = false;
         boolean opened = false;
@@ -571,7 +573,7 @@ final class CoverageProcessor implements Processor<byte[], byte[], Object, Objec
         if (factsMarker) {
             state = enforcementFinding(cluster, state, verdict, cause, now);
         }
-        clusters.put(cluster, state);
+        putCluster(cluster, state);
         Boolean enforced = verdict != null ? verdict.enforced() : enforcedOf(state);
         if (wasHeld && !state.held()) {
             if (!wasUnreachable) {
@@ -717,7 +719,7 @@ final class CoverageProcessor implements Processor<byte[], byte[], Object, Objec
     private void applyClusterMarker(InventoryEvent event, long now) {
         Source source = event.getSource();
         String cluster = source.getCluster();
-        ClusterState state = clusters.get(cluster);
+        ClusterState state = getCluster(cluster);
         if (state != null && state.removed()) {
             if (source.getEpoch() <= state.epoch()) {
                 LOG.debug("ignored {} of removed cluster {}: {}", event.getOp(), cluster, where(event));
@@ -752,7 +754,7 @@ final class CoverageProcessor implements Processor<byte[], byte[], Object, Objec
         if (f != null) {
             state = enforcementFinding(cluster, state, verdict, cause, now);
         }
-        clusters.put(cluster, state);
+        putCluster(cluster, state);
         if (!was) {
             LOG.warn("cluster {}: its collector {} cannot reach the API server since {}: marking its namespaces stale",
                     cluster, Names.quoted(source.getCollector()), Instant.ofEpochMilli(since));
@@ -792,7 +794,7 @@ final class CoverageProcessor implements Processor<byte[], byte[], Object, Objec
                     "removed|" + tokenOf(cause), now);
         }
         long epoch = Math.max(cause.getEpoch(), state == null ? Long.MIN_VALUE : state.epoch());
-        clusters.put(cluster, ClusterState.removedAt(epoch, now, state == null ? "" : state.collector()));
+        putCluster(cluster, ClusterState.removedAt(epoch, now, state == null ? "" : state.collector()));
     }
 
     private void applyObject(String key, NamespaceEntry.Fact fact, EventRef cause, long now, boolean held,
@@ -830,13 +832,13 @@ final class CoverageProcessor implements Processor<byte[], byte[], Object, Objec
         }
         if (stored == null && next != null) {
             String cluster = event.getSource().getCluster();
-            ClusterState state = clusters.get(cluster);
+            ClusterState state = getCluster(cluster);
             if (state != null && state.namespaces() >= limits.namespacesPerTask()) {
                 if (!state.capped()) {
                     LOG.warn("cluster {} reached {} namespaces in this task (--max-namespaces-per-cluster {}): "
                             + "new namespaces go to the DLQ", cluster, state.namespaces(),
                             limits.maxNamespacesPerCluster());
-                    clusters.put(cluster, state.withCapped(true));
+                    putCluster(cluster, state.withCapped(true));
                 }
                 throw new Rejection("namespace-cap", "cluster " + Names.quoted(cluster) + " holds "
                         + state.namespaces() + " namespaces in this partition, its share of "
@@ -911,7 +913,7 @@ final class CoverageProcessor implements Processor<byte[], byte[], Object, Objec
 
     /** Whether the pods of {@code cluster}'s namespaces are known: its latest marker's {@code watchesPods}. */
     private boolean podsKnown(String cluster) {
-        ClusterState state = clusters.get(cluster);
+        ClusterState state = getCluster(cluster);
         return state != null && state.watchesPods();
     }
 
@@ -1021,7 +1023,7 @@ final class CoverageProcessor implements Processor<byte[], byte[], Object, Objec
                 continue;
             }
             deadlines.remove(d.key());
-            ClusterState state = clusters.get(Keys.clusterOf(d.key()));
+            ClusterState state = getCluster(Keys.clusterOf(d.key()));
             if (state != null && state.held()) {
                 // A stale or unreachable cluster keeps its last status; recovery re-evaluates every namespace.
                 continue;
@@ -1058,13 +1060,13 @@ final class CoverageProcessor implements Processor<byte[], byte[], Object, Objec
             String cluster = kv.key;
             LOG.warn("cluster {} has been silent since {}: marking its namespaces stale", cluster,
                     Instant.ofEpochMilli(kv.value.lastSeen()));
-            clusters.put(cluster, kv.value.withStale(true));
+            putCluster(cluster, kv.value.withStale(true));
             markStale(cluster, DriftReasons.Trigger.STALE, null, now, "stale|" + kv.value.lastSeen());
         }
         for (KeyValue<String, ClusterState> kv : unreachable) {
             // Re-read: the loop above may have marked it stale.
-            ClusterState state = clusters.get(kv.key).withFindingOpen(true);
-            clusters.put(kv.key, state);
+            ClusterState state = getCluster(kv.key).withFindingOpen(true);
+            putCluster(kv.key, state);
             LOG.warn("cluster {} has been unreachable by its collector since {}: finding {} opened", kv.key,
                     Instant.ofEpochMilli(state.unreachableSince()), Findings.CLUSTER_RULE_ID);
             clusterFinding(kv.key, state, true, null, "unreachable|" + state.unreachableSince(), now);
@@ -1157,7 +1159,7 @@ final class CoverageProcessor implements Processor<byte[], byte[], Object, Objec
     }
 
     private void countNamespace(String cluster, int delta) {
-        ClusterState state = clusters.get(cluster);
+        ClusterState state = getCluster(cluster);
         if (state == null) {
             return;
         }
@@ -1165,7 +1167,7 @@ final class CoverageProcessor implements Processor<byte[], byte[], Object, Objec
         if (next.capped() && next.namespaces() < limits.namespacesPerTask()) {
             next = next.withCapped(false);
         }
-        clusters.put(cluster, next);
+        putCluster(cluster, next);
     }
 
     private void write(String key, NamespaceCoverage old, NamespaceCoverage next, long now) {
@@ -1236,6 +1238,26 @@ final class CoverageProcessor implements Processor<byte[], byte[], Object, Objec
     }
 
     /**
+     * The state of {@code cluster} in this task, decoded once: every event reads it (epoch,
+     * sequence, whether pods are known) and writes it; the store behind stays the record.
+     */
+    private ClusterState getCluster(String cluster) {
+        ClusterState state = clusterCache.get(cluster);
+        if (state == null) {
+            state = clusters.get(cluster);
+            if (state != null) {
+                clusterCache.put(cluster, state);
+            }
+        }
+        return state;
+    }
+
+    private void putCluster(String cluster, ClusterState state) {
+        clusterCache.put(cluster, state);
+        clusters.put(cluster, state);
+    }
+
+    /**
      * The facts of {@code key}, or null. An absent key is remembered too ({@link #NO_FACTS}): every
      * event of a cluster without cluster-scoped policies asks for {@code <cluster>/*}, and each ask
      * was a miss through the store cache down to RocksDB.
@@ -1267,6 +1289,7 @@ final class CoverageProcessor implements Processor<byte[], byte[], Object, Objec
     public void close() {
         factsCache.clear();
         coverageCache.clear();
+        clusterCache.clear();
     }
 
     private NamespaceCoverage coverageOf(String key, NamespaceEntry entry, Verdict verdict, NamespaceCoverage old,
