@@ -103,17 +103,7 @@ public final class Findings {
                     List.of("CIS Kubernetes Benchmark 5.3.2", Rules.RULE_ID), open);
 
             g.writeArrayFieldStart("resources");
-            g.writeStartObject();
-            g.writeStringField("type", "Kubernetes Cluster");
-            g.writeStringField("uid", cluster);
-            g.writeStringField("name", cluster);
-            g.writeEndObject();
-            g.writeStartObject();
-            g.writeStringField("type", "Kubernetes Namespace");
-            g.writeStringField("uid", after != null && after.getUid() != null ? after.getUid() : cluster + "/" + namespace);
-            g.writeStringField("name", namespace);
-            g.writeStringField("namespace", namespace);
-            g.writeEndObject();
+            writeNamespaceResources(g, cluster, namespace, after);
             g.writeEndArray();
 
             g.writeObjectFieldStart("remediation");
@@ -182,17 +172,7 @@ public final class Findings {
                     List.of("CIS Kubernetes Benchmark 5.3.2", Workloads.RULE_ID), open);
 
             g.writeArrayFieldStart("resources");
-            g.writeStartObject();
-            g.writeStringField("type", "Kubernetes Cluster");
-            g.writeStringField("uid", cluster);
-            g.writeStringField("name", cluster);
-            g.writeEndObject();
-            g.writeStartObject();
-            g.writeStringField("type", "Kubernetes Namespace");
-            g.writeStringField("uid", after != null && after.getUid() != null ? after.getUid() : cluster + "/" + namespace);
-            g.writeStringField("name", namespace);
-            g.writeStringField("namespace", namespace);
-            g.writeEndObject();
+            writeNamespaceResources(g, cluster, namespace, after);
             if (open) {
                 for (var w : after.getUnisolatedWorkloads()) {
                     g.writeStartObject();
@@ -349,6 +329,22 @@ public final class Findings {
             throw new UncheckedIOException("cannot write a finding as JSON", e);
         }
         return out.toString();
+    }
+
+    /** The first resources of a namespace's finding: its cluster, then the namespace (its uid when known). */
+    private static void writeNamespaceResources(JsonGenerator g, String cluster, String namespace, NamespaceCoverage after)
+            throws IOException {
+        g.writeStartObject();
+        g.writeStringField("type", "Kubernetes Cluster");
+        g.writeStringField("uid", cluster);
+        g.writeStringField("name", cluster);
+        g.writeEndObject();
+        g.writeStartObject();
+        g.writeStringField("type", "Kubernetes Namespace");
+        g.writeStringField("uid", after != null && after.getUid() != null ? after.getUid() : cluster + "/" + namespace);
+        g.writeStringField("name", namespace);
+        g.writeStringField("namespace", namespace);
+        g.writeEndObject();
     }
 
     /** The one resource of a cluster-level finding: the cluster. */
