@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import io.fencewatch.query.JsonViews;
 import io.fencewatch.rules.Enforcement;
+import io.fencewatch.rules.Workloads;
 import io.fencewatch.schema.common.Status;
 import io.fencewatch.rules.Fences;
 import io.fencewatch.schema.coverage.FenceRef;
@@ -266,8 +267,53 @@ public final class AuditOutput {
                 }
             }
             b.append("  </testsuite>\n");
+            if (r.pods() && !r.failed() && r.podsProblem() == null) {
+                workloadSuite(b, r);
+            }
         }
         return b.append("</testsuites>\n").toString();
+    }
+
+    /**
+     * With {@code --pods}, FW-NP-003 as a test suite of its own per cluster whose pods were read: one test case
+     * per namespace, a NON_COMPLIANT workloadStatus fails (its reason names the unfenced workloads), EXEMPT and
+     * TERMINATING are skipped.
+     */
+    private static void workloadSuite(StringBuilder b, Auditor.ClusterResult r) {
+        int failures = 0;
+        int skipped = 0;
+        int tests = 0;
+        for (NamespaceCoverage c : r.rows()) {
+            if (c.getWorkloadStatus() == null) {
+                continue;
+            }
+            tests++;
+            switch (c.getWorkloadStatus()) {
+                case NON_COMPLIANT -> failures++;
+                case EXEMPT, TERMINATING -> skipped++;
+                default -> {
+                }
+            }
+        }
+        b.append("  <testsuite name=\"").append(xml(Workloads.RULE_ID + " " + r.cluster())).append("\" tests=\"")
+                .append(tests).append("\" failures=\"").append(failures).append("\" errors=\"0\" skipped=\"")
+                .append(skipped).append("\">\n");
+        for (NamespaceCoverage c : r.rows()) {
+            if (c.getWorkloadStatus() == null) {
+                continue;
+            }
+            b.append("    <testcase classname=\"").append(xml(c.getCluster())).append("\" name=\"")
+                    .append(xml(c.getNamespace())).append('"');
+            String detail = c.getWorkloadStatus().name() + ": " + c.getWorkloadReason();
+            switch (c.getWorkloadStatus()) {
+                case NON_COMPLIANT -> b.append(">\n      <failure type=\"").append(Workloads.RULE_ID).append("\" message=\"")
+                        .append(xml(detail)).append("\"/>\n    </testcase>\n");
+                case EXEMPT, TERMINATING -> b.append(">\n      <skipped message=\"").append(xml(detail))
+                        .append("\"/>\n    </testcase>\n");
+                default -> b.append(">\n      <system-out>").append(xml(detail)).append("</system-out>\n    </testcase>\n");
+            }
+        }
+        b.append("  </testsuite>\n");
     }
 
     static String xml(String s) {
