@@ -797,6 +797,10 @@ public final class CoverageQueryService {
         long stale;
         /** COMPLIANT namespaces of a cluster that enforces NetworkPolicy (FW-NP-002): the rows' own {@code enforced}. */
         long fenced;
+        /** FW-NP-003: namespaces whose pods are known, those of them NON_COMPLIANT, and their unisolated workloads. */
+        long workloadNamespaces;
+        long workloadNonCompliant;
+        long unisolatedWorkloads;
         /** Latest record of any kind (heartbeats included), processor clock; from the cluster-state store. */
         Instant heard;
         /** Latest change of a namespace: its last event's observedAt (collector clock), else updatedAt. */
@@ -829,6 +833,13 @@ public final class CoverageQueryService {
             }
             if (JsonViews.fenced(c)) {
                 fenced++;
+            }
+            if (c.getWorkloadStatus() != null) {
+                workloadNamespaces++;
+                if (c.getWorkloadStatus() == io.fencewatch.schema.common.Status.NON_COMPLIANT) {
+                    workloadNonCompliant++;
+                }
+                unisolatedWorkloads += c.getUnisolatedWorkloadCount();
             }
             if (c.getStale()) {
                 stale++;
@@ -909,6 +920,12 @@ public final class CoverageQueryService {
             terminating += j.path("terminating").asLong();
             stale += j.path("stale").asLong();
             fenced += j.path("fenced").asLong();
+            JsonNode w = j.path("workloads");
+            if (w.isObject()) {
+                workloadNamespaces += w.path("namespaces").asLong();
+                workloadNonCompliant += w.path("nonCompliant").asLong();
+                unisolatedWorkloads += w.path("unisolatedWorkloads").asLong();
+            }
             if (j.hasNonNull("lastSeen")) {
                 heard = latest(heard, Instant.parse(j.get("lastSeen").asText()));
             }
@@ -993,6 +1010,14 @@ public final class CoverageQueryService {
                 o.putNull("fencedShare");
             } else {
                 o.put("fencedShare", (double) fenced / users);
+            }
+            if (workloadNamespaces == 0) {
+                o.putNull("workloads"); // pods not watched in this cluster (FW-NP-003 unknown)
+            } else {
+                ObjectNode w = o.putObject("workloads");
+                w.put("namespaces", workloadNamespaces);
+                w.put("nonCompliant", workloadNonCompliant);
+                w.put("unisolatedWorkloads", unisolatedWorkloads);
             }
             if (internal) {
                 o.put("factsAt", JsonViews.time(factsAt));

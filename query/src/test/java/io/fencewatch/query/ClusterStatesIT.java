@@ -277,7 +277,8 @@ class ClusterStatesIT {
                 assertThat(oke.fieldNames()).toIterable().containsExactlyInAnyOrder("cluster", "namespaces", "compliant",
                         "nonCompliant", "pending", "exempt", "terminating", "stale", "lastSeen", "lastChange",
                         "provider", "region", "compartment", "compartmentId", "ocid", "kubernetesVersion",
-                        "endpointType", "state", "error", "unreachableSince", "enforcement", "fenced", "fencedShare");
+                        "endpointType", "state", "error", "unreachableSince", "enforcement", "fenced", "workloads",
+                        "fencedShare");
                 assertThat(oke.get("namespaces").asInt()).isEqualTo(8);
                 assertThat(oke.get("state").asText()).isEqualTo("UNREACHABLE");
                 assertThat(oke.get("error").asText()).isEqualTo("401 Unauthorized");

@@ -127,6 +127,31 @@ class ClusterSummaryTest {
     }
 
     @Test
+    void shouldCountFwNp003FromTheRowsAndMergeItAcrossPartitionsAndSayNullWhenPodsAreNotKnown() {
+        var a = of(new Enforcing(T.toEpochMilli(), CALICO));
+        var b = of(new Enforcing(T.toEpochMilli() + 5, CALICO));
+        a.add(workloads("shop", io.fencewatch.schema.common.Status.NON_COMPLIANT, 2));
+        a.add(workloads("web", io.fencewatch.schema.common.Status.COMPLIANT, 0));
+        b.add(workloads("jobs", io.fencewatch.schema.common.Status.NON_COMPLIANT, 1));
+        b.add(row("blind", io.fencewatch.schema.common.Status.COMPLIANT, true)); // pods not known
+
+        JsonNode j = merged(a, b);
+        assertThat(j).isEqualTo(merged(b, a));
+        assertThat(j.get("workloads").toString())
+                .isEqualTo("{\"namespaces\":3,\"nonCompliant\":2,\"unisolatedWorkloads\":3}");
+        JsonNode unknown = merged(of(new Enforcing(T.toEpochMilli(), CALICO)));
+        assertThat(unknown.has("workloads")).isTrue();
+        assertThat(unknown.get("workloads").isNull()).as("pods not watched").isTrue();
+    }
+
+    private static io.fencewatch.schema.coverage.NamespaceCoverage workloads(String ns,
+            io.fencewatch.schema.common.Status workloadStatus, int unisolated) {
+        return io.fencewatch.schema.coverage.NamespaceCoverage.newBuilder(row(ns, io.fencewatch.schema.common.Status.COMPLIANT,
+                true)).setWorkloadStatus(workloadStatus).setWorkloadReason("r").setUnisolatedWorkloadCount(unisolated)
+                .setPods(new io.fencewatch.schema.coverage.PodCounts(3, 1, 0, 0)).build();
+    }
+
+    @Test
     void shouldWriteEnforcedOneOrZeroAndLeaveItOutWhenUnknown() {
         String text = new QueryMetrics().render(Map::of, () -> Map.of(
                 "on", new QueryMetrics.ClusterGauges("WATCHING", true, 4L),

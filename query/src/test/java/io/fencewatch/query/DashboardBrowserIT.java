@@ -342,6 +342,17 @@ class DashboardBrowserIT {
                 .startsWith("Compliant");
         screenshot("workloads");
 
+        // The cluster card counts the namespaces with unfenced workloads, as /api/v1/clusters does.
+        com.fasterxml.jackson.databind.JsonNode clusters = new com.fasterxml.jackson.databind.ObjectMapper()
+                .readTree(QueryTestApp.get(app.uri("/api/v1/clusters")).body());
+        long unfenced = java.util.stream.StreamSupport.stream(clusters.spliterator(), false)
+                .filter(c -> c.path("cluster").asText().equals("staging")).findFirst().orElseThrow()
+                .at("/workloads/nonCompliant").asLong();
+        assertThat(unfenced).as("shop and sprawl at least").isGreaterThanOrEqualTo(2);
+        await().atMost(Duration.ofSeconds(5)).ignoreExceptions().untilAsserted(() -> assertThat(card("staging")
+                .findElement(By.cssSelector(".cluster-workloads")).getText()).isEqualTo("· " + unfenced
+                        + " with unfenced workloads"));
+
         lookUp("staging", "blind");
         await().atMost(Duration.ofSeconds(5)).ignoreExceptions().untilAsserted(() ->
                 assertThat(browser.findElement(By.cssSelector("#ns-body .workloads")).getAttribute("data-pods")).isEqualTo("unknown"));

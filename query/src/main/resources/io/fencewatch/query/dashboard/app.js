@@ -192,7 +192,10 @@
       h('div', { class: 'cluster-meta' },
         h('span', {}, h('b', {}, c.namespaces), ' namespaces · ',
           h('b', { class: c.nonCompliant > 0 ? 'bad' : '' }, c.nonCompliant), ' non-compliant · ',
-          h('b', {}, c.pending), ' pending · ', h('b', {}, c.exempt), ' exempt'),
+          h('b', {}, c.pending), ' pending · ', h('b', {}, c.exempt), ' exempt',
+          c.workloads ? h('span', { class: 'cluster-workloads', title: 'FW-NP-003: namespaces with workloads no NetworkPolicy selects' },
+            ' · ', h('b', { class: c.workloads.nonCompliant > 0 ? 'bad' : '' }, c.workloads.nonCompliant),
+            ' with unfenced workloads') : null),
         h('span', { title: c.lastChange ? 'last change ' + c.lastChange : 'no change recorded' }, 'last seen ', timeEl(c.lastSeen))));
   }
 
