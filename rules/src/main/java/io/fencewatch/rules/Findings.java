@@ -106,18 +106,9 @@ public final class Findings {
             writeNamespaceResources(g, cluster, namespace, after);
             g.writeEndArray();
 
-            g.writeObjectFieldStart("remediation");
-            writeTemplated(g, "desc", NP_001_DESC, namespace, () -> remediationText(namespace));
-            g.writeArrayFieldStart("references");
-            g.writeString("https://kubernetes.io/docs/concepts/services-networking/network-policies/#default-policies");
-            g.writeEndArray();
-            g.writeEndObject();
-
-            g.writeObjectFieldStart("unmapped");
-            g.writeStringField("drift_id", drift.getId());
-            g.writeStringField("drift_reason", drift.getReason().name());
-            g.writeStringField("cluster", cluster);
-            g.writeStringField("namespace", namespace);
+            writeRemediation(g, NP_001_DESC, namespace, () -> remediationText(namespace),
+                    "https://kubernetes.io/docs/concepts/services-networking/network-policies/#default-policies");
+            writeUnmappedHead(g, drift, cluster, namespace);
             if (after != null) {
                 g.writeStringField("profile", after.getProfile());
                 // What fences the namespace now, of every kind (scope:kind:name), e.g. a cluster-wide default deny.
@@ -189,18 +180,9 @@ public final class Findings {
             }
             g.writeEndArray();
 
-            g.writeObjectFieldStart("remediation");
-            writeTemplated(g, "desc", NP_003_DESC, namespace, () -> workloadRemediationText(namespace));
-            g.writeArrayFieldStart("references");
-            g.writeString("https://kubernetes.io/docs/concepts/services-networking/network-policies/#the-two-sorts-of-pod-isolation");
-            g.writeEndArray();
-            g.writeEndObject();
-
-            g.writeObjectFieldStart("unmapped");
-            g.writeStringField("drift_id", drift.getId());
-            g.writeStringField("drift_reason", drift.getReason().name());
-            g.writeStringField("cluster", cluster);
-            g.writeStringField("namespace", namespace);
+            writeRemediation(g, NP_003_DESC, namespace, () -> workloadRemediationText(namespace),
+                    "https://kubernetes.io/docs/concepts/services-networking/network-policies/#the-two-sorts-of-pod-isolation");
+            writeUnmappedHead(g, drift, cluster, namespace);
             if (after != null) {
                 g.writeStringField("profile", after.getProfile());
                 g.writeNumberField("unisolated_workloads", after.getUnisolatedWorkloadCount());
@@ -329,6 +311,27 @@ public final class Findings {
             throw new UncheckedIOException("cannot write a finding as JSON", e);
         }
         return out.toString();
+    }
+
+    /** A namespace finding's {@code remediation}: the templated text and one reference. */
+    private static void writeRemediation(JsonGenerator g, String[] template, String namespace,
+            java.util.function.Supplier<String> full, String reference) throws IOException {
+        g.writeObjectFieldStart("remediation");
+        writeTemplated(g, "desc", template, namespace, full);
+        g.writeArrayFieldStart("references");
+        g.writeString(reference);
+        g.writeEndArray();
+        g.writeEndObject();
+    }
+
+    /** Opens a namespace finding's {@code unmapped} with the drift and where it happened; the caller adds the rest and closes it. */
+    private static void writeUnmappedHead(JsonGenerator g, DriftEvent drift, String cluster, String namespace)
+            throws IOException {
+        g.writeObjectFieldStart("unmapped");
+        g.writeStringField("drift_id", drift.getId());
+        g.writeStringField("drift_reason", drift.getReason().name());
+        g.writeStringField("cluster", cluster);
+        g.writeStringField("namespace", namespace);
     }
 
     /** The first resources of a namespace's finding: its cluster, then the namespace (its uid when known). */
