@@ -64,7 +64,8 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
             throw new UncheckedIOException("cannot create the broker's data directory", e);
         }
         this.brokerPort = builder.brokerPort > 0 ? builder.brokerPort : freePort();
-        this.controllerPort = builder.controllerPort > 0 ? builder.controllerPort : freePort();
+        // A port chosen for the broker but not bound yet may be handed out again: never the same for both.
+        this.controllerPort = builder.controllerPort > 0 ? builder.controllerPort : freePortOtherThan(brokerPort);
         this.overrides = Map.copyOf(builder.overrides);
     }
 
@@ -244,6 +245,14 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
             }
         }
         throw new IllegalStateException("broker at " + bootstrapServers() + " did not become ready", last);
+    }
+
+    static int freePortOtherThan(int taken) {
+        int port = freePort();
+        while (port == taken) {
+            port = freePort();
+        }
+        return port;
     }
 
     static int freePort() {
