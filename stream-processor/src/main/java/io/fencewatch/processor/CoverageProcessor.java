@@ -1218,22 +1218,15 @@ final class CoverageProcessor implements Processor<byte[], byte[], Object, Objec
         boolean isOpen = next != null && next.getStatus() == Status.NON_COMPLIANT;
         if (wasOpen != isOpen) {
             String findingId = uuid(id + "|finding");
-            String json = Findings.toJson(drift, findingId, isOpen, next, productVersion);
-            context.forward(new Record<Object, Object>(key, json, now,
-                    CloudEvents.headers(findingId, cluster, CloudEvents.FINDING_TYPE, detected, namespace,
-                            "application/json", CloudEvents.OCSF_SCHEMA)),
-                    CoverageTopology.FINDINGS_SINK);
+            forwardFinding(key, findingId, Findings.toJson(drift, findingId, isOpen, next, productVersion), now, detected);
         }
         // FW-NP-003, independent of FW-NP-001: open while workloadStatus is NON_COMPLIANT.
         boolean workloadWasOpen = old != null && old.getWorkloadStatus() == Status.NON_COMPLIANT;
         boolean workloadIsOpen = next != null && next.getWorkloadStatus() == Status.NON_COMPLIANT;
         if (workloadWasOpen != workloadIsOpen) {
             String findingId = uuid(id + "|workload-finding");
-            String json = Findings.workloadJson(drift, findingId, workloadIsOpen, next, productVersion);
-            context.forward(new Record<Object, Object>(key, json, now,
-                    CloudEvents.headers(findingId, cluster, CloudEvents.FINDING_TYPE, detected, namespace,
-                            "application/json", CloudEvents.OCSF_SCHEMA)),
-                    CoverageTopology.FINDINGS_SINK);
+            forwardFinding(key, findingId, Findings.workloadJson(drift, findingId, workloadIsOpen, next, productVersion), now,
+                    detected);
         }
     }
 
@@ -1255,6 +1248,14 @@ final class CoverageProcessor implements Processor<byte[], byte[], Object, Objec
     private void putCluster(String cluster, ClusterState state) {
         clusterCache.put(cluster, state);
         clusters.put(cluster, state);
+    }
+
+    /** A namespace's finding to the findings topic, with its CloudEvents headers. */
+    private void forwardFinding(String key, String findingId, String json, long now, Instant detected) {
+        context.forward(new Record<Object, Object>(key, json, now,
+                CloudEvents.headers(findingId, Keys.clusterOf(key), CloudEvents.FINDING_TYPE, detected,
+                        Keys.namespaceOf(key), "application/json", CloudEvents.OCSF_SCHEMA)),
+                CoverageTopology.FINDINGS_SINK);
     }
 
     /**
