@@ -29,7 +29,8 @@ final class BenchDoc {
                 .append(Instant.now().truncatedTo(ChronoUnit.SECONDS)).append(" in ")
                 .append(String.format(Locale.ROOT, "%.0f s", seconds))
                 .append(". Rerun it to refresh this file; `./fencewatch bench --quick` gives the same figures,"
-                        + " smaller, in under 2 minutes (without writing this file).\n\n");
+                        + " smaller, in under 3 minutes (without writing this file): each row warmed up, then measured as here;"
+                        + " a row whose quick figure cannot agree within 2x says so.\n\n");
         b.append("## Machine\n\n");
         b.append("| | |\n|---|---|\n");
         b.append("| CPUs (`nproc`) | ").append(Runtime.getRuntime().availableProcessors()).append(" |\n");

@@ -36,7 +36,7 @@ public final class BenchMain {
             "oci", "pod-change-cpu", "cluster-policy", "pod-churn");
 
     static final Setting<Boolean> QUICK = Setting.toggle("quick", "false",
-            "one rate, smaller inputs; under 2 minutes on 2 cores");
+            "one rate, fewer samples, the same warm-ups; under 3 minutes on 2 cores");
     static final Setting<Path> DOC = new Setting<>("doc", "docs/benchmarks.md", v -> v.isBlank() ? null : Path.of(v),
             "where the full run writes its report (--doc= skips it)");
     static final Setting<Set<String>> ONLY = new Setting<>("only", "", BenchMain::sections,

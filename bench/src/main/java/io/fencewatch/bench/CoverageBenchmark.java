@@ -189,8 +189,25 @@ final class CoverageBenchmark {
         return topic;
     }
 
-    /** Records per second from RUNNING until every input offset is committed. */
-    double throughput(Setting setting, TopologyFactory factory, int records, String what) throws Exception {
+    /**
+     * One throughput run: records per second between 10 % and 90 % of the input committed;
+     * the stream thread's CPU time per record (ThreadMXBean) and its share of the run's wall
+     * time (below 1: it waited for a core or for its commits); the thread's commit latency (ms, Kafka
+     * Streams' own metric, the transaction under EOS); the records the run wrote to its sinks; and
+     * the whole JVM's CPU time per record (broker, clients, harness and all: one JVM on the machine's
+     * cores, so this, not the stream thread alone, is what bounds the rate when the cores are busy).
+     */
+    record Run(double eventsPerS, double cpuMicrosPerEvent, double busyShare, double commitLatencyMs, long written,
+            double jvmCpuMicrosPerEvent) {
+    }
+
+    /** CPU time of this whole JVM so far (ns): the broker, the clients and the stream threads together; -1 if unknown. */
+    static long processCpuNanos() {
+        return java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+                instanceof com.sun.management.OperatingSystemMXBean os ? os.getProcessCpuTime() : -1;
+    }
+
+    Run run(Setting setting, TopologyFactory factory, String what) throws Exception {
         String prefix = "bench-" + what + "-" + (++runs);
         Topology topology = factory.create(prefix);
         String input = topology.describe().subtopologies().iterator().next().nodes().stream()
@@ -201,17 +218,68 @@ final class CoverageBenchmark {
             broker.createTopic(prefix + t, PARTITIONS);
         }
         long total = endOffsets(input);
+        java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
         try (KafkaStreams streams = new KafkaStreams(topology, props(setting, prefix))) {
             streams.start();
             Wait.until(() -> streams.state() == KafkaStreams.State.RUNNING, Duration.ofMinutes(1));
-            long start = System.nanoTime();
+            // Steady state only: from 10 % of the input processed to 90 % (the stream thread's own
+            // process-total, polled every 10 ms), so that neither the first fetch nor the last commit's
+            // wait is in the rate: they are a fixed cost, a large share of a short run (the bare count
+            // takes 150,000 records in under a second). Committed offsets, which move once per commit
+            // interval, were too coarse for that. The run still ends when every offset is committed.
+            long low = total / 10;
+            long high = total - total / 10;
+            long[] mark = new long[4]; // nanos and processed counts at the low and the high mark
+            long[] jvm = new long[1];
+            long[] steady = new long[3]; // wall, stream-thread CPU and JVM CPU (ns) between the marks
             try (Admin admin = broker.admin()) {
+                Wait.until(() -> {
+                    long c = (long) streamsMetric(streams, "process-total");
+                    if (mark[0] == 0 && c >= low) {
+                        mark[0] = System.nanoTime();
+                        mark[1] = c;
+                        mark[2] = PodChangeBenchmark.streamThreadCpu(threads, prefix);
+                        jvm[0] = processCpuNanos();
+                    }
+                    if (mark[0] != 0 && c >= high) {
+                        mark[3] = c;
+                        return true;
+                    }
+                    return false;
+                }, Duration.ofMinutes(5), Duration.ofMillis(10));
+                long wall = System.nanoTime() - mark[0];
+                long cpu = PodChangeBenchmark.streamThreadCpu(threads, prefix) - mark[2];
+                long jvmCpu = processCpuNanos() - jvm[0];
                 Wait.until(() -> BenchKafka.committed(admin, prefix, input) >= total, Duration.ofMinutes(5));
+                steady[0] = wall;
+                steady[1] = cpu;
+                steady[2] = jvmCpu;
             }
-            double seconds = (System.nanoTime() - start) / 1e9;
+            long wall = steady[0];
+            long cpu = steady[1];
+            long jvmCpu = steady[2];
+            long counted = mark[3] - mark[1];
+            double commitMs = streamsMetric(streams, "commit-latency-avg");
             streams.close(Duration.ofSeconds(30));
-            return total / seconds;
+            long written = 0;
+            for (String t : List.of(".coverage", ".drift", ".findings", ".dlq", ".count")) {
+                written += endOffsets(prefix + t);
+            }
+            return new Run(counted / (wall / 1e9), cpu / 1e3 / counted, (double) cpu / wall, commitMs, written,
+                    jvm[0] < 0 ? Double.NaN : jvmCpu / 1e3 / counted);
         }
+    }
+
+    /** A stream-thread metric of Kafka Streams (the largest over threads); NaN when absent. */
+    static double streamsMetric(KafkaStreams streams, String name) {
+        double v = Double.NaN;
+        for (var e : streams.metrics().entrySet()) {
+            if (e.getKey().group().equals("stream-thread-metrics") && e.getKey().name().equals(name)
+                    && e.getValue().metricValue() instanceof Double d && !d.isNaN()) {
+                v = Double.isNaN(v) ? d : Math.max(v, d);
+            }
+        }
+        return v;
     }
 
     /** Records in the topic: the sum of its partitions' end offsets. */

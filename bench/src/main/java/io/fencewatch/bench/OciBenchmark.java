@@ -516,7 +516,7 @@ final class OciBenchmark {
                 + BRIDGE_IDLE_POLL_MS + " ms plus one GetMessages round trip before it is read: at " + DRIFT_RATE + "/s that"
                 + " alone adds about " + BRIDGE_IDLE_POLL_MS / 2 + " ms at the median and up to " + BRIDGE_IDLE_POLL_MS
                 + " ms at the tail over the direct path; the warm-up runs (and, in --quick, the syncs before) are not reported,"
-                + " and each run drops its first max(20, n/10) writes as DriftLatencyBenchmark does");
+                + " and each run drops its first writes (two seconds' worth, at least a tenth) as DriftLatencyBenchmark does");
     }
 
     private static String split(DriftLatencyBenchmark.Result r) {

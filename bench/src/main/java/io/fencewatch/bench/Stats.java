@@ -32,6 +32,30 @@ final class Stats {
         return sorted.get(Math.max(0, Math.min(rank, sorted.size()) - 1));
     }
 
+    /** Largest over smallest repetition beyond which a figure is flagged: the machine, not the code, moved it. */
+    static final double WIDE_SPREAD = 1.5;
+
+    /** The median of repetitions with their range; {@link #note()} says when the range is wide. */
+    record Spread(double median, double min, double max, int n) {
+        boolean wide() {
+            return n > 1 && min > 0 && max / min > WIDE_SPREAD;
+        }
+
+        /** Empty, or " (wide spread: min-max over n)" when the repetitions disagree by more than {@link #WIDE_SPREAD}x. */
+        String note() {
+            return wide() ? " (wide spread: " + BenchMain.Figures.fmt(min) + "-" + BenchMain.Figures.fmt(max) + " over " + n + ")"
+                    : "";
+        }
+    }
+
+    static Spread spread(List<Double> values) {
+        List<Double> finite = values.stream().filter(v -> !v.isNaN()).toList();
+        if (finite.isEmpty()) {
+            return new Spread(Double.NaN, Double.NaN, Double.NaN, 0);
+        }
+        return new Spread(median(finite), Collections.min(finite), Collections.max(finite), finite.size());
+    }
+
     static double median(List<Double> values) {
         List<Double> sorted = new ArrayList<>(values);
         Collections.sort(sorted);

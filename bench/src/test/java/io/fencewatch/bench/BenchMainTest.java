@@ -104,6 +104,29 @@ class BenchMainTest {
     }
 
     @Test
+    void shouldFlagARepeatedFigureWhoseRepetitionsDisagreeByMoreThanHalf() {
+        Stats.Spread narrow = Stats.spread(List.of(100.0, 140.0, 120.0));
+        assertThat(narrow.median()).isEqualTo(120.0);
+        assertThat(narrow.wide()).isFalse();
+        assertThat(narrow.note()).isEmpty();
+        Stats.Spread wide = Stats.spread(List.of(8590.0, 17261.0, 15010.0));
+        assertThat(wide.median()).isEqualTo(15010.0);
+        assertThat(wide.wide()).isTrue();
+        assertThat(wide.note()).isEqualTo(" (wide spread: 8590-17261 over 3)");
+        assertThat(Stats.spread(List.of(5.0)).wide()).isFalse();
+        assertThat(Stats.spread(List.of(Double.NaN, 2.0, 4.0)).n()).isEqualTo(2);
+        assertThat(Stats.spread(List.of()).median()).isNaN();
+    }
+
+    @Test
+    void shouldLeaveOutEachLatencyRunsFirstTwoSecondsOfWrites() {
+        assertThat(DriftLatencyBenchmark.warmupWrites(100, 400)).isEqualTo(200);
+        assertThat(DriftLatencyBenchmark.warmupWrites(10, 300)).isEqualTo(30);
+        assertThat(DriftLatencyBenchmark.warmupWrites(1000, 5000)).isEqualTo(2000);
+        assertThat(DriftLatencyBenchmark.warmupWrites(100, 5000)).isEqualTo(500);
+    }
+
+    @Test
     void shouldJudgeTargets() {
         assertThat(BenchMain.atMost(250, 250)).isEqualTo("yes");
         assertThat(BenchMain.atMost(251, 250)).isEqualTo("NO");
