@@ -296,6 +296,8 @@ final class BenchRun {
                         s.name(), r + 1, t.eventsPerS(), t.cpuMicrosPerEvent(), 100 * t.busyShare(), t.commitLatencyMs(),
                         (double) t.written() / records, t.jvmCpuMicrosPerEvent(), b.eventsPerS(), b.cpuMicrosPerEvent(),
                         100 * b.busyShare(), b.commitLatencyMs(), (double) b.written() / records, b.jvmCpuMicrosPerEvent()));
+                progress("  JVM CPU per record (us), topology: " + t.parts());
+                progress("  JVM CPU per record (us), bare count: " + b.parts());
             }
             Stats.Spread t = Stats.spread(topo.stream().map(CoverageBenchmark.Run::eventsPerS).toList());
             Stats.Spread b = Stats.spread(bare.stream().map(CoverageBenchmark.Run::eventsPerS).toList());

@@ -198,7 +198,49 @@ final class CoverageBenchmark {
      * cores, so this, not the stream thread alone, is what bounds the rate when the cores are busy).
      */
     record Run(double eventsPerS, double cpuMicrosPerEvent, double busyShare, double commitLatencyMs, long written,
-            double jvmCpuMicrosPerEvent) {
+            double jvmCpuMicrosPerEvent, Map<String, Double> cpuByPart) {
+        /** "part 12.3, part 4.5, ..." (us of CPU per record), largest first. */
+        String parts() {
+            StringBuilder b = new StringBuilder();
+            cpuByPart.entrySet().stream().sorted(Map.Entry.<String, Double>comparingByValue().reversed()).forEach(e ->
+                    b.append(b.length() == 0 ? "" : ", ").append(e.getKey()).append(' ').append(BenchMain.Figures.fmt(e.getValue())));
+            return b.toString();
+        }
+    }
+
+    /** Where a thread's CPU counts: the JVM holds the broker, the clients and the harness together. */
+    static String partOf(String thread, String prefix) {
+        if (thread.startsWith(prefix) && thread.contains("StreamThread")) {
+            return "stream thread";
+        }
+        if (thread.startsWith("kafka-producer-network-thread") && thread.contains(prefix)) {
+            return "its producer's network thread";
+        }
+        if (thread.startsWith("data-plane-kafka-request-handler")) {
+            return "broker request handlers";
+        }
+        if (thread.startsWith("data-plane-kafka-network-thread")) {
+            return "broker network threads";
+        }
+        if (thread.startsWith("kafka-") || thread.startsWith("group-coordinator") || thread.startsWith("quorum-controller")
+                || thread.startsWith("raft") || thread.startsWith("ExpirationReaper") || thread.startsWith("transaction-")) {
+            return "broker other";
+        }
+        return "other Java threads (harness, JFR, ...)";
+    }
+
+    /** CPU so far (ns) of every live Java thread, by {@link #partOf}. */
+    static Map<String, Long> cpuByPart(java.lang.management.ThreadMXBean threads, String prefix) {
+        Map<String, Long> parts = new HashMap<>();
+        for (java.lang.management.ThreadInfo info : threads.getThreadInfo(threads.getAllThreadIds())) {
+            if (info != null) {
+                long t = threads.getThreadCpuTime(info.getThreadId());
+                if (t > 0) {
+                    parts.merge(partOf(info.getThreadName(), prefix), t, Long::sum);
+                }
+            }
+        }
+        return parts;
     }
 
     /** CPU time of this whole JVM so far (ns): the broker, the clients and the stream threads together; -1 if unknown. */
@@ -232,6 +274,8 @@ final class CoverageBenchmark {
             long[] mark = new long[4]; // nanos and processed counts at the low and the high mark
             long[] jvm = new long[1];
             long[] steady = new long[3]; // wall, stream-thread CPU and JVM CPU (ns) between the marks
+            Map<String, Long> parts0 = new HashMap<>();
+            Map<String, Double> byPart = new HashMap<>();
             try (Admin admin = broker.admin()) {
                 Wait.until(() -> {
                     long c = (long) streamsMetric(streams, "process-total");
@@ -240,6 +284,7 @@ final class CoverageBenchmark {
                         mark[1] = c;
                         mark[2] = PodChangeBenchmark.streamThreadCpu(threads, prefix);
                         jvm[0] = processCpuNanos();
+                        parts0.putAll(cpuByPart(threads, prefix));
                     }
                     if (mark[0] != 0 && c >= high) {
                         mark[3] = c;
@@ -250,6 +295,15 @@ final class CoverageBenchmark {
                 long wall = System.nanoTime() - mark[0];
                 long cpu = PodChangeBenchmark.streamThreadCpu(threads, prefix) - mark[2];
                 long jvmCpu = processCpuNanos() - jvm[0];
+                long javaThreads = 0;
+                for (Map.Entry<String, Long> e : cpuByPart(threads, prefix).entrySet()) {
+                    // A thread that ended inside the window is lost from both sums; one started inside it counts whole.
+                    long d = Math.max(0, e.getValue() - parts0.getOrDefault(e.getKey(), 0L));
+                    javaThreads += d;
+                    byPart.put(e.getKey(), d / 1e3 / Math.max(1, mark[3] - mark[1]));
+                }
+                byPart.put("GC, JIT and VM threads (JVM minus Java threads)",
+                        Math.max(0, jvmCpu - javaThreads) / 1e3 / Math.max(1, mark[3] - mark[1]));
                 Wait.until(() -> BenchKafka.committed(admin, prefix, input) >= total, Duration.ofMinutes(5));
                 steady[0] = wall;
                 steady[1] = cpu;
@@ -266,7 +320,7 @@ final class CoverageBenchmark {
                 written += endOffsets(prefix + t);
             }
             return new Run(counted / (wall / 1e9), cpu / 1e3 / counted, (double) cpu / wall, commitMs, written,
-                    jvm[0] < 0 ? Double.NaN : jvmCpu / 1e3 / counted);
+                    jvm[0] < 0 ? Double.NaN : jvmCpu / 1e3 / counted, byPart);
         }
     }
 
