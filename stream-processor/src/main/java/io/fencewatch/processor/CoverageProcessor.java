@@ -99,6 +99,9 @@ final class CoverageProcessor implements Processor<byte[], byte[], Object, Objec
     private final LruCache<String, ClusterState> clusterCache = new LruCache<>(CACHE_ENTRIES);
     private static final int CACHE_ENTRIES = 10_000;
 
+    /** Forwards the coverage store's flushed records to the coverage topic; null without a store cache. */
+    private CoverageFold coverageFold;
+
     /** Per cluster: its cluster-scoped policies as fences, for the entry they were read from. */
     private final Map<String, FenceMemo> fenceMemo = new HashMap<>();
 
@@ -136,6 +139,7 @@ final class CoverageProcessor implements Processor<byte[], byte[], Object, Objec
         this.coverage = context.getStateStore(CoverageTopology.COVERAGE_STORE);
         this.history = keepHistory ? context.getStateStore(CoverageTopology.DRIFT_HISTORY_STORE) : null;
         this.clusterFindings = context.taskId().partition() == 0;
+        this.coverageFold = CoverageFold.attach(context, coverage);
         factsCache.clear();
         coverageCache.clear();
         clusterCache.clear();
@@ -1170,15 +1174,30 @@ final class CoverageProcessor implements Processor<byte[], byte[], Object, Objec
         putCluster(cluster, next);
     }
 
+    /**
+     * The new coverage record of {@code key} (null: its tombstone), into the store and to the
+     * coverage topic. With the store's cache (the usual case) the topic gets it from the cache's
+     * flush, at commit or eviction: repeated writes of a key in one commit interval fold into one
+     * record, its latest, as the DSL's cached KTables do (the topic is compacted; the table it
+     * describes is the same). Without a cache every write is forwarded at once.
+     */
     private void write(String key, NamespaceCoverage old, NamespaceCoverage next, long now) {
         if (next != null) {
             coverageCache.put(key, next);
             coverage.put(key, next);
-            context.forward(new Record<>(key, next, now), CoverageTopology.COVERAGE_SINK);
+            if (coverageFold != null) {
+                coverageFold.written(key, now);
+            } else {
+                context.forward(new Record<>(key, next, now), CoverageTopology.COVERAGE_SINK);
+            }
         } else if (old != null) {
             coverageCache.remove(key);
             coverage.delete(key);
-            context.forward(new Record<>(key, null, now), CoverageTopology.COVERAGE_SINK);
+            if (coverageFold != null) {
+                coverageFold.written(key, now);
+            } else {
+                context.forward(new Record<>(key, null, now), CoverageTopology.COVERAGE_SINK);
+            }
         }
     }
 
@@ -1288,6 +1307,9 @@ final class CoverageProcessor implements Processor<byte[], byte[], Object, Objec
 
     @Override
     public void close() {
+        if (coverageFold != null) {
+            coverageFold.clear();
+        }
         factsCache.clear();
         coverageCache.clear();
         clusterCache.clear();

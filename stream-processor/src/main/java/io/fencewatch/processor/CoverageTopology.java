@@ -90,8 +90,9 @@ public final class CoverageTopology {
                     .withLoggingDisabled(), PROCESSOR);
         }
 
+        // Bytes from the coverage store's cache flush (CoverageFold), records when the store has no cache.
         topology.addSink(COVERAGE_SINK, topics.coverage().name(), topics.coverage().keySerde().serializer(),
-                coverageSerde, PROCESSOR);
+                encodedOr(coverageSerde), PROCESSOR);
         topology.addSink(DRIFT_SINK, topics.drift().name(), topics.drift().keySerde().serializer(),
                 driftSerde, PROCESSOR);
         topology.addSink(FINDINGS_SINK, topics.findings().name(), topics.findings().keySerde().serializer(),
@@ -99,6 +100,18 @@ public final class CoverageTopology {
         topology.addSink(DLQ_SINK, topics.dlq().name(), topics.dlq().keySerde().serializer(),
                 topics.dlq().valueSerde().serializer(), PROCESSOR);
         return topology;
+    }
+
+    /** A serializer that passes bytes already encoded (by the store) through and encodes the rest. */
+    static <T> org.apache.kafka.common.serialization.Serializer<Object> encodedOr(
+            org.apache.kafka.common.serialization.Serializer<T> inner) {
+        return new org.apache.kafka.common.serialization.Serializer<>() {
+            @Override
+            @SuppressWarnings("unchecked")
+            public byte[] serialize(String topic, Object data) {
+                return data == null || data instanceof byte[] ? (byte[]) data : inner.serialize(topic, (T) data);
+            }
+        };
     }
 
     /** {@code max.message.bytes} of the facts changelog: the largest entry plus room for the record's framing. */
