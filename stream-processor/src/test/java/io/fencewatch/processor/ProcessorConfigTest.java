@@ -32,6 +32,14 @@ class ProcessorConfigTest {
     }
 
     @Test
+    void shouldCompressWhatItProducesWithLz4UnlessToldOtherwise() {
+        assertThat(ProcessorConfig.fromMap(Map.of()).streamsProperties().getProperty("producer.compression.type"))
+                .isEqualTo("lz4");
+        assertThat(ProcessorConfig.fromMap(Map.of("kafka.producer.compression.type", "zstd")).streamsProperties()
+                .getProperty("producer.compression.type")).isEqualTo("zstd");
+    }
+
+    @Test
     void shouldPreferFlagsOverEnvironmentWhenBothAreGiven() {
         ProcessorConfig c = ProcessorConfig.parse(
                 new String[] {"--grace-period=45s", "--profile", "strict", "--exempt-patterns=ci-*,tmp-?"},
