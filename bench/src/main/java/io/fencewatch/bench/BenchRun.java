@@ -211,7 +211,7 @@ final class BenchRun {
         try (io.fencewatch.controlplane.KubeControlPlane cp = io.fencewatch.controlplane.KubeControlPlane.start()) {
             DriftLatencyBenchmark bench = new DriftLatencyBenchmark(broker, stateRoot);
             // Warm-up (not reported): JIT of every component and the API server's caches.
-            bench.run(CoverageBenchmark.SETTINGS.get(0), Math.min(rate, 200), 400, cp);
+            bench.run(CoverageBenchmark.SETTINGS.get(0), Math.min(rate, 200), options.quick() ? 200 : 400, cp);
             CoverageBenchmark.Setting setting = CoverageBenchmark.SETTINGS.get(0);
             DriftLatencyBenchmark.Result r = bench.run(setting, rate, samples, cp);
             Stats.Summary l = r.latency();
@@ -273,8 +273,10 @@ final class BenchRun {
         int rounds = options.quick() ? 1 : 3;
         List<CoverageBenchmark.Setting> settings = options.quick() ? List.of(CoverageBenchmark.SETTINGS.get(0))
                 : List.of(CoverageBenchmark.SETTINGS.get(0), CoverageBenchmark.SETTINGS.get(2));
-        // Warm-up (not reported): the first run of each topology in a JVM is the JIT's, not the product's.
-        String warmInput = bench.produceThroughputInput(Math.min(records, 30_000), false);
+        // Warm-up (not reported): the first run of each topology in a JVM is the JIT's, not the product's
+        // (30,000 records were not enough: the next round still spent 160 us of JVM CPU per record, the
+        // third 87).
+        String warmInput = bench.produceThroughputInput(100_000, false);
         CoverageBenchmark.Run warmBare = bench.run(settings.get(0), CoverageBenchmark.bareCount(warmInput), "bare");
         CoverageBenchmark.Run warmTopo = bench.run(settings.get(0), CoverageBenchmark.coverage(warmInput), "topology");
         progress(String.format(Locale.ROOT, "throughput warm-up (not reported): topology %.0f rec/s, bare count %.0f rec/s",
