@@ -57,14 +57,7 @@ class CoverageFoldIT {
 
     @AfterEach
     void stop() throws Exception {
-        if (app != null) {
-            app.close();
-        }
-        if (stateDir != null) {
-            try (var paths = Files.walk(stateDir)) {
-                paths.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-            }
-        }
+        RealProcessors.closeAndDelete(app, stateDir);
     }
 
     @Test

@@ -55,14 +55,9 @@ class CoverageProcessorIT {
     @AfterEach
     void stop() throws Exception {
         if (app != null) {
-            app.close();
-            app.close();
+            app.close(); // a second close (below) must be harmless
         }
-        if (stateDir != null) {
-            try (var paths = Files.walk(stateDir)) {
-                paths.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-            }
-        }
+        RealProcessors.closeAndDelete(app, stateDir);
     }
 
     private int httpPort;

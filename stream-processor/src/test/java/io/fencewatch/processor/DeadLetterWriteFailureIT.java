@@ -52,14 +52,7 @@ class DeadLetterWriteFailureIT {
 
     @AfterEach
     void stop() throws Exception {
-        if (app != null) {
-            app.close();
-        }
-        if (stateDir != null) {
-            try (var paths = Files.walk(stateDir)) {
-                paths.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-            }
-        }
+        RealProcessors.closeAndDelete(app, stateDir);
     }
 
     @Test
