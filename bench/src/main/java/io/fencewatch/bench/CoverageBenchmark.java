@@ -208,10 +208,12 @@ final class CoverageBenchmark {
         }
     }
 
+    static final String STREAM_THREAD = "stream thread";
+
     /** Where a thread's CPU counts: the JVM holds the broker, the clients and the harness together. */
     static String partOf(String thread, String prefix) {
         if (thread.startsWith(prefix) && thread.contains("StreamThread")) {
-            return "stream thread";
+            return STREAM_THREAD;
         }
         if (thread.startsWith("kafka-producer-network-thread") && thread.contains(prefix)) {
             return "its producer's network thread";
@@ -271,56 +273,47 @@ final class CoverageBenchmark {
             // interval, were too coarse for that. The run still ends when every offset is committed.
             long low = total / 10;
             long high = total - total / 10;
-            long[] mark = new long[4]; // nanos and processed counts at the low and the high mark
-            long[] jvm = new long[1];
-            long[] steady = new long[3]; // wall, stream-thread CPU and JVM CPU (ns) between the marks
-            Map<String, Long> parts0 = new HashMap<>();
-            Map<String, Double> byPart = new HashMap<>();
+            long[] atLow = new long[3]; // nanos, records processed and the JVM's CPU (ns) at the low mark
+            long[] processedAtHigh = new long[1];
+            Map<String, Long> partsAtLow = new HashMap<>();
+            Map<String, Long> parts = new HashMap<>(); // CPU (ns) between the marks, by part
+            long wall;
+            long jvmCpu;
             try (Admin admin = broker.admin()) {
                 Wait.until(() -> {
                     long c = (long) streamsMetric(streams, "process-total");
-                    if (mark[0] == 0 && c >= low) {
-                        mark[0] = System.nanoTime();
-                        mark[1] = c;
-                        mark[2] = PodChangeBenchmark.streamThreadCpu(threads, prefix);
-                        jvm[0] = processCpuNanos();
-                        parts0.putAll(cpuByPart(threads, prefix));
+                    if (atLow[0] == 0 && c >= low) {
+                        atLow[0] = System.nanoTime();
+                        atLow[1] = c;
+                        atLow[2] = processCpuNanos();
+                        partsAtLow.putAll(cpuByPart(threads, prefix));
                     }
-                    if (mark[0] != 0 && c >= high) {
-                        mark[3] = c;
-                        return true;
-                    }
-                    return false;
+                    processedAtHigh[0] = c;
+                    return atLow[0] != 0 && c >= high;
                 }, Duration.ofMinutes(5), Duration.ofMillis(10));
-                long wall = System.nanoTime() - mark[0];
-                long cpu = PodChangeBenchmark.streamThreadCpu(threads, prefix) - mark[2];
-                long jvmCpu = processCpuNanos() - jvm[0];
-                long javaThreads = 0;
-                for (Map.Entry<String, Long> e : cpuByPart(threads, prefix).entrySet()) {
-                    // A thread that ended inside the window is lost from both sums; one started inside it counts whole.
-                    long d = Math.max(0, e.getValue() - parts0.getOrDefault(e.getKey(), 0L));
-                    javaThreads += d;
-                    byPart.put(e.getKey(), d / 1e3 / Math.max(1, mark[3] - mark[1]));
-                }
-                byPart.put("GC, JIT and VM threads (JVM minus Java threads)",
-                        Math.max(0, jvmCpu - javaThreads) / 1e3 / Math.max(1, mark[3] - mark[1]));
+                wall = System.nanoTime() - atLow[0];
+                jvmCpu = atLow[2] < 0 ? -1 : processCpuNanos() - atLow[2];
+                // A thread that ended inside the window is lost from both sums; one started inside it counts whole.
+                cpuByPart(threads, prefix).forEach((part, ns) ->
+                        parts.put(part, Math.max(0, ns - partsAtLow.getOrDefault(part, 0L))));
                 Wait.until(() -> BenchKafka.committed(admin, prefix, input) >= total, Duration.ofMinutes(5));
-                steady[0] = wall;
-                steady[1] = cpu;
-                steady[2] = jvmCpu;
             }
-            long wall = steady[0];
-            long cpu = steady[1];
-            long jvmCpu = steady[2];
-            long counted = mark[3] - mark[1];
+            long counted = processedAtHigh[0] - atLow[1];
+            long streamCpu = parts.getOrDefault(STREAM_THREAD, 0L);
+            Map<String, Double> perRecord = new HashMap<>();
+            parts.forEach((part, ns) -> perRecord.put(part, ns / 1e3 / counted));
+            if (jvmCpu >= 0) {
+                long javaThreads = parts.values().stream().mapToLong(Long::longValue).sum();
+                perRecord.put("GC, JIT and VM threads (JVM minus Java threads)", Math.max(0, jvmCpu - javaThreads) / 1e3 / counted);
+            }
             double commitMs = streamsMetric(streams, "commit-latency-avg");
             streams.close(Duration.ofSeconds(30));
             long written = 0;
             for (String t : List.of(".coverage", ".drift", ".findings", ".dlq", ".count")) {
                 written += endOffsets(prefix + t);
             }
-            return new Run(counted / (wall / 1e9), cpu / 1e3 / counted, (double) cpu / wall, commitMs, written,
-                    jvm[0] < 0 ? Double.NaN : jvmCpu / 1e3 / counted, byPart);
+            return new Run(counted / (wall / 1e9), streamCpu / 1e3 / counted, (double) streamCpu / wall, commitMs, written,
+                    jvmCpu < 0 ? Double.NaN : jvmCpu / 1e3 / counted, perRecord);
         }
     }
 
