@@ -1185,19 +1185,16 @@ final class CoverageProcessor implements Processor<byte[], byte[], Object, Objec
         if (next != null) {
             coverageCache.put(key, next);
             coverage.put(key, next);
-            if (coverageFold != null) {
-                coverageFold.written(key, now);
-            } else {
-                context.forward(new Record<>(key, next, now), CoverageTopology.COVERAGE_SINK);
-            }
         } else if (old != null) {
             coverageCache.remove(key);
             coverage.delete(key);
-            if (coverageFold != null) {
-                coverageFold.written(key, now);
-            } else {
-                context.forward(new Record<>(key, null, now), CoverageTopology.COVERAGE_SINK);
-            }
+        } else {
+            return;
+        }
+        if (coverageFold != null) {
+            coverageFold.written(key, now);
+        } else {
+            context.forward(new Record<>(key, next, now), CoverageTopology.COVERAGE_SINK);
         }
     }
 
@@ -1254,14 +1251,19 @@ final class CoverageProcessor implements Processor<byte[], byte[], Object, Objec
      * sequence, whether pods are known) and writes it; the store behind stays the record.
      */
     private ClusterState getCluster(String cluster) {
-        ClusterState state = clusterCache.get(cluster);
-        if (state == null) {
-            state = clusters.get(cluster);
-            if (state != null) {
-                clusterCache.put(cluster, state);
+        return readThrough(clusterCache, clusters, cluster);
+    }
+
+    /** {@code key}'s value from {@code cache}, else from {@code store} (then cached); null when neither holds it. */
+    private static <V> V readThrough(LruCache<String, V> cache, KeyValueStore<String, V> store, String key) {
+        V value = cache.get(key);
+        if (value == null) {
+            value = store.get(key);
+            if (value != null) {
+                cache.put(key, value);
             }
         }
-        return state;
+        return value;
     }
 
     private void putCluster(String cluster, ClusterState state) {
@@ -1295,14 +1297,7 @@ final class CoverageProcessor implements Processor<byte[], byte[], Object, Objec
     private static final NamespaceEntry NO_FACTS = NamespaceEntry.empty();
 
     private NamespaceCoverage getCoverage(String key) {
-        NamespaceCoverage c = coverageCache.get(key);
-        if (c == null) {
-            c = coverage.get(key);
-            if (c != null) {
-                coverageCache.put(key, c);
-            }
-        }
-        return c;
+        return readThrough(coverageCache, coverage, key);
     }
 
     @Override

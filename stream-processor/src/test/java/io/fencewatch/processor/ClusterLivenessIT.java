@@ -12,7 +12,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.Properties;
 
@@ -60,11 +59,7 @@ class ClusterLivenessIT {
         try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
             httpPort = socket.getLocalPort();
         }
-        Map<String, String> flags = new HashMap<>();
-        flags.put("bootstrap-servers", broker.bootstrapServers());
-        flags.put("topic-prefix", "it-" + name);
-        flags.put("application-id", "it-" + name + "-processor");
-        flags.put("state-dir", stateDir.toString());
+        Map<String, String> flags = RealProcessors.flags(broker, "it-" + name, stateDir);
         flags.put("partitions", Integer.toString(PARTITIONS));
         flags.put("grace-period", "0s");
         flags.put("http-port", Integer.toString(httpPort));

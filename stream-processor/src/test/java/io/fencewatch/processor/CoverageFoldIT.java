@@ -8,7 +8,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -132,11 +131,8 @@ class CoverageFoldIT {
 
     private Topics start(EmbeddedKafkaBroker broker, String prefix, Map<String, String> extra) throws Exception {
         stateDir = Files.createTempDirectory("fw-fold-it-");
-        Map<String, String> flags = new HashMap<>(extra);
-        flags.put("bootstrap-servers", broker.bootstrapServers());
-        flags.put("topic-prefix", prefix);
-        flags.put("application-id", prefix + "-processor");
-        flags.put("state-dir", stateDir.toString());
+        Map<String, String> flags = RealProcessors.flags(broker, prefix, stateDir);
+        flags.putAll(extra);
         flags.put("partitions", Integer.toString(PARTITIONS));
         flags.put("grace-period", "0s");
         flags.put("http-port", "-1");

@@ -9,7 +9,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -71,11 +70,7 @@ class CoverageProcessorIT {
 
     private ProcessorConfig start(EmbeddedKafkaBroker broker, String prefix) throws Exception {
         stateDir = Files.createTempDirectory("fw-it-");
-        Map<String, String> flags = new HashMap<>();
-        flags.put("bootstrap-servers", broker.bootstrapServers());
-        flags.put("topic-prefix", prefix);
-        flags.put("application-id", prefix + "-processor");
-        flags.put("state-dir", stateDir.toString());
+        Map<String, String> flags = RealProcessors.flags(broker, prefix, stateDir);
         flags.put("partitions", Integer.toString(PARTITIONS));
         flags.put("grace-period", "0s");
         flags.put("tick-interval", "200ms");
