@@ -115,9 +115,9 @@ final class ClusterPolicyBenchmark {
                 }
             }
         }
-        double all = CoverageBenchmark.median(allMs);
-        double p50 = CoverageBenchmark.median(p50s);
-        double p99 = CoverageBenchmark.median(p99s);
+        double all = Stats.median(allMs);
+        double p50 = Stats.median(p50s);
+        double p99 = Stats.median(p99s);
         double spread = (java.util.Collections.max(allMs) - java.util.Collections.min(allMs)) / all;
         figures.row("10 cluster-wide policy change", String.format(Locale.ROOT,
                 "one GlobalNetworkPolicy added or removed, %,d namespaces, %d partitions, EOS defaults, profile effective;"

@@ -4,20 +4,14 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.OffsetSpec;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -52,15 +46,11 @@ import io.fencewatch.schema.serde.FencewatchSerdes;
 import io.fencewatch.kafka.EmbeddedKafkaBroker;
 
 /**
- * Processor figures (moved here from the stream processor's tests; run by {@link BenchMain}): on
- * the in-process broker, measures
- * <ol>
- *   <li>throughput of the coverage topology beside a bare {@code groupByKey().count()} over the
- *       same input topic in the same run, as a ratio;</li>
- *   <li>latency from an inventory record produced to its drift record readable by a
- *       read_committed consumer, p50/p99;</li>
- * </ol>
- * under exactly-once and at-least-once, each with the defaults and a low-latency setting.
+ * Processor throughput (moved here from the stream processor's tests; run by {@link BenchMain}): on
+ * the in-process broker, the coverage topology beside a bare {@code groupByKey().count()} over the
+ * same input topic in the same run, under the {@link #SETTINGS}, with where each record's CPU goes.
+ * Drift latency, end to end, is {@link DriftLatencyBenchmark}'s; the settings and the input's
+ * events are shared with it and the other sections.
  */
 final class CoverageBenchmark {
     static final int PARTITIONS = 3;
@@ -89,13 +79,6 @@ final class CoverageBenchmark {
     CoverageBenchmark(EmbeddedKafkaBroker broker, Path stateRoot) {
         this.broker = broker;
         this.stateRoot = stateRoot;
-    }
-
-    static double median(List<Double> values) {
-        List<Double> sorted = new ArrayList<>(values);
-        Collections.sort(sorted);
-        int n = sorted.size();
-        return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
     }
 
     interface TopologyFactory {
@@ -345,69 +328,6 @@ final class CoverageBenchmark {
     }
 
 
-    /** p50 and p99 (ms) from producing a namespace event to reading its drift record, read_committed. */
-    double[] latency(Setting setting, int samples, boolean bare) throws Exception {
-        String prefix = "bench-latency-" + (bare ? "bare-" : "") + (++runs);
-        Topics topics = Topics.of(prefix);
-        for (String t : List.of(topics.inventory().name(), topics.coverage().name(), topics.drift().name(),
-                topics.findings().name(), topics.dlq().name(), prefix + ".count")) {
-            broker.createTopic(t, PARTITIONS);
-        }
-        // The bare aggregation's output is its count per key; the topology's is the drift record.
-        Topology topology = bare ? bareCount(topics.inventory().name()).create(prefix)
-                : CoverageTopology.build(topics, Rules.defaults(), options());
-        String output = bare ? prefix + ".count" : topics.drift().name();
-        Map<String, Long> sentAt = new ConcurrentHashMap<>();
-        List<Double> latencies = Collections.synchronizedList(new ArrayList<>());
-        AtomicBoolean reading = new AtomicBoolean(true);
-        AvroSerde<InventoryEvent> serde = FencewatchSerdes.inventoryEvent();
-        try (KafkaStreams streams = new KafkaStreams(topology, props(setting, prefix));
-                KafkaConsumer<String, byte[]> consumer = readCommitted(output);
-                KafkaProducer<byte[], byte[]> producer = producer(true)) {
-            streams.start();
-            Wait.until(() -> streams.state() == KafkaStreams.State.RUNNING, Duration.ofMinutes(1));
-            Thread reader = new Thread(() -> {
-                while (reading.get()) {
-                    for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(5))) {
-                        Long t0 = sentAt.remove(r.key());
-                        if (t0 != null) {
-                            latencies.add((System.nanoTime() - t0) / 1e6);
-                        }
-                    }
-                }
-            }, "bench-drift-reader");
-            reader.start();
-            long epoch = System.currentTimeMillis();
-            Instant created = Instant.now().minus(Duration.ofDays(1));
-            int warmup = samples / 10;
-            for (int i = 0; i < samples + warmup; i++) {
-                String name = "lat-" + i;
-                String key = Keys.of(CLUSTER, name);
-                byte[] value = serde.serialize(topics.inventory().name(), namespace(name, epoch, i, created));
-                if (i >= warmup) {
-                    sentAt.put(key, System.nanoTime());
-                }
-                producer.send(new ProducerRecord<>(topics.inventory().name(), key(key), value));
-                Thread.sleep(10);
-            }
-            Wait.until(() -> latencies.size() >= samples, Duration.ofSeconds(30));
-            reading.set(false);
-            reader.join(5_000);
-            streams.close(Duration.ofSeconds(30));
-        }
-        List<Double> sorted = new ArrayList<>(latencies);
-        Collections.sort(sorted);
-        return new double[] {percentile(sorted, 50), percentile(sorted, 99)};
-    }
-
-    private static double percentile(List<Double> sorted, int p) {
-        if (sorted.isEmpty()) {
-            return Double.NaN;
-        }
-        int i = (int) Math.ceil(p / 100.0 * sorted.size()) - 1;
-        return sorted.get(Math.max(0, Math.min(i, sorted.size() - 1)));
-    }
-
     private Properties props(Setting setting, String appId) {
         Map<String, String> flags = new HashMap<>(setting.props());
         flags.put("bootstrap-servers", broker.bootstrapServers());
@@ -428,10 +348,6 @@ final class CoverageBenchmark {
         p.put(ProducerConfig.LINGER_MS_CONFIG, lowLatency ? "0" : "20");
         p.put(ProducerConfig.BATCH_SIZE_CONFIG, lowLatency ? "16384" : "262144");
         return new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
-    }
-
-    private KafkaConsumer<String, byte[]> readCommitted(String topic) {
-        return BenchKafka.readCommitted(broker, topic);
     }
 
     static byte[] key(String k) {

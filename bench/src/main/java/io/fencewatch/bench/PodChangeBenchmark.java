@@ -141,8 +141,8 @@ final class PodChangeBenchmark {
                 throw new IllegalStateException("a count change made drift");
             }
         }
-        double us = CoverageBenchmark.median(cpuUs);
-        double rate = CoverageBenchmark.median(rates);
+        double us = Stats.median(cpuUs);
+        double rate = Stats.median(rates);
         figures.row("pod count change (FW-NP-003)", String.format(Locale.ROOT,
                 "%,d namespaces x %d shapes, %,d count changes per round (no drift; coverage folded per commit), %d partitions,"
                         + " EOS defaults; stream-thread CPU (ThreadMXBean); median of %d rounds after a warm-up",
