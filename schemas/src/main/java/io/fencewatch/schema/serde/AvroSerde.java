@@ -44,6 +44,8 @@ public final class AvroSerde<T extends SpecificRecordBase> implements Serde<T>, 
     private final Class<T> type;
     private final Schema schema;
     private final BinaryMessageEncoder<T> encoder;
+    /** The same bytes as {@link #encoder}, compiled from the schema (null: the schema has a shape it does not know). */
+    private final CompiledWriter compiled;
     private final SpecificData model;
     /** A reader per known writer schema, by fingerprint; each resolves to the current schema. */
     private final java.util.concurrent.ConcurrentHashMap<Long, SpecificDatumReader<T>> readers =
@@ -65,6 +67,9 @@ public final class AvroSerde<T extends SpecificRecordBase> implements Serde<T>, 
         this.model = SpecificData.getForClass(type);
         this.encoder = new BinaryMessageEncoder<>(model, schema);
         this.fingerprint = SchemaNormalization.parsingFingerprint64(schema);
+        byte[] header = ByteBuffer.allocate(HEADER_LENGTH).order(java.nio.ByteOrder.LITTLE_ENDIAN)
+                .put((byte) 0xC3).put((byte) 0x01).putLong(fingerprint).array();
+        this.compiled = CompiledWriter.compile(schema, header);
         withWriterSchema(schema);
         for (Schema older : SchemaHistory.olderVersionsOf(schema.getFullName())) {
             withWriterSchema(older);
@@ -95,6 +100,13 @@ public final class AvroSerde<T extends SpecificRecordBase> implements Serde<T>, 
     public byte[] serialize(String topic, T data) {
         if (data == null) {
             return null;
+        }
+        if (compiled != null) {
+            try {
+                return compiled.encode(data);
+            } catch (RuntimeException e) {
+                // A record Avro would refuse: Avro's writer below says why, in its words.
+            }
         }
         try {
             ByteBuffer buffer = encoder.encode(data);
