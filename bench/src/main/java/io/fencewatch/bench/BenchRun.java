@@ -336,6 +336,7 @@ final class BenchRun {
             figures.put("processor_jvm_cpu" + k + "_us", tJvm);
             figures.put("bare_count_jvm_cpu" + k + "_us", bJvm);
         }
+        CodecBenchmark.run(figures);
     }
 
     // ------------------------------------------------------------------ 3
