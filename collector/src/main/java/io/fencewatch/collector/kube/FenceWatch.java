@@ -68,6 +68,8 @@ public final class FenceWatch implements AutoCloseable {
     private final Duration rediscoverEvery;
     private final int listPageSize;
     private final ScheduledExecutorService executor;
+    /** Runs the group versions' discovery GETs side by side (idle threads end after a minute). */
+    private final java.util.concurrent.ExecutorService discovery;
     private final Map<PolicyKind, SharedIndexInformer<GenericKubernetesResource>> informers = new ConcurrentHashMap<>();
     /** Where each watched kind is read from (one of its {@link PolicyKind#servedAs()}: never two at once). */
     private final Map<PolicyKind, PolicyKind.Served> sources = new ConcurrentHashMap<>();
@@ -98,14 +100,22 @@ public final class FenceWatch implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
+        this.discovery = Executors.newCachedThreadPool(r -> {
+            Thread t = new Thread(r, "fencewatch-discovery-" + cluster);
+            t.setDaemon(true);
+            return t;
+        });
     }
 
     /** Discovers now, starts the CRD watch, and re-discovers every {@code rediscoverEvery}. */
     public void start() {
         run(() -> {
-            watchCrds();
+            // The CRDs' resourceVersion before the first look, the watch from it after: a CRD added
+            // meanwhile still wakes a re-discovery, and the first epoch waits for the look only.
+            String crdVersion = crdResourceVersion();
             rediscover("start");
             discovered = true;
+            watchCrdsFrom(crdVersion);
         });
         executor.scheduleWithFixedDelay(() -> {
             if (crdWatch == null && !crdForbidden) {
@@ -185,38 +195,41 @@ public final class FenceWatch implements AutoCloseable {
             return;
         }
         Map<String, Set<String>> served = new LinkedHashMap<>(); // groupVersion -> plurals; absent: unknown
-        Set<String> unknown = new java.util.HashSet<>();
+        // One GET /apis says which of the group versions exist at all (on most clusters: none of them); only
+        // those are asked for their resources, at once. Asked one by one, behind the informers' first
+        // lists, the five took seconds and held up the first epoch (issue 17: the initial sync regression).
+        Set<String> listed = servedGroupVersions();
+        Map<String, java.util.concurrent.CompletableFuture<Set<String>>> asks = new LinkedHashMap<>();
         for (PolicyKind k : wanted) {
             for (PolicyKind.Served s : k.servedAs()) {
                 String gv = s.apiVersion();
-                if (served.containsKey(gv) || unknown.contains(gv)) {
+                if (served.containsKey(gv) || asks.containsKey(gv)) {
                     continue;
                 }
-                try {
-                    APIResourceList list = client.getApiResources(gv);
-                    Set<String> plurals = new java.util.HashSet<>();
-                    if (list != null && list.getResources() != null) {
-                        for (APIResource r : list.getResources()) {
-                            if (r.getName() != null && !r.getName().contains("/")) {
-                                plurals.add(r.getName());
-                            }
-                        }
-                    }
-                    served.put(gv, plurals);
-                } catch (KubernetesClientException e) {
-                    if (e.getCode() == 404) {
-                        served.put(gv, Set.of());
-                    } else {
-                        // 503 from an aggregated API that is down, a dropped connection: change nothing for it.
-                        unknown.add(gv);
-                        LOG.warn("cluster {}: discovery of {} failed ({}); its policy kinds stay as they were", cluster,
-                                gv, describe(e));
-                    }
-                } catch (RuntimeException e) {
-                    unknown.add(gv);
-                    LOG.warn("cluster {}: discovery of {} failed ({}); its policy kinds stay as they were", cluster, gv,
-                            e.toString());
+                if (listed != null && !listed.contains(gv)) {
+                    served.put(gv, Set.of()); // not served: what a 404 on it says
+                } else {
+                    asks.put(gv, java.util.concurrent.CompletableFuture.supplyAsync(() -> resourcesOf(gv), discovery));
                 }
+            }
+        }
+        for (Map.Entry<String, java.util.concurrent.CompletableFuture<Set<String>>> ask : asks.entrySet()) {
+            String gv = ask.getKey();
+            Throwable failure;
+            try {
+                served.put(gv, ask.getValue().join());
+                continue;
+            } catch (java.util.concurrent.CompletionException e) {
+                failure = e.getCause() == null ? e : e.getCause();
+            } catch (java.util.concurrent.CancellationException e) {
+                failure = e;
+            }
+            if (failure instanceof KubernetesClientException e && e.getCode() == 404) {
+                served.put(gv, Set.of());
+            } else {
+                // 503 from an aggregated API that is down, a dropped connection: change nothing for it.
+                LOG.warn("cluster {}: discovery of {} failed ({}); its policy kinds stay as they were", cluster, gv,
+                        failure instanceof KubernetesClientException e ? describe(e) : failure.toString());
             }
         }
         for (PolicyKind k : wanted) {
@@ -238,6 +251,40 @@ public final class FenceWatch implements AutoCloseable {
                 switchInformer(k, target);
             }
         }
+    }
+
+    /** The group versions {@code GET /apis} lists; null if it could not be read (then each is asked). */
+    private Set<String> servedGroupVersions() {
+        try {
+            var groups = client.getApiGroups();
+            if (groups == null || groups.getGroups() == null) {
+                return null;
+            }
+            Set<String> out = new java.util.HashSet<>();
+            for (var g : groups.getGroups()) {
+                if (g.getVersions() != null) {
+                    g.getVersions().forEach(v -> out.add(v.getGroupVersion()));
+                }
+            }
+            return out;
+        } catch (RuntimeException e) {
+            LOG.debug("cluster {}: GET /apis failed ({}); asking each group version", cluster, e.toString());
+            return null;
+        }
+    }
+
+    /** The resources (plurals, no subresources) {@code groupVersion} serves; a 404 is thrown as fabric8 throws it. */
+    private Set<String> resourcesOf(String groupVersion) {
+        APIResourceList list = client.getApiResources(groupVersion);
+        Set<String> plurals = new java.util.HashSet<>();
+        if (list != null && list.getResources() != null) {
+            for (APIResource r : list.getResources()) {
+                if (r.getName() != null && !r.getName().contains("/")) {
+                    plurals.add(r.getName());
+                }
+            }
+        }
+        return plurals;
     }
 
     /**
@@ -403,13 +450,17 @@ public final class FenceWatch implements AutoCloseable {
     // ------------------------------------------------------------------ CRD watch
 
     private void watchCrds() {
+        watchCrdsFrom(crdResourceVersion());
+    }
+
+    /** Where a CRD watch starts: the list's resourceVersion now; null (logged) if CRDs cannot be listed. */
+    private String crdResourceVersion() {
         if (closed || wanted.isEmpty()) {
-            return;
+            return null;
         }
-        var crds = client.apiextensions().v1().customResourceDefinitions();
-        String rv;
         try {
-            rv = crds.listAsPartialObjectMetadata(new ListOptionsBuilder().withLimit(1L).build()).getMetadata()
+            return client.apiextensions().v1().customResourceDefinitions()
+                    .listAsPartialObjectMetadata(new ListOptionsBuilder().withLimit(1L).build()).getMetadata()
                     .getResourceVersion();
         } catch (KubernetesClientException e) {
             if (e.getCode() == 403) {
@@ -420,10 +471,17 @@ public final class FenceWatch implements AutoCloseable {
                 LOG.warn("cluster {}: cannot list customresourcedefinitions ({}); trying again in {}", cluster,
                         describe(e), rediscoverEvery);
             }
+            return null;
+        }
+    }
+
+    /** Watches CRDs from {@code rv} (null: does nothing): a policy CRD's change wakes a re-discovery. */
+    private void watchCrdsFrom(String rv) {
+        if (rv == null || closed) {
             return;
         }
         try {
-            crdWatch = crds.watch(new ListOptionsBuilder().withResourceVersion(rv).withAllowWatchBookmarks(true).build(),
+            crdWatch = client.apiextensions().v1().customResourceDefinitions().watch(new ListOptionsBuilder().withResourceVersion(rv).withAllowWatchBookmarks(true).build(),
                     new Watcher<CustomResourceDefinition>() {
                         @Override
                         public void eventReceived(Action action, CustomResourceDefinition crd) {
@@ -491,6 +549,7 @@ public final class FenceWatch implements AutoCloseable {
     public void close() {
         closed = true;
         executor.shutdownNow();
+        discovery.shutdownNow();
         Watch w = crdWatch;
         if (w != null) {
             w.close();
