@@ -249,28 +249,21 @@ final class CompiledWriter {
                 String name = s.getFullName();
                 return v -> v instanceof GenericFixed f && f.getSchema().getFullName().equals(name);
             }
-            case ARRAY:
-                return v -> v instanceof Collection;
-            case MAP:
-                return v -> v instanceof Map;
-            case STRING:
-                return v -> v instanceof CharSequence;
-            case BYTES:
-                return v -> v instanceof ByteBuffer;
-            case BOOLEAN:
-                return v -> v instanceof Boolean;
-            case INT:
-                return v -> v instanceof Integer;
-            case LONG:
-                return v -> v instanceof Long;
-            case FLOAT:
-                return v -> v instanceof Float;
-            case DOUBLE:
-                return v -> v instanceof Double;
-            default:
+            default: {
+                Class<?> type = UNION_BRANCH_TYPES.get(s.getType());
+                if (type != null) {
+                    return type::isInstance;
+                }
                 throw new UnsupportedOperationException("union of " + s.getType().getName());
+            }
         }
     }
+
+    /** The Java type of a union branch of each unnamed Avro type, as Avro's specific records hold it. */
+    private static final Map<Schema.Type, Class<?>> UNION_BRANCH_TYPES = Map.of(Schema.Type.ARRAY, Collection.class,
+            Schema.Type.MAP, Map.class, Schema.Type.STRING, CharSequence.class, Schema.Type.BYTES, ByteBuffer.class,
+            Schema.Type.BOOLEAN, Boolean.class, Schema.Type.INT, Integer.class, Schema.Type.LONG, Long.class,
+            Schema.Type.FLOAT, Float.class, Schema.Type.DOUBLE, Double.class);
 
     // ------------------------------------------------------------------ the buffer
 
