@@ -278,11 +278,39 @@ public record SandboxConfig(int httpPort, String httpBind, int kafkaPort, int ap
         }
     }
 
+    /**
+     * A free port on 127.0.0.1, below the kernel's ephemeral range where it can tell it: the sandbox
+     * picks its ports when it reads its flags and binds them seconds later, after the broker, the
+     * API server and their clients have opened connections, and every outbound connection takes its
+     * local port from that range. A port the kernel handed out (bind to 0) could be taken meanwhile
+     * (seen in CI: the query server could not listen on a port picked so). Else any free port.
+     */
     static int freePort() {
+        int low = ephemeralLow();
+        java.util.concurrent.ThreadLocalRandom random = java.util.concurrent.ThreadLocalRandom.current();
+        for (int i = 0; low > BELOW_EPHEMERAL_FROM + 100 && i < 100; i++) {
+            int port = random.nextInt(BELOW_EPHEMERAL_FROM, low);
+            if (portFree("127.0.0.1", port)) {
+                return port;
+            }
+        }
         try (ServerSocket s = new ServerSocket(0, 50, InetAddress.getByName("127.0.0.1"))) {
             return s.getLocalPort();
         } catch (IOException e) {
             throw new IllegalStateException("no free port on 127.0.0.1", e);
+        }
+    }
+
+    /** Where {@link #freePort} looks first: from here up to the ephemeral range. */
+    static final int BELOW_EPHEMERAL_FROM = 20_000;
+
+    /** The first port of Linux's ephemeral range ({@code ip_local_port_range}); 0 where it cannot be read. */
+    static int ephemeralLow() {
+        try {
+            String range = Files.readString(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).strip();
+            return Integer.parseInt(range.split("\\s+")[0]);
+        } catch (IOException | RuntimeException e) {
+            return 0;
         }
     }
 

@@ -23,6 +23,19 @@ import io.fencewatch.schema.drift.DriftReason;
 class SandboxConfigTest {
 
     @Test
+    void aPortItPicksIsFreeAndBelowTheEphemeralRangeWhereTheKernelTellsIt() throws Exception {
+        int low = SandboxConfig.ephemeralLow();
+        for (int i = 0; i < 20; i++) {
+            int port = SandboxConfig.freePort();
+            assertThat(SandboxConfig.portFree("127.0.0.1", port)).isTrue();
+            if (low > SandboxConfig.BELOW_EPHEMERAL_FROM + 100) {
+                // Outbound connections take their local ports from the ephemeral range: this one they cannot take.
+                assertThat(port).isBetween(SandboxConfig.BELOW_EPHEMERAL_FROM, low - 1);
+            }
+        }
+    }
+
+    @Test
     void shouldUseTheSandboxDefaultsWhenNoFlagIsGiven() {
         SandboxConfig c = SandboxConfig.parse(new String[0]);
         assertThat(c.httpPort()).isEqualTo(8080);
