@@ -11,7 +11,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
@@ -69,7 +73,7 @@ public final class FenceWatch implements AutoCloseable {
     private final int listPageSize;
     private final ScheduledExecutorService executor;
     /** Runs the group versions' discovery GETs side by side (idle threads end after a minute). */
-    private final java.util.concurrent.ExecutorService discovery;
+    private final ExecutorService discovery;
     private final Map<PolicyKind, SharedIndexInformer<GenericKubernetesResource>> informers = new ConcurrentHashMap<>();
     /** Where each watched kind is read from (one of its {@link PolicyKind#servedAs()}: never two at once). */
     private final Map<PolicyKind, PolicyKind.Served> sources = new ConcurrentHashMap<>();
@@ -199,7 +203,7 @@ public final class FenceWatch implements AutoCloseable {
         // those are asked for their resources, at once. Asked one by one, behind the informers' first
         // lists, the five took seconds and held up the first epoch (issue 17: the initial sync regression).
         Set<String> listed = servedGroupVersions();
-        Map<String, java.util.concurrent.CompletableFuture<Set<String>>> asks = new LinkedHashMap<>();
+        Map<String, CompletableFuture<Set<String>>> asks = new LinkedHashMap<>();
         for (PolicyKind k : wanted) {
             for (PolicyKind.Served s : k.servedAs()) {
                 String gv = s.apiVersion();
@@ -209,19 +213,19 @@ public final class FenceWatch implements AutoCloseable {
                 if (listed != null && !listed.contains(gv)) {
                     served.put(gv, Set.of()); // not served: what a 404 on it says
                 } else {
-                    asks.put(gv, java.util.concurrent.CompletableFuture.supplyAsync(() -> resourcesOf(gv), discovery));
+                    asks.put(gv, CompletableFuture.supplyAsync(() -> resourcesOf(gv), discovery));
                 }
             }
         }
-        for (Map.Entry<String, java.util.concurrent.CompletableFuture<Set<String>>> ask : asks.entrySet()) {
+        for (Map.Entry<String, CompletableFuture<Set<String>>> ask : asks.entrySet()) {
             String gv = ask.getKey();
             Throwable failure;
             try {
                 served.put(gv, ask.getValue().join());
                 continue;
-            } catch (java.util.concurrent.CompletionException e) {
+            } catch (CompletionException e) {
                 failure = e.getCause() == null ? e : e.getCause();
-            } catch (java.util.concurrent.CancellationException e) {
+            } catch (CancellationException e) {
                 failure = e;
             }
             if (failure instanceof KubernetesClientException e && e.getCode() == 404) {
@@ -481,7 +485,8 @@ public final class FenceWatch implements AutoCloseable {
             return;
         }
         try {
-            crdWatch = client.apiextensions().v1().customResourceDefinitions().watch(new ListOptionsBuilder().withResourceVersion(rv).withAllowWatchBookmarks(true).build(),
+            var options = new ListOptionsBuilder().withResourceVersion(rv).withAllowWatchBookmarks(true).build();
+            crdWatch = client.apiextensions().v1().customResourceDefinitions().watch(options,
                     new Watcher<CustomResourceDefinition>() {
                         @Override
                         public void eventReceived(Action action, CustomResourceDefinition crd) {

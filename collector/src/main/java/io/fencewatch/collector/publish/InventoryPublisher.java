@@ -47,6 +47,7 @@ import io.fencewatch.schema.inventory.ClusterFacts;
 import io.fencewatch.schema.inventory.InventoryEvent;
 import io.fencewatch.schema.inventory.Source;
 import io.fencewatch.schema.inventory.SyncInfo;
+import io.fencewatch.schema.serde.AvroSerde;
 import io.fencewatch.schema.serde.FencewatchSerdes;
 
 /**
@@ -122,6 +123,8 @@ public final class InventoryPublisher implements AutoCloseable {
     private final String cluster;
     private final String collectorId;
     private final String topic;
+    /** Measures an event that may exceed the limits, as the producer will encode it (one serde, not one per event). */
+    private final AvroSerde<InventoryEvent> sizer = FencewatchSerdes.inventoryEvent();
     private final InventorySink producer;
     private final BlockingQueue<AgentEvent> queue;
     private final SnapshotSource source;
@@ -650,12 +653,12 @@ public final class InventoryPublisher implements AutoCloseable {
         if (!EventTranslator.exceedsBounds(record)) {
             // The estimate is an upper bound (3 bytes per character): measure before cutting.
             if (EventTranslator.estimatedBytes(record) <= budget
-                    || FencewatchSerdes.inventoryEvent().serialize(topic, record).length <= budget) {
+                    || sizer.serialize(topic, record).length <= budget) {
                 return record;
             }
         }
         InventoryEvent cut = EventTranslator.truncated(record, budget);
-        int size = FencewatchSerdes.inventoryEvent().serialize(topic, cut).length;
+        int size = sizer.serialize(topic, cut).length;
         if (size > budget) {
             LOG.error("cluster {}: {} does not fit the inventory limit of {} bytes even truncated ({} bytes): not sent",
                     cluster, where, maxRecordBytes, size);
